@@ -1,0 +1,1 @@
+"""Case API for the inburgering assistant: people, appointments, attendance, messaging and the staff UI."""

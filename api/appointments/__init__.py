@@ -1,0 +1,1 @@
+"""Appointments: intake, PIP, progress meetings, PVT, MAP and KNM."""

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from api.appointments.models import AppointmentKind, AppointmentStatus
+from api.schemas import ApiModel, ApiOut
+
+
+class AppointmentCreate(ApiModel):
+    kind: AppointmentKind
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime | None = None
+    location: str = Field(min_length=1, max_length=300)
+    participant_ids: list[int] = Field(min_length=1, max_length=500)
+    staff_id: int | None = None
+    what_to_bring: str | None = Field(None, max_length=500)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> AppointmentCreate:
+        if self.ends_at is not None and self.ends_at <= self.starts_at:
+            raise ValueError("endsAt must be after startsAt")
+        if len(set(self.participant_ids)) != len(self.participant_ids):
+            raise ValueError("participantIds must not repeat")
+        return self
+
+
+class AppointmentUpdate(ApiModel):
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    location: str | None = Field(None, min_length=1, max_length=300)
+    staff_id: int | None = None
+    what_to_bring: str | None = Field(None, max_length=500)
+    status: AppointmentStatus | None = None
+
+
+class AttendanceOut(ApiOut):
+    inburgeraar_id: int
+    status: str
+    absence_reason: str | None
+    absence_details: str | None = None
+    reported_at: datetime | None
+    reported_late: bool | None = None
+    confirmed_at: datetime | None = None
+    checked_in_at: datetime | None = None
+    reschedule_requested_at: datetime | None = None
+    assessment: str | None = None
+    assessment_note: str | None = None
+
+
+class AppointmentOut(ApiOut):
+    id: int
+    kind: str
+    starts_at: datetime
+    ends_at: datetime | None
+    location: str
+    staff_id: int | None
+    status: str
+    what_to_bring: str | None
+    participant_ids: list[int]

@@ -1,0 +1,1 @@
+"""Attendance per participant, reported by the person and assessed by staff."""

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from api.appointments.schemas import AttendanceOut
+from api.attendance import service
+from api.attendance.models import Assessment
+from api.deps import PrincipalDep, SessionDep
+from api.schemas import ApiModel
+
+router = APIRouter(tags=["attendance"])
+
+
+class MarkBody(ApiModel):
+    status: Literal["attended", "no_show"]
+
+
+class AssessBody(ApiModel):
+    assessment: Assessment
+    note: str | None = Field(None, max_length=2000)
+
+
+@router.put("/appointments/{appointment_id}/attendance/{inburgeraar_id}", response_model=AttendanceOut)
+def mark_attendance(
+    appointment_id: int, inburgeraar_id: int, body: MarkBody, db: SessionDep, actor: PrincipalDep
+) -> object:
+    row = service.mark(db, actor, appointment_id, inburgeraar_id, body.status)
+    db.commit()
+    return row
+
+
+@router.put("/appointments/{appointment_id}/attendance/{inburgeraar_id}/assessment", response_model=AttendanceOut)
+def assess_attendance(
+    appointment_id: int, inburgeraar_id: int, body: AssessBody, db: SessionDep, actor: PrincipalDep
+) -> object:
+    row = service.assess(db, actor, appointment_id, inburgeraar_id, body.assessment, body.note)
+    db.commit()
+    return row

@@ -1,0 +1,166 @@
+"""What people report about appointments (through the bot) and what staff record and assess.
+
+People can confirm, report an absence with a reason, ask for another time and check in. Only staff set
+attended / no_show and the assessment (verschoonbaar, verwijtbaar, needs_hearing). Nothing here says an
+absence is excused: that is the klantmanager's assessment, recorded separately.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.appointments.models import Appointment, AppointmentStatus
+from api.attendance.models import AbsenceReason, Assessment, Attendance, AttendanceStatus
+from api.audit import service as audit
+from api.auth import Principal
+from api.db import utcnow
+from api.errors import Conflict, InvalidInput, NotFound
+from api.inbox import service as inbox
+from api.inbox.models import TaskKind
+from api.people.models import Role
+from api.people.service import can_see
+
+CHECK_IN_OPENS_MINUTES = 60
+
+
+def attendance_for(db: Session, inburgeraar_id: int, appointment_id: int) -> Attendance:
+    row = db.scalar(
+        select(Attendance).where(
+            Attendance.appointment_id == appointment_id, Attendance.inburgeraar_id == inburgeraar_id
+        )
+    )
+    if row is None:
+        raise NotFound(f"appointment {appointment_id} is not one of this person's appointments")
+    return row
+
+
+def _open_for_person(row: Attendance) -> Appointment:
+    appointment = row.appointment
+    if appointment.status == AppointmentStatus.cancelled:
+        raise Conflict("this appointment was cancelled", code="cancelled")
+    if row.status in (AttendanceStatus.attended, AttendanceStatus.no_show):
+        raise Conflict("this appointment is already closed", code="already_past")
+    return appointment
+
+
+def confirm(db: Session, actor: Principal, inburgeraar_id: int, appointment_id: int) -> Attendance:
+    row = attendance_for(db, inburgeraar_id, appointment_id)
+    appointment = _open_for_person(row)
+    if (appointment.ends_at or appointment.starts_at) < utcnow():
+        raise Conflict("this appointment is over", code="already_past")
+    row.status = AttendanceStatus.confirmed
+    row.confirmed_at = utcnow()
+    audit.record(db, actor, "confirm", "attendance", row.id)
+    return row
+
+
+def report_absence(
+    db: Session,
+    actor: Principal,
+    inburgeraar_id: int,
+    appointment_id: int,
+    reason: str,
+    details: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> Attendance:
+    """Record that the person cannot come, with the reason and when they said so.
+
+    A report after the start is kept and marked late; the klantmanager gets a task either way and
+    decides later whether the absence is excusable.
+    """
+    if reason not in AbsenceReason.__members__:
+        raise InvalidInput(f"unknown absence reason {reason!r}", field="reason")
+    row = attendance_for(db, inburgeraar_id, appointment_id)
+    appointment = _open_for_person(row)
+    reported_at = now or utcnow()
+    row.status = AttendanceStatus.absence_reported
+    row.absence_reason = reason
+    row.absence_details = (details or "").strip()[:1000] or None
+    row.reported_at = reported_at
+    row.reported_late = reported_at >= appointment.starts_at
+    inbox.open_task(
+        db,
+        TaskKind.absence_reported,
+        inburgeraar=row.inburgeraar,
+        appointment_id=appointment.id,
+        detail=f"reason={reason} late={row.reported_late}",
+    )
+    audit.record(db, actor, "report_absence", "attendance", row.id, reason=reason, late=row.reported_late)
+    return row
+
+
+def request_reschedule(
+    db: Session, actor: Principal, inburgeraar_id: int, appointment_id: int, details: str | None = None
+) -> Attendance:
+    row = attendance_for(db, inburgeraar_id, appointment_id)
+    appointment = _open_for_person(row)
+    row.reschedule_requested_at = utcnow()
+    inbox.open_task(
+        db,
+        TaskKind.reschedule_requested,
+        inburgeraar=row.inburgeraar,
+        appointment_id=appointment.id,
+        detail=(details or "")[:500] or None,
+    )
+    audit.record(db, actor, "request_reschedule", "attendance", row.id)
+    return row
+
+
+def check_in(db: Session, actor: Principal, inburgeraar_id: int, appointment_id: int, code: str | None) -> Attendance:
+    """Check in on the day with the code shown at the location (opens an hour before the start)."""
+    row = attendance_for(db, inburgeraar_id, appointment_id)
+    appointment = _open_for_person(row)
+    now = utcnow()
+    if (now - appointment.starts_at).total_seconds() < -CHECK_IN_OPENS_MINUTES * 60:
+        raise Conflict("check-in opens an hour before the start", code="too_early")
+    if (appointment.ends_at or appointment.starts_at) < now:
+        raise Conflict("this appointment is over", code="already_past")
+    if not code or not hmac.compare_digest(code.strip(), appointment.checkin_code):
+        raise Conflict("the check-in code does not match", code="wrong_code", field="checkInCode")
+    row.status = AttendanceStatus.checked_in
+    row.checked_in_at = now
+    audit.record(db, actor, "check_in", "attendance", row.id)
+    return row
+
+
+def _staff_row(db: Session, actor: Principal, appointment_id: int, inburgeraar_id: int) -> Attendance:
+    actor.require(Role.klantmanager, Role.coordinator)
+    row = attendance_for(db, inburgeraar_id, appointment_id)
+    if not can_see(actor, row.inburgeraar):
+        audit.record_denied(db, actor, "update", "attendance", row.id)
+        raise NotFound(f"appointment {appointment_id} has no participant {inburgeraar_id} in your caseload")
+    return row
+
+
+def mark(db: Session, actor: Principal, appointment_id: int, inburgeraar_id: int, status: str) -> Attendance:
+    """Staff record whether the person was there."""
+    if status not in (AttendanceStatus.attended, AttendanceStatus.no_show):
+        raise InvalidInput("status must be attended or no_show", field="status")
+    row = _staff_row(db, actor, appointment_id, inburgeraar_id)
+    row.status = status
+    row.marked_by_id = actor.staff_id
+    audit.record(db, actor, "mark", "attendance", row.id, status=status)
+    return row
+
+
+def assess(
+    db: Session, actor: Principal, appointment_id: int, inburgeraar_id: int, assessment: str, note: str | None
+) -> Attendance:
+    """The klantmanager's assessment of an absence. Only klantmanagers and admins assess."""
+    actor.require(Role.klantmanager)
+    if assessment not in Assessment.__members__:
+        raise InvalidInput("assessment must be verschoonbaar, verwijtbaar or needs_hearing", field="assessment")
+    row = _staff_row(db, actor, appointment_id, inburgeraar_id)
+    if row.status not in (AttendanceStatus.absence_reported, AttendanceStatus.no_show):
+        raise Conflict("only an absence or a no-show can be assessed", code="nothing_to_assess")
+    row.assessment = assessment
+    row.assessment_note = (note or "").strip() or None
+    row.assessed_by_id = actor.staff_id
+    row.assessed_at = utcnow()
+    audit.record(db, actor, "assess", "attendance", row.id, assessment=assessment)
+    return row

@@ -1,0 +1,1 @@
+"""Audit log: who read or changed what, and whether it was allowed."""

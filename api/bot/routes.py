@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body, Depends, FastAPI, status
+from pydantic import Field
+
+from api.attendance.models import AbsenceReason
+from api.auth import Principal
+from api.bot import service
+from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.errors import Forbidden
+from api.people.schemas import LanguageCode
+from api.schemas import ApiModel
+
+
+def require_bot(actor: PrincipalDep) -> Principal:
+    if not (actor.is_bot or actor.is_admin):
+        raise Forbidden("only the bot's service token may use /api/v1/bot")
+    return actor
+
+
+router = APIRouter(prefix="/bot/{sender}", tags=["bot"], dependencies=[Depends(require_bot)])
+
+
+class AttendanceAction(ApiModel):
+    appointment_id: int
+    action: Literal["confirm", "report_absence", "request_reschedule", "check_in"]
+    reason: AbsenceReason | None = None
+    details: str | None = Field(None, max_length=1000)
+    check_in_code: str | None = Field(None, max_length=12)
+
+
+class EscalationIn(ApiModel):
+    reason: Literal[
+        "request_human", "fallback", "low_confidence", "urgent_help", "api_unavailable", "reschedule", "opt_out"
+    ]
+    urgent: bool = False
+    summary: str | None = Field(None, max_length=2000)
+
+
+class ConsentIn(ApiModel):
+    opted_out: bool
+
+
+class LanguageIn(ApiModel):
+    language: LanguageCode
+
+
+@router.get("/profile")
+def profile(sender: str, db: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    return service.profile(service.person_for_sender(db, sender), settings)
+
+
+@router.get("/appointments")
+def appointments(sender: str, db: SessionDep) -> dict[str, Any]:
+    result = service.appointments(db, service.person_for_sender(db, sender))
+    db.commit()
+    return result
+
+
+@router.post("/attendance")
+def attendance(sender: str, body: AttendanceAction, db: SessionDep) -> dict[str, Any]:
+    person = service.person_for_sender(db, sender)
+    row = service.act(db, person, body.model_dump())
+    db.commit()
+    return {
+        "appointmentId": row.appointment_id,
+        "kind": row.appointment.kind,
+        "startsAt": row.appointment.starts_at.isoformat(),
+        "status": row.status,
+        "late": bool(row.reported_late),
+        "reportedAt": row.reported_at.isoformat() if row.reported_at else None,
+    }
+
+
+@router.post("/escalations", status_code=status.HTTP_201_CREATED)
+def escalations(sender: str, body: EscalationIn, db: SessionDep) -> dict[str, int]:
+    person = service.person_for_sender(db, sender)
+    escalation_id = service.escalate(db, person, body.reason, body.urgent, body.summary)
+    db.commit()
+    return {"id": escalation_id}
+
+
+@router.post("/consent")
+def consent(sender: str, body: ConsentIn, db: SessionDep) -> dict[str, bool]:
+    service.set_consent(db, service.person_for_sender(db, sender), body.opted_out)
+    db.commit()
+    return {"optedOut": body.opted_out}
+
+
+@router.put("/language")
+def language(sender: str, body: LanguageIn, db: SessionDep) -> dict[str, str]:
+    service.set_language(db, service.person_for_sender(db, sender), body.language)
+    db.commit()
+    return {"language": body.language}
+
+
+nlg_router = APIRouter(tags=["bot"])
+
+
+@nlg_router.post("/nlg")
+def nlg(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    """Rasa's NLG endpoint: renders every reply from the catalogs in the conversation's language."""
+    from api.bot.messages import RESPONSES
+
+    return service.nlg(payload, RESPONSES)
+
+
+def mount(app: FastAPI, v1: APIRouter) -> None:
+    v1.include_router(router)
+    app.include_router(nlg_router)

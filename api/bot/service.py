@@ -1,0 +1,215 @@
+"""Services behind the bot's actions. The bot acts as the person, with the BOT principal."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.appointments.models import Appointment, AppointmentStatus
+from api.attendance import service as attendance
+from api.attendance.models import Attendance
+from api.audit import service as audit
+from api.auth import BOT
+from api.db import utcnow
+from api.errors import InvalidInput, NotFound
+from api.i18n import formatting, languages
+from api.i18n.catalog import render
+from api.inbox import service as inbox
+from api.inbox.models import TaskKind
+from api.messaging import service as messaging
+from api.messaging.models import ConsentEvent, Message, MessageKind
+from api.people.models import ConsentState, Inburgeraar
+from api.people.service import law_for, term_ends_on
+from api.settings import Settings
+
+SENDER_PREFIX = "inb-"
+CONTEXT_WINDOW = timedelta(hours=48)
+PVT_HOURS_REQUIRED = 12
+
+
+def sender_id(person: Inburgeraar) -> str:
+    return f"{SENDER_PREFIX}{person.id}"
+
+
+def person_for_sender(db: Session, sender: str) -> Inburgeraar:
+    if not sender.startswith(SENDER_PREFIX) or not sender[len(SENDER_PREFIX) :].isdigit():
+        raise NotFound(f"unknown sender {sender!r}")
+    person = db.get(Inburgeraar, int(sender[len(SENDER_PREFIX) :]))
+    if person is None:
+        raise NotFound(f"unknown sender {sender!r}")
+    return person
+
+
+def profile(person: Inburgeraar, settings: Settings) -> dict[str, Any]:
+    km = person.klantmanager
+    return {
+        "inburgeraarId": person.id,
+        "name": person.name,
+        "language": person.language,
+        "law": law_for(person.obligation_start_date),
+        "pipDate": person.pip_date.isoformat() if person.pip_date else None,
+        "termEndsOn": (t.isoformat() if (t := term_ends_on(person.pip_date)) else None),
+        "leerroute": person.leerroute,
+        "pvtHoursDone": person.pvt_hours_done,
+        "pvtHoursRequired": PVT_HOURS_REQUIRED,
+        "mapStatus": person.map_status,
+        "klantmanager": {"name": km.name, "phone": km.phone, "email": km.email} if km else None,
+        "municipalityPhone": settings.municipality_phone,
+        "optedOut": person.opted_out,
+    }
+
+
+def upcoming(db: Session, person: Inburgeraar) -> list[tuple[Appointment, Attendance]]:
+    """Appointments not cancelled that have not ended yet, soonest first."""
+    now = utcnow()
+    rows = db.execute(
+        select(Appointment, Attendance)
+        .join(Attendance, Attendance.appointment_id == Appointment.id)
+        .where(
+            Attendance.inburgeraar_id == person.id,
+            Appointment.status != AppointmentStatus.cancelled,
+            Appointment.ends_at > now,
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+    ).all()
+    return [(a, att) for a, att in rows]
+
+
+def context_appointment_id(db: Session, person: Inburgeraar, upcoming_ids: set[int]) -> int | None:
+    """The appointment of the latest reminder or notice of the last 48 hours, if it is still ahead."""
+    conversation = messaging.conversation_for(db, person)
+    appointment_id = db.scalar(
+        select(Message.appointment_id)
+        .where(
+            Message.conversation_id == conversation.id,
+            Message.kind.in_([MessageKind.reminder, MessageKind.notice]),
+            Message.appointment_id.is_not(None),
+            Message.created_at >= utcnow() - CONTEXT_WINDOW,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return appointment_id if appointment_id in upcoming_ids else None
+
+
+def appointments(db: Session, person: Inburgeraar) -> dict[str, Any]:
+    rows = upcoming(db, person)
+    items = [
+        {
+            "id": a.id,
+            "kind": a.kind,
+            "startsAt": a.starts_at.isoformat(),
+            "endsAt": a.ends_at.isoformat() if a.ends_at else None,
+            "location": a.location,
+            "staffName": a.staff.name if a.staff else None,
+            "attendanceStatus": att.status,
+        }
+        for a, att in rows
+    ]
+    return {
+        "contextAppointmentId": context_appointment_id(db, person, {a.id for a, _ in rows}),
+        "appointments": items,
+    }
+
+
+def act(db: Session, person: Inburgeraar, body: dict[str, Any]) -> Attendance:
+    action = body["action"]
+    appointment_id = body["appointment_id"]
+    if action == "confirm":
+        return attendance.confirm(db, BOT, person.id, appointment_id)
+    if action == "report_absence":
+        if not body.get("reason"):
+            raise InvalidInput("reason is required to report an absence", field="reason")
+        return attendance.report_absence(db, BOT, person.id, appointment_id, body["reason"], body.get("details"))
+    if action == "request_reschedule":
+        return attendance.request_reschedule(db, BOT, person.id, appointment_id, body.get("details"))
+    return attendance.check_in(db, BOT, person.id, appointment_id, body.get("check_in_code"))
+
+
+def escalate(db: Session, person: Inburgeraar, reason: str, urgent: bool, summary: str | None) -> int:
+    conversation = messaging.conversation_for(db, person)
+    escalation = inbox.open_escalation(
+        db, conversation.id, inburgeraar_id=person.id, reason=reason, urgent=urgent, summary=summary
+    )
+    audit.record(db, BOT, "escalate", "conversation", person.id, reason=reason, urgent=urgent)
+    return escalation.id
+
+
+def set_consent(db: Session, person: Inburgeraar, opted_out: bool, source: str = "bot") -> None:
+    """Record the person's choice about automatic messages; opting out tells the klantmanager."""
+    state = ConsentState.opted_out if opted_out else ConsentState.granted
+    if person.consent_state == state:
+        return
+    person.consent_state = state
+    person.consent_changed_at = utcnow()
+    db.add(ConsentEvent(inburgeraar_id=person.id, state=state, source=source))
+    if opted_out:
+        inbox.open_task(db, TaskKind.opted_out, inburgeraar=person, detail=f"source={source}")
+    audit.record(db, BOT, "consent", "inburgeraar", person.id, state=state, source=source)
+
+
+def set_language(db: Session, person: Inburgeraar, language: str) -> None:
+    code = languages.normalize(language)
+    if code is None:
+        raise InvalidInput(f"unsupported language {language!r}", field="language")
+    person.language = code
+    conversation = messaging.conversation_for(db, person)
+    conversation.language = code
+
+
+# --- NLG -------------------------------------------------------------------------------------------
+
+FORMATTED_ARGUMENTS = {
+    "starts_at": formatting.format_datetime,
+    "ends_at": formatting.format_datetime,
+    "date": formatting.format_date,
+    "kind": formatting.kind_label,
+}
+LABELLED_ARGUMENTS = {
+    "reason": formatting.REASON_LABELS,
+    "leerroute": formatting.LEERROUTE_LABELS,
+    "map_status": formatting.MAP_STATUS_LABELS,
+}
+
+
+def _appointment_list(language: str, raw: Any) -> str:
+    items = json.loads(raw) if isinstance(raw, str) else raw
+    lines = []
+    for item in items or []:
+        when = formatting.format_datetime(language, item["starts_at"])
+        lines.append(f"{item['n']} {formatting.kind_label(language, item['kind'])} {when}")
+    return "\n".join(lines)
+
+
+def nlg_values(language: str, arguments: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {k: v for k, v in slots.items() if isinstance(v, str | int | float)}
+    for key, value in arguments.items():
+        if value is None:
+            values[key] = ""
+        elif key in FORMATTED_ARGUMENTS:
+            values[key] = FORMATTED_ARGUMENTS[key](language, value)
+        elif key in LABELLED_ARGUMENTS:
+            values[key] = formatting.label(language, LABELLED_ARGUMENTS[key], value)
+        elif key == "appointment_list":
+            values[key] = _appointment_list(language, value)
+        else:
+            values[key] = value
+    return values
+
+
+def nlg(payload: dict[str, Any], responses: dict[str, str]) -> dict[str, Any]:
+    """Render a Rasa response name in the language of the conversation (Rasa's NLG protocol)."""
+    tracker = payload.get("tracker") or {}
+    slots = tracker.get("slots") or {}
+    language = languages.normalize(slots.get("language")) or languages.DEFAULT
+    name = payload.get("response") or ""
+    msgid = responses.get(name)
+    if msgid is None:
+        msgid = responses.get("utter_default", "")
+    values = nlg_values(language, payload.get("arguments") or {}, slots)
+    text = render(language, msgid, **values) if msgid else ""
+    return {"text": text, "buttons": [], "image": None, "elements": [], "attachments": [], "custom": {}}

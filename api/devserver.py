@@ -1,0 +1,123 @@
+"""`make run`: start the API, Rasa, the action server and the outbox/reminder worker; Ctrl-C stops all.
+
+Each process logs to var/log/<name>.log; this supervisor prints where to look and stops everything when
+one of them dies, so a half-running assistant never pretends to work.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from api.demo import DEMO_PASSWORD, STAFF
+from api.settings import ROOT, get_settings
+
+LOGS = ROOT / "var" / "log"
+BOT_BIN = ROOT / ".venv" / "bot" / "bin"
+
+
+def _model() -> str:
+    out = subprocess.run(
+        [str(BOT_BIN / "python"), str(ROOT / "bot" / "train.py"), "--print-path"],
+        capture_output=True, text=True, check=True,
+    )
+    return out.stdout.strip()
+
+
+def processes() -> dict[str, tuple[list[str], Path]]:
+    settings = get_settings()
+    api_py = sys.executable
+    procs = {
+        "api": ([api_py, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
+                 "--port", str(settings.port)], ROOT),
+        "rasa": ([str(BOT_BIN / "rasa"), "run", "--enable-api", "--model", _model(), "--endpoints",
+                  "endpoints.yml", "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", "5005"],
+                 ROOT / "bot"),
+        "actions": ([str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions", "-i", "127.0.0.1",
+                     "-p", "5055"], ROOT / "bot"),
+    }
+    if importlib.util.find_spec("api.worker") is not None:
+        procs["worker"] = ([api_py, "-m", "api.worker"], ROOT)
+    return procs
+
+
+def _wait_for(url: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+                if response.status < 500:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def main() -> int:
+    settings = get_settings()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "CASE_API_URL": f"http://127.0.0.1:{settings.port}",
+        "BOT_SERVICE_TOKEN": settings.bot_service_token,
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+    running: dict[str, subprocess.Popen[bytes]] = {}
+    for name, (cmd, cwd) in processes().items():
+        log = (LOGS / f"{name}.log").open("ab")
+        running[name] = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def stop(*_: object) -> None:
+        for proc in running.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in running.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    base = f"http://127.0.0.1:{settings.port}"
+    print("starting: api, rasa (loading the model takes ~30 s), actions" + (", worker" if "worker" in running else ""))
+    api_up = _wait_for(f"{base}/health", 60)
+    rasa_up = _wait_for("http://127.0.0.1:5005/status", 180)
+    print(
+        f"""
+  Inburgering assistant is {'up' if api_up and rasa_up else 'partly up (see var/log/)'}
+
+  Phone simulator   {base}/simulator        chat as a demo inburgeraar (start here)
+  Staff inbox       {base}/ui/login          klantmanagers and coordinators
+  API docs          {base}/docs              OpenAPI; admin token: {settings.case_api_admin_token}
+  Health            {base}/health
+  Rasa              http://127.0.0.1:5005     actions http://127.0.0.1:5055
+  Logs              {LOGS}/
+
+  Demo logins (password '{DEMO_PASSWORD}'):"""
+    )
+    for email, name, role, _, token in STAFF:
+        print(f"    {role:13} {email:32} API token {token}")
+    print(f"\n  Outgoing messages use {'Twilio' if settings.twilio_configured else 'the local transport (simulator)'}.")
+    print("  Ctrl-C stops everything.\n")
+    try:
+        while True:
+            for name, proc in running.items():
+                if proc.poll() is not None:
+                    print(f"{name} stopped (exit {proc.returncode}); see {LOGS / (name + '.log')}. Stopping all.")
+                    stop()
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nstopping ...")
+        stop()
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Languages, catalogs and locale-aware formatting (Babel)."""

@@ -1,0 +1,89 @@
+"""Catalog chores: `python -m api.i18n.manage extract|update|compile|stats`.
+
+extract  pybabel extract → locales/messages.pot
+update   create or update every language's messages.po from the template
+compile  compile every .po to .mo (fuzzy entries are not used)
+stats    per-language completeness (translated / total, fuzzy)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from api.i18n import languages
+from api.i18n.catalog import DOMAIN, LOCALES_DIR
+from api.settings import ROOT
+
+POT = LOCALES_DIR / f"{DOMAIN}.pot"
+
+
+def po_path(code: str) -> Path:
+    return LOCALES_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _pybabel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def extract() -> None:
+    _pybabel(
+        "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "_", "--no-location", "--sort-output",
+        "--add-comments", "Translators:", "--project", "inburgering-assistent", "-o", str(POT), str(ROOT),
+    )
+
+
+def update() -> None:
+    for code in languages.CODES:
+        if po_path(code).exists():
+            _pybabel("update", "-i", str(POT), "-d", str(LOCALES_DIR), "-l", code, "--no-fuzzy-matching",
+                     "--ignore-obsolete")
+        else:
+            _pybabel("init", "-i", str(POT), "-d", str(LOCALES_DIR), "-l", code)
+
+
+def compile_all() -> None:
+    for code in languages.CODES:
+        path = po_path(code)
+        if not path.exists():
+            continue
+        with path.open("rb") as fh:
+            catalog = read_po(fh)
+        with path.with_suffix(".mo").open("wb") as fh:
+            write_mo(fh, catalog, use_fuzzy=False)
+
+
+def stats() -> dict[str, tuple[int, int, int]]:
+    result = {}
+    for code in languages.CODES:
+        path = po_path(code)
+        if not path.exists():
+            result[code] = (0, 0, 0)
+            continue
+        with path.open("rb") as fh:
+            catalog = read_po(fh)
+        entries = [m for m in catalog if m.id]
+        done = sum(1 for m in entries if m.string and (all(m.string) if isinstance(m.string, tuple) else True))
+        fuzzy = sum(1 for m in entries if m.fuzzy)
+        result[code] = (done, len(entries), fuzzy)
+    return result
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "compile"
+    if command == "extract":
+        extract()
+    elif command == "update":
+        extract()
+        update()
+    elif command == "compile":
+        compile_all()
+    elif command == "stats":
+        for code, (done, total, fuzzy) in stats().items():
+            print(f"{code:6} {done:4}/{total:<4} fuzzy={fuzzy}")
+    else:
+        raise SystemExit(__doc__)

@@ -1,0 +1,1 @@
+"""Escalations to klantmanagers and their follow-up tasks."""

@@ -1,0 +1,1 @@
+"""Conversations, messages and the durable outbox (SMS, WhatsApp, web)."""

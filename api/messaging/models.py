@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from api.db import Base, UTCDateTime, utcnow
+
+
+class Channel(StrEnum):
+    sms = "sms"
+    whatsapp = "whatsapp"
+    web = "web"
+
+
+class Direction(StrEnum):
+    inbound = "in"
+    outbound = "out"
+
+
+class MessageKind(StrEnum):
+    person = "person"  # written by the inburgeraar
+    bot_reply = "bot_reply"
+    reminder = "reminder"
+    notice = "notice"
+    broadcast = "broadcast"
+    staff_reply = "staff_reply"
+    system = "system"  # holding replies, STOP/HELP answers, unknown-number replies
+
+
+class DeliveryStatus(StrEnum):
+    """Forward-only delivery states; RANK orders them (see messaging.status)."""
+
+    received = "received"  # inbound, stored
+    processed = "processed"  # inbound, handled by the bot or routed to staff
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    delivered = "delivered"
+    read = "read"
+    undelivered = "undelivered"
+    failed = "failed"
+    held = "held"  # WhatsApp message waiting for the 24-hour window to open
+
+
+class Conversation(Base):
+    """One conversation per person: SMS and WhatsApp of one inburgeraar are one conversation."""
+
+    __tablename__ = "conversation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inburgeraar_id: Mapped[int | None] = mapped_column(ForeignKey("inburgeraar.id"), unique=True)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    last_channel: Mapped[str] = mapped_column(String(16), default=Channel.sms)
+    language: Mapped[str | None] = mapped_column(String(8))
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_whatsapp_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    holding_reply_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    messages: Mapped[list[Message]] = relationship(back_populates="conversation", order_by="Message.id")
+
+
+class Message(Base):
+    __tablename__ = "message"
+    __table_args__ = (
+        Index("ix_message_conversation_id_id", "conversation_id", "id"),
+        Index("ix_message_pending_inbound", "direction", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"))
+    direction: Mapped[str] = mapped_column(String(3))
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default=MessageKind.person)
+    body: Mapped[str] = mapped_column(Text, default="")
+    media: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    language: Mapped[str | None] = mapped_column(String(8))
+    intent: Mapped[str | None] = mapped_column(String(64))
+    intent_confidence: Mapped[float | None] = mapped_column(Float)
+    entities: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    error_message: Mapped[str | None] = mapped_column(String(300))
+    segments: Mapped[int | None] = mapped_column(Integer)
+    encoding: Mapped[str | None] = mapped_column(String(8))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    held = "held"
+    cancelled = "cancelled"
+
+
+class OutboxItem(Base):
+    """One outgoing message to hand to a transport, written in the transaction of its cause."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), unique=True)
+    to: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    content_sid: Mapped[str | None] = mapped_column(String(64))
+    content_variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.pending)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    last_error_code: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    message: Mapped[Message] = relationship()
+
+
+class ConsentEvent(Base):
+    __tablename__ = "consent_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inburgeraar_id: Mapped[int] = mapped_column(ForeignKey("inburgeraar.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(32))  # keyword, bot, staff, provider_21610
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

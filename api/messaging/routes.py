@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from api.deps import PrincipalDep, SessionDep
+from api.messaging import service
+from api.schemas import ApiOut
+
+router = APIRouter(tags=["messaging"])
+
+
+class MessageOut(ApiOut):
+    id: int
+    direction: str
+    channel: str
+    kind: str
+    body: str
+    status: str
+    language: str | None
+    intent: str | None
+    segments: int | None
+    error_code: str | None
+    created_at: datetime
+
+
+@router.get("/inburgeraars/{inburgeraar_id}/messages", response_model=list[MessageOut])
+def list_messages(inburgeraar_id: int, db: SessionDep, actor: PrincipalDep) -> list:
+    rows = service.list_messages(db, actor, inburgeraar_id)
+    db.commit()  # the audit event of this read
+    return rows

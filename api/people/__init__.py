@@ -1,0 +1,1 @@
+"""Inburgeraars and staff."""

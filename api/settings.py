@@ -1,0 +1,89 @@
+"""One typed settings object, read from the environment.
+
+Every field has a description: the README's configuration table is generated from this class
+(`python -m api.settings --markdown`) and a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRETS = {"", "changethis", "dev-admin-token", "dev-bot-token", "dev-session-secret"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="development, test or production; production refuses placeholder secrets."
+    )
+    port: int = Field(8000, description="Port of the case API (127.0.0.1).")
+    database_url: str = Field(
+        f"sqlite:///{ROOT / 'var' / 'inburgering.sqlite3'}",
+        description="SQLAlchemy URL of the case database; SQLite under var/ by default, or postgresql+psycopg://.",
+    )
+    case_api_admin_token: str = Field("dev-admin-token", description="Bearer token of the built-in admin.")
+    bot_service_token: str = Field(
+        "dev-bot-token", description="Bearer token the bot's action server uses for /api/v1/bot."
+    )
+    session_secret: str = Field("dev-session-secret", description="Secret that signs staff session cookies.")
+    session_timeout_minutes: int = Field(30, description="Idle minutes before a staff session expires.")
+    rasa_url: str = Field("http://127.0.0.1:5005", description="Base URL of the Rasa server (REST channel).")
+    rasa_timeout_seconds: float = Field(10.0, description="How long the gateway waits for Rasa per message.")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The URL Twilio calls; used to validate signatures and to build status-callback URLs.",
+    )
+    twilio_account_sid: str = Field("", description="Twilio account SID; empty selects the local transport.")
+    twilio_auth_token: str = Field("", description="Twilio auth token (signatures and API calls).")
+    twilio_sms_from: str = Field("", description="SMS sender number in E.164.")
+    twilio_whatsapp_from: str = Field("", description="WhatsApp sender, e.g. whatsapp:+31...")
+    twilio_messaging_service_sid: str = Field("", description="Messaging Service SID; preferred over senders.")
+    twilio_api_base_url: str = Field(
+        "https://api.twilio.com", description="Base URL of Twilio's REST API; tests point it at a local double."
+    )
+    timezone: str = Field("Europe/Amsterdam", description="Time zone in which times are shown and planned.")
+    municipality_phone: str = Field("14 020", description="Phone number of the municipality shown to people.")
+    simulator_enabled: bool = Field(True, description="Serve the phone simulator (never in production).")
+    log_level: str = Field("INFO", description="Log level of the structured logs.")
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.environment == "production":
+            for name in ("case_api_admin_token", "bot_service_token", "session_secret"):
+                if getattr(self, name) in PLACEHOLDER_SECRETS:
+                    raise ValueError(f"{name.upper()} must be set to a real secret in production")
+            if self.simulator_enabled:
+                raise ValueError("SIMULATOR_ENABLED must be false in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def markdown_table() -> str:
+    """The README's configuration table, generated from the fields above."""
+    rows = ["| Variable | Default | Description |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if name == "database_url":
+            default = "sqlite:///var/inburgering.sqlite3"
+        rows.append(f"| `{name.upper()}` | `{default}` | {field.description} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__" and "--markdown" in sys.argv:
+    print(markdown_table())

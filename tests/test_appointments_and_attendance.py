@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from api.inbox.models import Task
+from tests.conftest import ADMIN, BOT
+
+
+def _create(client, participants, **extra):
+    body = {
+        "kind": "voortgangsgesprek",
+        "startsAt": "2030-03-12T10:00:00+01:00",
+        "location": "Stadskantoor",
+        "participantIds": participants,
+        **extra,
+    }
+    return client.post("/api/v1/appointments", json=body, headers=ADMIN)
+
+
+def test_group_appointment_gives_every_participant_a_pending_attendance(client, make):
+    people = [make.person() for _ in range(3)]
+    response = _create(client, [p.id for p in people], kind="pvt_excursie")
+    assert response.status_code == 201, response.text
+    appointment_id = response.json()["id"]
+    rows = client.get(f"/api/v1/appointments/{appointment_id}/attendance", headers=ADMIN).json()
+    assert [(r["inburgeraarId"], r["status"], r["absenceReason"], r["reportedAt"]) for r in rows] == [
+        (p.id, "pending", None, None) for p in people
+    ]
+
+
+def test_datetime_without_offset_is_a_400(client, make):
+    person = make.person()
+    response = _create(client, [person.id], startsAt="2030-03-12T10:00:00")
+    assert response.status_code == 400
+    assert response.json()["field"] == "startsAt"
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"kind": "dinner"}, "kind"),
+        ({"participantIds": []}, "participantIds"),
+        ({"participantIds": [424242]}, "participantIds"),
+        ({"endsAt": "2030-03-12T09:00:00+01:00"}, "body"),
+    ],
+    ids=["unknown-kind", "no-participants", "unknown-participant", "ends-before-start"],
+)
+def test_invalid_appointment_is_rejected_and_nothing_is_written(client, make, extra, field):
+    person = make.person()
+    response = _create(client, [person.id], **extra)
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert client.get("/api/v1/appointments", headers=ADMIN).json() == []
+
+
+def test_moving_an_appointment_marks_it_rescheduled(client, make):
+    person = make.person()
+    appointment_id = _create(client, [person.id]).json()["id"]
+    moved = client.patch(
+        f"/api/v1/appointments/{appointment_id}",
+        json={"startsAt": "2030-03-13T10:00:00+01:00", "endsAt": "2030-03-13T11:00:00+01:00"},
+        headers=ADMIN,
+    )
+    assert moved.status_code == 200
+    assert moved.json()["status"] == "rescheduled"
+
+
+def _report(client, person, appointment_id, **kw):
+    body = {"appointmentId": appointment_id, "action": "report_absence", "reason": "child_sick", **kw}
+    return client.post(f"/api/v1/bot/inb-{person.id}/attendance", json=body, headers=BOT)
+
+
+def test_absence_reported_before_start_is_recorded_as_timely_with_a_task(client, make, db):
+    km, _ = make.staff()
+    person = make.person(km)
+    appointment = make.appointment([person], starts_in=timedelta(days=1))
+    response = _report(client, person, appointment.id)
+    assert response.status_code == 200, response.text
+    assert response.json()["late"] is False
+    row = client.get(f"/api/v1/appointments/{appointment.id}/attendance", headers=ADMIN).json()[0]
+    assert row["status"] == "absence_reported"
+    assert row["absenceReason"] == "child_sick"
+    reported = datetime.fromisoformat(row["reportedAt"])
+    assert abs((reported - datetime.now(UTC)).total_seconds()) < 60
+    tasks = db.scalars(select(Task)).all()
+    assert [(t.kind, t.assignee_id, t.appointment_id) for t in tasks] == [
+        ("absence_reported", km.id, appointment.id)
+    ]
+
+
+def test_absence_reported_after_start_is_recorded_as_late(client, make):
+    person = make.person()
+    appointment = make.appointment([person], starts_in=timedelta(minutes=-10))
+    response = _report(client, person, appointment.id)
+    assert response.status_code == 200
+    assert response.json()["late"] is True
+
+
+def test_absence_with_unknown_reason_is_a_400(client, make):
+    person = make.person()
+    appointment = make.appointment([person])
+    response = _report(client, person, appointment.id, reason="bored")
+    assert response.status_code == 400
+    assert response.json()["field"] == "reason"
+
+
+def test_person_cannot_act_on_someone_elses_appointment(client, make):
+    person, stranger = make.person(), make.person()
+    appointment = make.appointment([person])
+    assert _report(client, stranger, appointment.id).status_code == 404
+
+
+def test_check_in_needs_the_code_and_opens_an_hour_before(client, make):
+    person = make.person()
+    starts = datetime(2030, 5, 1, 10, 0, tzinfo=UTC)
+    appointment = make.appointment([person], starts_at=starts, checkin_code="4821")
+    url = f"/api/v1/bot/inb-{person.id}/attendance"
+    body = {"appointmentId": appointment.id, "action": "check_in", "checkInCode": "4821"}
+    with time_machine.travel(starts - timedelta(hours=2), tick=False):
+        assert client.post(url, json=body, headers=BOT).json()["code"] == "too_early"
+    with time_machine.travel(starts - timedelta(minutes=5), tick=False):
+        wrong = client.post(url, json={**body, "checkInCode": "0000"}, headers=BOT)
+        assert wrong.status_code == 409 and wrong.json()["code"] == "wrong_code"
+        ok = client.post(url, json=body, headers=BOT)
+        assert ok.status_code == 200 and ok.json()["status"] == "checked_in"
+
+
+def test_only_staff_mark_attended_and_assess_absences(client, make):
+    km, km_headers = make.staff()
+    person = make.person(km)
+    appointment = make.appointment([person])
+    _report(client, person, appointment.id)
+    base = f"/api/v1/appointments/{appointment.id}/attendance/{person.id}"
+    assessment = {"assessment": "verschoonbaar", "note": "kind was ziek, op tijd gemeld"}
+    assert client.put(f"{base}/assessment", json=assessment, headers=BOT).status_code == 403
+    response = client.put(f"{base}/assessment", json=assessment, headers=km_headers)
+    assert response.status_code == 200
+    assert response.json()["assessment"] == "verschoonbaar"
+    assert client.put(base, json={"status": "no_show"}, headers=km_headers).json()["status"] == "no_show"
+
+
+def test_cancelled_appointment_cannot_be_confirmed(client, make):
+    person = make.person()
+    appointment = make.appointment([person], status="cancelled")
+    response = client.post(
+        f"/api/v1/bot/inb-{person.id}/attendance",
+        json={"appointmentId": appointment.id, "action": "confirm"},
+        headers=BOT,
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "cancelled"

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from api.messaging import service as messaging
+from tests.conftest import ADMIN, BOT
+
+
+def test_profile_gives_the_bot_what_it_needs_and_nothing_for_strangers(client, make):
+    km, _ = make.staff(name="Fatima de Vries")
+    person = make.person(km, language="ar", pip_date=date(2026, 1, 10), leerroute="b1", pvt_hours_done=4)
+    body = client.get(f"/api/v1/bot/inb-{person.id}/profile", headers=BOT).json()
+    assert body["language"] == "ar"
+    assert body["termEndsOn"] == "2029-01-11"
+    assert body["pvtHoursRequired"] == 12
+    assert body["klantmanager"]["name"] == "Fatima de Vries"
+    assert client.get("/api/v1/bot/inb-999/profile", headers=BOT).status_code == 404
+    assert client.get("/api/v1/bot/nonsense/profile", headers=BOT).status_code == 404
+
+
+def test_bot_endpoints_refuse_staff_tokens(client, make):
+    km, headers = make.staff()
+    person = make.person(km)
+    assert client.get(f"/api/v1/bot/inb-{person.id}/profile", headers=headers).status_code == 403
+    assert client.get(f"/api/v1/bot/inb-{person.id}/profile").status_code == 401
+
+
+def test_appointments_are_upcoming_only_and_the_reminded_one_is_in_context(client, make, db):
+    person = make.person()
+    make.appointment([person], starts_in=timedelta(days=-3))
+    later = make.appointment([person], starts_in=timedelta(days=9))
+    sooner = make.appointment([person], starts_in=timedelta(days=2))
+    make.appointment([person], starts_in=timedelta(days=4), status="cancelled")
+    conversation = messaging.conversation_for(db, person)
+    messaging.queue_outbound(db, conversation, "Herinnering", kind="reminder", appointment_id=later.id)
+    db.commit()
+    body = client.get(f"/api/v1/bot/inb-{person.id}/appointments", headers=BOT).json()
+    assert [a["id"] for a in body["appointments"]] == [sooner.id, later.id]
+    assert body["contextAppointmentId"] == later.id
+
+
+def test_opt_out_records_consent_and_tells_the_klantmanager(client, make):
+    km, km_headers = make.staff()
+    person = make.person(km)
+    response = client.post(f"/api/v1/bot/inb-{person.id}/consent", json={"optedOut": True}, headers=BOT)
+    assert response.status_code == 200
+    assert client.get(f"/api/v1/inburgeraars/{person.id}", headers=ADMIN).json()["consentState"] == "opted_out"
+
+
+def test_language_change_accepts_aliases_and_refuses_unknown(client, make):
+    person = make.person()
+    url = f"/api/v1/bot/inb-{person.id}/language"
+    assert client.put(url, json={"language": "kmr"}, headers=BOT).json() == {"language": "ku"}
+    bad = client.put(url, json={"language": "klingon"}, headers=BOT)
+    assert bad.status_code == 400 and bad.json()["field"] == "language"
+
+
+def test_escalation_is_reused_while_open_and_becomes_urgent(client, make):
+    person = make.person()
+    url = f"/api/v1/bot/inb-{person.id}/escalations"
+    first = client.post(url, json={"reason": "request_human"}, headers=BOT)
+    second = client.post(url, json={"reason": "urgent_help", "urgent": True}, headers=BOT)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
