@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that write their figures into docs/benchmarks.md (never timed assertions in tests)."""
