@@ -85,5 +85,18 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 
-if __name__ == "__main__" and "--markdown" in sys.argv:
-    print(markdown_table())
+def write_readme_table() -> None:
+    """Rewrite the table between the settings-table markers in README.md."""
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start_marker, end_marker = "<!-- settings-table -->", "<!-- /settings-table -->"
+    start = text.index(start_marker) + len(start_marker)
+    end = text.index(end_marker)
+    readme.write_text(f"{text[:start]}\n{markdown_table()}\n{text[end:]}")
+
+
+if __name__ == "__main__":
+    if "--readme" in sys.argv:
+        write_readme_table()
+    else:
+        print(markdown_table())

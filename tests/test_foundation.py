@@ -43,7 +43,7 @@ def test_migrations_and_models_have_not_drifted(database):
 
 def test_readme_configuration_table_is_generated_from_the_settings():
     readme = (ROOT / "README.md").read_text()
-    assert markdown_table() in readme, "regenerate with: .venv/api/bin/python -m api.settings --markdown"
+    assert markdown_table() in readme, "regenerate with: .venv/api/bin/python -m api.settings --readme"
 
 
 def test_production_refuses_placeholder_secrets():
