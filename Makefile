@@ -10,7 +10,7 @@ BOT_PY := $(BOT_VENV)/bin/python
 API_STAMP := $(API_VENV)/.installed-$(shell cat requirements/api.lock pyproject.toml | sha1sum | cut -c1-12)
 BOT_STAMP := $(BOT_VENV)/.installed-$(shell cat bot/requirements.lock | sha1sum | cut -c1-12)
 
-.PHONY: help run test setup api-env bot-env catalogs model migrate demo bench lint openapi clean-envs
+.PHONY: help run test setup tools api-env bot-env catalogs model migrate demo bench lint openapi clean-envs
 
 help:
 	@echo "make run    start API, Rasa, action server and worker on SQLite with demo data"
@@ -49,7 +49,10 @@ model: bot-env
 run: setup demo model
 	@$(API_PY) -m api.devserver
 
-test: setup model
+tools:
+	@scripts/ensure-tools.sh
+
+test: setup tools model
 	@scripts/test.sh
 
 bench: setup model

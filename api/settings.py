@@ -49,6 +49,23 @@ class Settings(BaseSettings):
     twilio_api_base_url: str = Field(
         "https://api.twilio.com", description="Base URL of Twilio's REST API; tests point it at a local double."
     )
+    twilio_timeout_seconds: float = Field(
+        10.0, description="Seconds a send to Twilio may take; after that it is ambiguous (looked up, then retried)."
+    )
+    whatsapp_templates_path: str = Field(
+        str(ROOT / "config" / "whatsapp_templates.json"),
+        description="JSON file with the approved WhatsApp templates (ContentSid per purpose and language).",
+    )
+    whatsapp_sms_fallback: bool = Field(
+        False, description="Send a failed WhatsApp message again by SMS (costs an SMS; off by default)."
+    )
+    handoff_holding_reply: bool = Field(
+        True, description="While a klantmanager has the conversation, answer the person's first message once."
+    )
+    outbox_batch_size: int = Field(50, description="Outbox rows one worker claims at a time.")
+    outbox_send_concurrency: int = Field(8, description="Parallel sends per worker process.")
+    outbox_max_attempts: int = Field(8, description="Attempts before a retryable send failure is final.")
+    worker_poll_seconds: float = Field(1.0, description="Pause of the worker loop when nothing is due.")
     timezone: str = Field("Europe/Amsterdam", description="Time zone in which times are shown and planned.")
     municipality_phone: str = Field("14 020", description="Phone number of the municipality shown to people.")
     simulator_enabled: bool = Field(True, description="Serve the phone simulator (never in production).")
@@ -78,9 +95,8 @@ def markdown_table() -> str:
     """The README's configuration table, generated from the fields above."""
     rows = ["| Variable | Default | Description |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
-        default = field.default
-        if name == "database_url":
-            default = "sqlite:///var/inburgering.sqlite3"
+        # Paths under the checkout are shown relative to it, so the table is the same on every machine.
+        default = str(field.default).replace(f"{ROOT}/", "")
         rows.append(f"| `{name.upper()}` | `{default}` | {field.description} |")
     return "\n".join(rows)
 

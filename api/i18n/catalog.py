@@ -48,8 +48,12 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def render(language: str, msgid: str, **values: Any) -> str:
-    """Translate `msgid` and fill its `{placeholders}`; a missing value renders empty, never raises."""
+def render(language: str, msgid: str, /, **values: Any) -> str:
+    """Translate `msgid` and fill its `{placeholders}`; a missing value renders empty, never raises.
+
+    `language` and `msgid` are positional-only, so a value named `language` (a Rasa slot) may fill a
+    placeholder instead of raising TypeError.
+    """
     text = gettext(language, msgid)
     try:
         return string.Formatter().vformat(text, (), _Defaulting(values))

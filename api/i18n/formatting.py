@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_skeleton
+from babel.dates import format_datetime as babel_format_datetime
 
 from api.i18n import languages
 from api.i18n.catalog import N_, gettext
@@ -75,7 +77,13 @@ def format_datetime(language: str, value: datetime | str) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     local = value.astimezone(TZ)
-    text = format_skeleton("EEEEdMMMMHm", local, locale=_locale(language))
+    # No CLDR locale has an "EEEEdMMMMHm" skeleton (format_skeleton raised KeyError for all ten): take the
+    # locale's own day-month order, widen the weekday, and join with its 24-hour time.
+    locale = Locale.parse(_locale(language))
+    day = babel_format_datetime(local, re.sub(r"E+", "EEEE", locale.datetime_skeletons["MMMMEd"].pattern),
+                                locale=locale)
+    time = babel_format_datetime(local, locale.datetime_skeletons["Hm"].pattern, locale=locale)
+    text = str(locale.datetime_formats["medium"]).replace("{1}", day).replace("{0}", time)
     return isolate(language, text)
 
 

@@ -30,10 +30,11 @@ def _pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
-def extract() -> None:
+def extract(output: Path = POT) -> None:
+    """Extract every N_() / _() message of the code and templates (babel.cfg) into a .pot file."""
     _pybabel(
         "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "_", "--no-location", "--sort-output",
-        "--add-comments", "Translators:", "--project", "inburgering-assistent", "-o", str(POT), str(ROOT),
+        "--add-comments", "Translators:", "--project", "inburgering-assistent", "-o", str(output), str(ROOT),
     )
 
 
@@ -67,7 +68,7 @@ def stats() -> dict[str, tuple[int, int, int]]:
         with path.open("rb") as fh:
             catalog = read_po(fh)
         entries = [m for m in catalog if m.id]
-        done = sum(1 for m in entries if m.string and (all(m.string) if isinstance(m.string, tuple) else True))
+        done = sum(1 for m in entries if all(m.string if isinstance(m.string, tuple) else (m.string,)))
         fuzzy = sum(1 for m in entries if m.fuzzy)
         result[code] = (done, len(entries), fuzzy)
     return result

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime, utcnow
@@ -44,6 +44,7 @@ class DeliveryStatus(StrEnum):
     undelivered = "undelivered"
     failed = "failed"
     held = "held"  # WhatsApp message waiting for the 24-hour window to open
+    cancelled = "cancelled"  # never sent: the person opted out of automatic messages
 
 
 class Conversation(Base):
@@ -59,6 +60,14 @@ class Conversation(Base):
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_whatsapp_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     holding_reply_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The "assistant is busy" reply while Rasa is unreachable goes out once per outage (cleared on success).
+    outage_reply_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Unknown numbers get the "we do not know this number" reply at most once a day.
+    unknown_reply_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A lease, not a database lock: whoever holds it hands the conversation's messages to Rasa in order,
+    # without keeping a transaction open while Rasa thinks (webhooks must still be able to write).
+    processing_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    processing_owner: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     messages: Mapped[list[Message]] = relationship(back_populates="conversation", order_by="Message.id")
@@ -92,6 +101,9 @@ class Message(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Inbound only: how often the gateway handed this message to Rasa. Above 0 the next attempt first
+    # asks Rasa's tracker whether the earlier turn happened after all (its answer may just have been lost).
+    bot_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
@@ -109,7 +121,10 @@ class OutboxItem(Base):
     """One outgoing message to hand to a transport, written in the transaction of its cause."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_provider_sid", "provider_sid"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), unique=True)
@@ -122,6 +137,10 @@ class OutboxItem(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempt_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an attempt may have reached Twilio without us learning the outcome (timeout, 5xx, a worker
+    # killed mid-send): the next attempt looks the message up before it sends again.
+    ambiguous: Mapped[bool] = mapped_column(Boolean, default=False)
     provider_sid: Mapped[str | None] = mapped_column(String(64))
     last_error_code: Mapped[str | None] = mapped_column(String(16))
     last_error: Mapped[str | None] = mapped_column(String(300))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter
 
@@ -20,8 +21,14 @@ class MessageOut(ApiOut):
     status: str
     language: str | None
     intent: str | None
+    intent_confidence: float | None
+    entities: list[dict[str, Any]] | None
+    media: list[dict[str, Any]] | None
+    appointment_id: int | None
     segments: int | None
+    encoding: str | None
     error_code: str | None
+    error_message: str | None
     created_at: datetime
 
 

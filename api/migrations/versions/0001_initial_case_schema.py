@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 14:46:21.117997
+Create Date: 2026-11-29 15:16:17.755159
 """
 
 from alembic import op
@@ -67,6 +67,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_appointment_starts_at'), ['starts_at'], unique=False)
         batch_op.create_index('ix_appointment_status_starts_at', ['status', 'starts_at'], unique=False)
 
+    op.create_table('broadcast',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('template', sa.String(length=64), nullable=False),
+    sa.Column('variables', sa.JSON(), nullable=False),
+    sa.Column('audience', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('requested_send_at', api.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('send_at', api.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('caseload_of_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', api.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', api.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', api.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('recipients_count', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['caseload_of_id'], ['staff.id'], name=op.f('fk_broadcast_caseload_of_id_staff')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['staff.id'], name=op.f('fk_broadcast_created_by_id_staff')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_broadcast'))
+    )
+    with op.batch_alter_table('broadcast', schema=None) as batch_op:
+        batch_op.create_index('ix_broadcast_status_send_at', ['status', 'send_at'], unique=False)
+
     op.create_table('inburgeraar',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -91,6 +113,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('inburgeraar', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inburgeraar_klantmanager_id'), ['klantmanager_id'], unique=False)
+
+    op.create_table('staff_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=False),
+    sa.Column('csrf_token', sa.String(length=64), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('created_at', api.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', api.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', api.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_staff_session_staff_id_staff'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_session')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_staff_session_token_hash'))
+    )
+    with op.batch_alter_table('staff_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_session_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_staff_session_staff_id'), ['staff_id'], unique=False)
 
     op.create_table('attendance',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -142,6 +181,10 @@ def upgrade() -> None:
     sa.Column('last_inbound_at', api.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_whatsapp_inbound_at', api.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('holding_reply_sent_at', api.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('outage_reply_sent_at', api.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('unknown_reply_sent_at', api.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('processing_until', api.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('processing_owner', sa.String(length=40), nullable=True),
     sa.Column('created_at', api.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['inburgeraar_id'], ['inburgeraar.id'], name=op.f('fk_conversation_inburgeraar_id_inburgeraar')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversation')),
@@ -192,6 +235,7 @@ def upgrade() -> None:
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('created_at', api.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('processed_at', api.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('bot_attempts', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['appointment_id'], ['appointment.id'], name=op.f('fk_message_appointment_id_appointment')),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], name=op.f('fk_message_conversation_id_conversation')),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_message_staff_id_staff')),
@@ -224,6 +268,26 @@ def upgrade() -> None:
         batch_op.create_index('ix_task_assignee_status', ['assignee_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_task_inburgeraar_id'), ['inburgeraar_id'], unique=False)
 
+    op.create_table('broadcast_recipient',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('broadcast_id', sa.Integer(), nullable=False),
+    sa.Column('inburgeraar_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=True),
+    sa.Column('language', sa.String(length=8), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=True),
+    sa.Column('segments', sa.Integer(), nullable=True),
+    sa.Column('message_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['broadcast_id'], ['broadcast.id'], name=op.f('fk_broadcast_recipient_broadcast_id_broadcast'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['inburgeraar_id'], ['inburgeraar.id'], name=op.f('fk_broadcast_recipient_inburgeraar_id_inburgeraar'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_broadcast_recipient_message_id_message'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_broadcast_recipient')),
+    sa.UniqueConstraint('broadcast_id', 'inburgeraar_id', name='uq_broadcast_recipient')
+    )
+    with op.batch_alter_table('broadcast_recipient', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_broadcast_recipient_broadcast_id'), ['broadcast_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_broadcast_recipient_inburgeraar_id'), ['inburgeraar_id'], unique=False)
+
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
@@ -236,6 +300,8 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', api.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('locked_until', api.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attempt_started_at', api.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ambiguous', sa.Boolean(), nullable=False),
     sa.Column('provider_sid', sa.String(length=64), nullable=True),
     sa.Column('last_error_code', sa.String(length=16), nullable=True),
     sa.Column('last_error', sa.String(length=300), nullable=True),
@@ -246,17 +312,61 @@ def upgrade() -> None:
     sa.UniqueConstraint('message_id', name=op.f('uq_outbox_message_id'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_provider_sid', ['provider_sid'], unique=False)
         batch_op.create_index('ix_outbox_status_next_attempt_at', ['status', 'next_attempt_at'], unique=False)
+
+    op.create_table('reminder',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('appointment_id', sa.Integer(), nullable=False),
+    sa.Column('inburgeraar_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('slot', sa.String(length=16), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('appointment_starts_at', api.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('nominal_at', api.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', api.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.String(length=64), nullable=True),
+    sa.Column('message_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=True),
+    sa.Column('language', sa.String(length=8), nullable=True),
+    sa.Column('delivery', sa.String(length=16), nullable=True),
+    sa.Column('created_at', api.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', api.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['appointment_id'], ['appointment.id'], name=op.f('fk_reminder_appointment_id_appointment'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['inburgeraar_id'], ['inburgeraar.id'], name=op.f('fk_reminder_inburgeraar_id_inburgeraar'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_reminder_message_id_message'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder')),
+    sa.UniqueConstraint('appointment_id', 'inburgeraar_id', 'kind', 'slot', 'revision', name='uq_reminder_slot')
+    )
+    with op.batch_alter_table('reminder', schema=None) as batch_op:
+        batch_op.create_index('ix_reminder_appointment_person', ['appointment_id', 'inburgeraar_id'], unique=False)
+        batch_op.create_index('ix_reminder_delivery_pending', ['appointment_starts_at'], unique=False, sqlite_where=sa.text("delivery = 'pending'"), postgresql_where=sa.text("delivery = 'pending'"))
+        batch_op.create_index(batch_op.f('ix_reminder_inburgeraar_id'), ['inburgeraar_id'], unique=False)
+        batch_op.create_index('ix_reminder_status_due_at', ['status', 'due_at'], unique=False)
 
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('reminder', schema=None) as batch_op:
+        batch_op.drop_index('ix_reminder_status_due_at')
+        batch_op.drop_index(batch_op.f('ix_reminder_inburgeraar_id'))
+        batch_op.drop_index('ix_reminder_delivery_pending', sqlite_where=sa.text("delivery = 'pending'"), postgresql_where=sa.text("delivery = 'pending'"))
+        batch_op.drop_index('ix_reminder_appointment_person')
+
+    op.drop_table('reminder')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_status_next_attempt_at')
+        batch_op.drop_index('ix_outbox_provider_sid')
 
     op.drop_table('outbox')
+    with op.batch_alter_table('broadcast_recipient', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_broadcast_recipient_inburgeraar_id'))
+        batch_op.drop_index(batch_op.f('ix_broadcast_recipient_broadcast_id'))
+
+    op.drop_table('broadcast_recipient')
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_inburgeraar_id'))
         batch_op.drop_index('ix_task_assignee_status')
@@ -284,10 +394,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_attendance_appointment_id'))
 
     op.drop_table('attendance')
+    with op.batch_alter_table('staff_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_session_staff_id'))
+        batch_op.drop_index(batch_op.f('ix_staff_session_expires_at'))
+
+    op.drop_table('staff_session')
     with op.batch_alter_table('inburgeraar', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inburgeraar_klantmanager_id'))
 
     op.drop_table('inburgeraar')
+    with op.batch_alter_table('broadcast', schema=None) as batch_op:
+        batch_op.drop_index('ix_broadcast_status_send_at')
+
+    op.drop_table('broadcast')
     with op.batch_alter_table('appointment', schema=None) as batch_op:
         batch_op.drop_index('ix_appointment_status_starts_at')
         batch_op.drop_index(batch_op.f('ix_appointment_starts_at'))

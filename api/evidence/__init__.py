@@ -1,0 +1,1 @@
+"""The evidence trail per appointment and per inburgeraar (for the hearing before any fine)."""

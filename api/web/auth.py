@@ -1,0 +1,142 @@
+"""Staff login for the web UI: argon2 passwords, server-side sessions, CSRF tokens, idle timeout.
+
+The session cookie is HttpOnly and SameSite=Lax (Secure when the public URL is https); every POST form
+carries the session's CSRF token as well, because SameSite alone does not cover every browser and path.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+import structlog
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from api.audit import service as audit
+from api.auth import hash_password, hash_token, new_token, verify_password
+from api.db import utcnow
+from api.errors import NotAuthenticated
+from api.people.models import Staff
+from api.settings import Settings
+from api.web.models import StaffSession
+
+log = structlog.get_logger()
+
+SESSION_COOKIE = "inb_session"
+LOGIN_CSRF_COOKIE = "inb_login_csrf"
+UI_LANGUAGES = ("nl", "en")
+MAX_SESSION_AGE = timedelta(hours=12)
+# Writing last_seen on every click would turn each page view into a write; a minute is precise enough.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verifying against a real hash when the email is unknown keeps the answer time the same either way.
+    return hash_password("not-a-real-password")
+
+
+def ui_language(code: str | None) -> str:
+    return code if code in UI_LANGUAGES else "nl"
+
+
+def login(db: Session, email: str, password: str, *, language: str = "nl") -> tuple[StaffSession, str]:
+    """Check the password and open a session; returns the row and the cookie token (stored hashed).
+
+    Raises NotAuthenticated without saying whether the email or the password was wrong.
+    """
+    staff = db.scalar(select(Staff).where(func.lower(Staff.email) == email.strip().lower()))
+    ok = verify_password(staff.password_hash if staff else _dummy_hash(), password)
+    if staff is None or not ok or not staff.active:
+        audit.record(db, "web-login", "login", "staff", staff.id if staff else None, result="denied")
+        log.info("web_login_failed", staff_id=staff.id if staff else None)
+        raise NotAuthenticated("unknown email or wrong password", field="email")
+    now = utcnow()
+    db.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+    token = new_token()
+    session = StaffSession(
+        token_hash=hash_token(token),
+        staff_id=staff.id,
+        csrf_token=new_token(),
+        language=ui_language(language),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + MAX_SESSION_AGE,
+    )
+    db.add(session)
+    db.flush()
+    audit.record(db, f"staff:{staff.id}", "login", "staff", staff.id)
+    log.info("web_login", staff_id=staff.id, session_id=session.id)
+    return session, token
+
+
+def current_session(
+    db: Session, settings: Settings, token: str | None, *, now: datetime | None = None
+) -> StaffSession | None:
+    """The live session for a cookie token, or None when absent, idle too long, expired or deactivated.
+
+    A dead session is deleted so that its token can never come back.
+    """
+    if not token:
+        return None
+    session = db.scalar(select(StaffSession).where(StaffSession.token_hash == hash_token(token)))
+    if session is None:
+        return None
+    now = now or utcnow()
+    idle = timedelta(minutes=settings.session_timeout_minutes)
+    if now - session.last_seen_at > idle or now >= session.expires_at or not session.staff.active:
+        log.info("web_session_expired", session_id=session.id, staff_id=session.staff_id)
+        db.delete(session)
+        db.flush()
+        return None
+    if now - session.last_seen_at > TOUCH_EVERY:
+        session.last_seen_at = now
+        db.flush()
+    return session
+
+
+def logout(db: Session, session: StaffSession) -> None:
+    log.info("web_logout", session_id=session.id, staff_id=session.staff_id)
+    audit.record(db, f"staff:{session.staff_id}", "logout", "staff", session.staff_id)
+    db.delete(session)
+    db.flush()
+
+
+def csrf_ok(expected: str | None, submitted: str | None) -> bool:
+    return bool(expected and submitted) and hmac.compare_digest(str(expected), str(submitted))
+
+
+def _secure(settings: Settings) -> bool:
+    return settings.public_base_url.lower().startswith("https://")
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(MAX_SESSION_AGE.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(settings),
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(settings))
+
+
+def set_login_csrf_cookie(response: Response, settings: Settings, token: str) -> None:
+    """Double-submit token for the login form itself (there is no session yet to hold one)."""
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        path="/ui",
+        httponly=True,
+        samesite="strict",
+        secure=_secure(settings),
+    )

@@ -1,0 +1,166 @@
+"""What the klantmanager sees of a conversation, and the replies they send from the inbox.
+
+Reading goes through api.messaging.service.list_messages, which enforces the caseload, keeps
+coordinators out and writes the audit event; this module adds what the assistant understood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.audit import service as audit
+from api.auth import Principal
+from api.db import utcnow
+from api.errors import Conflict, InvalidInput
+from api.i18n import languages
+from api.inbox import service as inbox
+from api.inbox.models import Escalation, EscalationStatus
+from api.messaging import service as messaging
+from api.messaging.models import Channel, Conversation, Direction, Message, MessageKind
+from api.people.models import Inburgeraar, Role, Staff
+from api.people.service import get_inburgeraar
+from api.web import canned
+
+log = structlog.get_logger()
+
+MAX_REPLY_CHARS = 1600  # Twilio's limit for one message body
+REASON_ENTITIES = ("reason", "absence_reason")
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What the assistant made of an inbound message, as codes the template turns into labels."""
+
+    intent: str | None
+    confidence: float | None
+    reasons: list[str] = field(default_factory=list)
+    other_entities: list[tuple[str, str]] = field(default_factory=list)
+    language: str | None = None
+    differs_from_profile: bool = False
+
+
+@dataclass(frozen=True)
+class Line:
+    message: Message
+    understood: Understood | None
+    html_lang: str | None  # BCP 47 for the lang attribute, so screen readers pick the right voice
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    person: Inburgeraar
+    conversation: Conversation | None
+    lines: list[Line]
+    escalation: Escalation | None
+    channel: str
+    whatsapp_window_open: bool
+    whatsapp_window_closes_at: datetime | None
+
+
+def html_lang(code: str | None) -> str | None:
+    normalized = languages.normalize(code)
+    return normalized.replace("_", "-") if normalized else None
+
+
+def understood(message: Message, profile_language: str) -> Understood:
+    reasons: list[str] = []
+    others: list[tuple[str, str]] = []
+    for entity in message.entities or []:
+        name, value = str(entity.get("entity", "")), entity.get("value")
+        if value is None or not name:
+            continue
+        if name in REASON_ENTITIES:
+            reasons.append(str(value))
+        else:
+            others.append((name, str(value)))
+    language = languages.normalize(message.language)
+    return Understood(
+        intent=message.intent,
+        confidence=message.intent_confidence,
+        reasons=reasons,
+        other_entities=others,
+        language=language,
+        differs_from_profile=bool(language and language != profile_language),
+    )
+
+
+def whatsapp_window(
+    conversation: Conversation | None, now: datetime | None = None
+) -> tuple[bool, datetime | None]:
+    """Whether free text may go out on WhatsApp now: only within 24 hours of the person's last message."""
+    if conversation is None or conversation.last_whatsapp_inbound_at is None:
+        return False, None
+    closes_at = conversation.last_whatsapp_inbound_at + timedelta(hours=messaging.WHATSAPP_WINDOW_HOURS)
+    return (now or utcnow()) < closes_at, closes_at
+
+
+def view(db: Session, actor: Principal, inburgeraar_id: int) -> ConversationView:
+    """The transcript with annotations; the read is audit-logged by list_messages (denials too)."""
+    messages = messaging.list_messages(db, actor, inburgeraar_id)
+    person = get_inburgeraar(db, actor, inburgeraar_id)
+    conversation = db.scalar(select(Conversation).where(Conversation.inburgeraar_id == person.id))
+    lines = [
+        Line(
+            message=m,
+            understood=understood(m, person.language) if m.direction == Direction.inbound else None,
+            html_lang=html_lang(m.language),
+        )
+        for m in messages
+    ]
+    escalation = inbox.active_escalation(db, conversation.id) if conversation else None
+    channel = (
+        messaging.preferred_channel(conversation, person)
+        if conversation
+        else (Channel.whatsapp if person.whatsapp_opt_in else Channel.sms)
+    )
+    is_open, closes_at = whatsapp_window(conversation)
+    return ConversationView(person, conversation, lines, escalation, channel, is_open, closes_at)
+
+
+def send_reply(
+    db: Session,
+    actor: Principal,
+    inburgeraar_id: int,
+    *,
+    text: str | None = None,
+    canned_key: str | None = None,
+    municipality_phone: str,
+) -> Message:
+    """Queue a klantmanager's reply (free text, or a canned reply in the person's language).
+
+    The outbox row is written in the caller's transaction; an open escalation is claimed by whoever
+    answers, so two colleagues do not both pick it up.
+    """
+    actor.require(Role.klantmanager)
+    person = get_inburgeraar(db, actor, inburgeraar_id, action="reply")
+    body = (text or "").strip()
+    if canned_key and body:
+        raise InvalidInput("choose a canned reply or write a text, not both", field="text")
+    if person.opted_out:
+        raise Conflict("this person sent STOP; reach them another way", code="opted_out")
+    language: str | None = None
+    if canned_key:
+        if canned_key not in canned.CANNED_REPLIES:
+            raise InvalidInput(f"unknown canned reply {canned_key!r}", field="canned")
+        staff = db.get(Staff, actor.staff_id) if actor.staff_id else None
+        body = canned.render_reply(canned_key, person, staff, municipality_phone).text
+        language = person.language
+    elif not body:
+        raise InvalidInput("write a reply or choose a canned reply", field="text")
+    if len(body) > MAX_REPLY_CHARS:
+        raise InvalidInput(f"a reply has at most {MAX_REPLY_CHARS} characters", field="text")
+    conversation = messaging.conversation_for(db, person)
+    message = messaging.queue_outbound(
+        db, conversation, body, kind=MessageKind.staff_reply, language=language, staff_id=actor.staff_id
+    )
+    escalation = inbox.active_escalation(db, conversation.id)
+    if escalation is not None and escalation.status == EscalationStatus.open:
+        inbox.claim(db, actor, escalation.id)
+    audit.record(db, actor, "reply", "conversation", person.id, message_id=message.id, canned=canned_key)
+    log.info("staff_reply_queued", message_id=message.id, inburgeraar_id=person.id, canned=canned_key)
+    return message

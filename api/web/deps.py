@@ -1,0 +1,163 @@
+"""Who is using the web UI, and the checks every page and form shares (login, CSRF, role)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import structlog
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.responses import RedirectResponse, Response
+
+from api.auth import principal_for_staff
+from api.deps import SessionDep, SettingsDep
+from api.errors import DomainError, Forbidden
+from api.i18n.catalog import N_
+from api.people.models import Role
+from api.web import auth
+from api.web.rendering import WebUser, page
+
+log = structlog.get_logger()
+
+
+class LoginRequired(Exception):
+    def __init__(self, expired: bool = False) -> None:
+        super().__init__("login required")
+        self.expired = expired
+
+
+def safe_next(value: str | None, default: str = "/ui/") -> str:
+    """Only local UI paths, so a crafted link cannot send a freshly logged-in user elsewhere."""
+    if value and value.startswith("/ui/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+ERROR_TITLES = {
+    400: N_("Er klopt iets niet"),
+    401: N_("Log opnieuw in"),
+    403: N_("Geen toegang"),
+    404: N_("Niet gevonden"),
+    409: N_("Dit kan nu niet"),
+}
+ERROR_TEXTS = {
+    400: N_("Controleer het veld: {field}."),
+    403: N_("Je hebt geen toegang tot deze pagina of actie. Mensen buiten je caseload zie je niet."),
+    404: N_("Wat je zoekt bestaat niet (meer)."),
+    409: N_("Dit kan nu niet meer. Laad de pagina opnieuw."),
+}
+CODE_TEXTS = {
+    "opted_out": N_("Deze persoon heeft STOP gestuurd. Neem op een andere manier contact op."),
+    "resolved": N_("Deze vraag is al afgehandeld."),
+    "nothing_to_assess": N_("Alleen een afmelding of niet verschijnen kun je beoordelen."),
+    "done": N_("Deze taak is al klaar."),
+    "csrf": N_("Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens."),
+}
+
+
+def error_page(
+    request: Request, status: int, *, field: str | None = None, code: str | None = None
+) -> Response:
+    user: WebUser | None = getattr(request.state, "web_user", None)
+    return page(
+        request,
+        "error.html",
+        user,
+        status_code=status,
+        title=ERROR_TITLES.get(status, N_("Er ging iets mis")),
+        title_msgid=ERROR_TITLES.get(status, N_("Er ging iets mis")),
+        text_msgid=CODE_TEXTS.get(code or "") or ERROR_TEXTS.get(status, N_("Probeer het later opnieuw.")),
+        field=field or "",
+    )
+
+
+class WebRoute(APIRoute):
+    """Routes of the UI answer in HTML: a login redirect or an error page instead of problem+json."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def html_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired as exc:
+                target = "/ui/login"
+                if request.method == "GET":
+                    target += f"?next={quote(request.url.path, safe='/')}"
+                if exc.expired:
+                    target += ("&" if "?" in target else "?") + "expired=1"
+                return RedirectResponse(target, status_code=303)
+            except DomainError as exc:
+                log.info("web_request_refused", path=request.url.path, status=exc.status, code=exc.code)
+                return error_page(request, exc.status, field=exc.field, code=exc.code)
+            except RequestValidationError as exc:
+                errors = exc.errors()
+                loc = [
+                    str(p)
+                    for p in (errors[0].get("loc", ()) if errors else ())
+                    if p not in ("body", "query", "path")
+                ]
+                return error_page(request, 400, field=".".join(loc) or "body")
+
+        return html_handler
+
+
+def get_web_user(request: Request, db: SessionDep, settings: SettingsDep) -> WebUser:
+    token = request.cookies.get(auth.SESSION_COOKIE)
+    session = auth.current_session(db, settings, token)
+    db.commit()  # last_seen, or the removal of an expired session
+    if session is None:
+        raise LoginRequired(expired=bool(token))
+    staff = session.staff
+    user = WebUser(
+        session_id=session.id,
+        staff_id=staff.id,
+        name=staff.name,
+        role=staff.role,
+        csrf=session.csrf_token,
+        language=session.language,
+        principal=principal_for_staff(staff),
+    )
+    request.state.web_user = user
+    return user
+
+
+WebUserDep = Annotated[WebUser, Depends(get_web_user)]
+
+
+async def checked_form(request: Request, user: WebUserDep) -> WebUser:
+    """Every POST from the UI carries the session's CSRF token."""
+    form = await request.form()
+    submitted = form.get("csrf_token")
+    if not auth.csrf_ok(user.csrf, submitted if isinstance(submitted, str) else None):
+        log.info("web_csrf_refused", staff_id=user.staff_id, path=request.url.path)
+        raise Forbidden("CSRF token missing or wrong", field="csrf_token", code="csrf")
+    return user
+
+
+FormUserDep = Annotated[WebUser, Depends(checked_form)]
+
+
+def requires(role: str) -> Callable[[WebUser], WebUser]:
+    def check(user: WebUserDep) -> WebUser:
+        user.principal.require(role)
+        return user
+
+    return check
+
+
+def requires_form(role: str) -> Callable[[WebUser], WebUser]:
+    def check(user: FormUserDep) -> WebUser:
+        user.principal.require(role)
+        return user
+
+    return check
+
+
+KlantmanagerDep = Annotated[WebUser, Depends(requires(Role.klantmanager))]
+KlantmanagerFormDep = Annotated[WebUser, Depends(requires_form(Role.klantmanager))]
+CoordinatorDep = Annotated[WebUser, Depends(requires(Role.coordinator))]
+CoordinatorFormDep = Annotated[WebUser, Depends(requires_form(Role.coordinator))]

@@ -1,0 +1,475 @@
+"""The staff web UI under /ui: login, the klantmanager's inbox and, in console.py, the coordinator's pages.
+
+Routes stay thin: they parse the form, check the session, call one service and commit; every rule lives
+in the services the API and the bot share.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from api.appointments.models import Appointment
+from api.attendance import service as attendance
+from api.attendance.models import Assessment, Attendance
+from api.auth import new_token
+from api.db import utcnow
+from api.deps import SessionDep, SettingsDep
+from api.errors import DomainError, NotAuthenticated, NotFound
+from api.i18n.catalog import N_
+from api.inbox import service as inbox
+from api.people.models import Inburgeraar, Role, Staff
+from api.web import auth, canned, caseload, conversations, queue
+from api.web.deps import (
+    FormUserDep,
+    KlantmanagerDep,
+    KlantmanagerFormDep,
+    WebRoute,
+    WebUserDep,
+    safe_next,
+)
+from api.web.rendering import STATIC, WebUser, page
+
+router = APIRouter(prefix="/ui", route_class=WebRoute, include_in_schema=False)
+
+FLASH = {
+    "claimed": N_("Je behandelt deze vraag nu."),
+    "resolved": N_("Afgehandeld. De assistent antwoordt weer."),
+    "reply_queued": N_("Je antwoord staat klaar om te versturen."),
+    "marked": N_("Aanwezigheid opgeslagen."),
+    "assessed": N_("Beoordeling opgeslagen."),
+    "task_done": N_("Taak afgerond."),
+    "task_taken": N_("Je hebt deze taak opgepakt."),
+}
+APPOINTMENTS_BACK = timedelta(days=14)
+APPOINTMENTS_AHEAD = timedelta(days=42)
+
+
+def evidence_url(appointment_id: int, fmt: str = "html") -> str:
+    """The evidence trail of an appointment (reminders, replies, staff actions) for the hearing.
+
+    Served under /ui so the session cookie authorises it; /api/v1/.../evidence wants a bearer token.
+    """
+    return f"/ui/appointments/{appointment_id}/evidence" + (".csv" if fmt == "csv" else "")
+
+
+def _flash(done: str | None) -> str | None:
+    return FLASH.get(done or "")
+
+
+def _back(path: str, done: str) -> RedirectResponse:
+    return RedirectResponse(f"{path}?done={done}", status_code=303)
+
+
+# --- login, logout, language ------------------------------------------------------------------
+
+
+def _login_page(
+    request: Request,
+    settings,
+    *,
+    language: str,
+    next_path: str,
+    error: str | None = None,
+    status_code: int = 200,
+    expired: bool = False,
+    email: str = "",
+) -> Response:
+    token = new_token()
+    response = page(
+        request,
+        "login.html",
+        None,
+        language=language,
+        status_code=status_code,
+        csrf=token,
+        next_path=next_path,
+        error=error,
+        expired=expired,
+        email=email,
+        title=N_("Inloggen"),
+    )
+    auth.set_login_csrf_cookie(response, settings, token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/login")
+def login_form(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    next: str | None = None,
+    expired: bool = False,
+    lang: str | None = None,
+) -> Response:
+    if auth.current_session(db, settings, request.cookies.get(auth.SESSION_COOKIE)) is not None:
+        db.commit()
+        return RedirectResponse(safe_next(next), status_code=303)
+    db.commit()
+    return _login_page(
+        request, settings, language=auth.ui_language(lang), next_path=safe_next(next), expired=expired
+    )
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/ui/",
+    language: Annotated[str, Form(max_length=8)] = "nl",
+) -> Response:
+    language = auth.ui_language(language)
+    if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE), csrf_token):
+        return _login_page(
+            request,
+            settings,
+            language=language,
+            next_path=safe_next(next),
+            status_code=403,
+            error=N_("Het formulier is verlopen. Probeer het nog eens."),
+            email=email,
+        )
+    if not email.strip() or not password:
+        return _login_page(
+            request,
+            settings,
+            language=language,
+            next_path=safe_next(next),
+            status_code=400,
+            error=N_("Vul je e-mailadres en wachtwoord in."),
+            email=email,
+        )
+    try:
+        _, token = auth.login(db, email, password, language=language)
+    except NotAuthenticated:
+        db.commit()  # keep the audit event of the failed attempt
+        return _login_page(
+            request,
+            settings,
+            language=language,
+            next_path=safe_next(next),
+            status_code=401,
+            error=N_("E-mailadres of wachtwoord klopt niet."),
+            email=email,
+        )
+    db.commit()
+    response = RedirectResponse(safe_next(next), status_code=303)
+    auth.set_session_cookie(response, settings, token)
+    response.delete_cookie(auth.LOGIN_CSRF_COOKIE, path="/ui")
+    return response
+
+
+@router.post("/logout")
+def logout(user: FormUserDep, db: SessionDep, settings: SettingsDep) -> Response:
+    from api.web.models import StaffSession
+
+    session = db.get(StaffSession, user.session_id)
+    if session is not None:
+        auth.logout(db, session)
+    db.commit()
+    response = RedirectResponse("/ui/login", status_code=303)
+    auth.clear_session_cookie(response, settings)
+    return response
+
+
+@router.post("/language")
+def set_language(
+    user: FormUserDep,
+    db: SessionDep,
+    language: Annotated[str, Form(max_length=8)] = "nl",
+    next: Annotated[str, Form(max_length=500)] = "/ui/",
+) -> Response:
+    from api.web.models import StaffSession
+
+    session = db.get(StaffSession, user.session_id)
+    if session is not None:
+        session.language = auth.ui_language(language)
+    db.commit()
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.get("/")
+def home(user: WebUserDep) -> Response:
+    target = "/ui/inbox" if user.is_klantmanager else "/ui/broadcasts"
+    return RedirectResponse(target, status_code=303)
+
+
+# --- inbox and conversations -------------------------------------------------------------------
+
+
+@router.get("/inbox")
+def inbox_page(request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None) -> Response:
+    items = queue.escalation_queue(db, user.principal)
+    return page(request, "inbox.html", user, title=N_("Inbox"), items=items, flash=_flash(done))
+
+
+@router.post("/escalations/{escalation_id}/claim")
+def claim(
+    escalation_id: int,
+    user: KlantmanagerFormDep,
+    db: SessionDep,
+    next: Annotated[str, Form(max_length=500)] = "/ui/inbox",
+) -> Response:
+    inbox.claim(db, user.principal, escalation_id)
+    db.commit()
+    return _back(safe_next(next, "/ui/inbox"), "claimed")
+
+
+@router.post("/escalations/{escalation_id}/resolve")
+def resolve(
+    escalation_id: int,
+    user: KlantmanagerFormDep,
+    db: SessionDep,
+    next: Annotated[str, Form(max_length=500)] = "/ui/inbox",
+) -> Response:
+    inbox.resolve(db, user.principal, escalation_id)
+    db.commit()
+    return _back(safe_next(next, "/ui/inbox"), "resolved")
+
+
+def _conversation_page(
+    request: Request,
+    user: WebUser,
+    db: SessionDep,
+    settings,
+    person_id: int,
+    *,
+    flash: str | None = None,
+    error: str | None = None,
+    error_field: str | None = None,
+    draft: str = "",
+    status_code: int = 200,
+) -> Response:
+    view = conversations.view(db, user.principal, person_id)
+    db.commit()  # the audit event of this read
+    staff = db.get(Staff, user.staff_id)
+    replies = canned.all_replies(view.person, staff, settings.municipality_phone, ui_language=user.language)
+    return page(
+        request,
+        "conversation.html",
+        user,
+        status_code=status_code,
+        title=N_("Gesprek"),
+        view=view,
+        replies=replies,
+        flash=flash,
+        error=error,
+        error_field=error_field,
+        draft=draft,
+        max_chars=conversations.MAX_REPLY_CHARS,
+    )
+
+
+@router.get("/people/{person_id}/conversation")
+def conversation_page(
+    request: Request,
+    person_id: int,
+    user: KlantmanagerDep,
+    db: SessionDep,
+    settings: SettingsDep,
+    done: str | None = None,
+) -> Response:
+    return _conversation_page(request, user, db, settings, person_id, flash=_flash(done))
+
+
+REPLY_ERRORS = {
+    "text": N_("Schrijf een antwoord of kies een standaardantwoord (niet allebei)."),
+    "canned": N_("Kies een van de standaardantwoorden."),
+}
+
+
+@router.post("/people/{person_id}/reply")
+def reply(
+    request: Request,
+    person_id: int,
+    user: KlantmanagerFormDep,
+    db: SessionDep,
+    settings: SettingsDep,
+    text: Annotated[str, Form(max_length=5000)] = "",
+    canned_key: Annotated[str, Form(alias="canned")] = "",
+) -> Response:
+    try:
+        conversations.send_reply(
+            db,
+            user.principal,
+            person_id,
+            text=text,
+            canned_key=canned_key or None,
+            municipality_phone=settings.municipality_phone,
+        )
+    except DomainError as exc:
+        if exc.field not in REPLY_ERRORS:
+            raise
+        db.rollback()
+        return _conversation_page(
+            request,
+            user,
+            db,
+            settings,
+            person_id,
+            error=REPLY_ERRORS[exc.field],
+            error_field=exc.field,
+            draft=text,
+            status_code=400,
+        )
+    db.commit()
+    return _back(f"/ui/people/{person_id}/conversation", "reply_queued")
+
+
+# --- attendance ---------------------------------------------------------------------------------
+
+
+@router.get("/appointments")
+def appointments_page(
+    request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None
+) -> Response:
+    now = utcnow()
+    query = (
+        select(Appointment)
+        .where(
+            Appointment.starts_at >= now - APPOINTMENTS_BACK,
+            Appointment.starts_at <= now + APPOINTMENTS_AHEAD,
+        )
+        .options(selectinload(Appointment.attendances))
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    if user.role != Role.admin:
+        mine_ids = (
+            select(Attendance.appointment_id)
+            .join(Inburgeraar, Inburgeraar.id == Attendance.inburgeraar_id)
+            .where(Inburgeraar.klantmanager_id == user.staff_id)
+        )
+        query = query.where(Appointment.id.in_(mine_ids))
+    rows = []
+    for appointment in db.scalars(query):
+        # Group appointments show only this klantmanager's own people.
+        mine = [
+            a
+            for a in appointment.attendances
+            if user.role == Role.admin or a.inburgeraar.klantmanager_id == user.staff_id
+        ]
+        rows.append((appointment, sorted(mine, key=lambda a: a.inburgeraar.name)))
+    return page(
+        request,
+        "appointments.html",
+        user,
+        title=N_("Afspraken"),
+        rows=rows,
+        now=now,
+        assessments=list(Assessment),
+        flash=_flash(done),
+        evidence_url=evidence_url,
+    )
+
+
+@router.post("/appointments/{appointment_id}/participants/{person_id}/mark")
+def mark(
+    appointment_id: int,
+    person_id: int,
+    user: KlantmanagerFormDep,
+    db: SessionDep,
+    status: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    attendance.mark(db, user.principal, appointment_id, person_id, status)
+    db.commit()
+    return _back("/ui/appointments", "marked")
+
+
+@router.post("/appointments/{appointment_id}/participants/{person_id}/assess")
+def assess(
+    appointment_id: int,
+    person_id: int,
+    user: KlantmanagerFormDep,
+    db: SessionDep,
+    assessment: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    attendance.assess(db, user.principal, appointment_id, person_id, assessment, note)
+    db.commit()
+    return _back("/ui/appointments", "assessed")
+
+
+def _evidence(db: SessionDep, user: WebUser, appointment_id: int, fmt: str) -> Response:
+    try:
+        from api.evidence import service as evidence
+    except ModuleNotFoundError as exc:  # the evidence package is optional, like every domain module
+        raise NotFound("the evidence trail is not available in this installation") from exc
+    trail = evidence.for_appointment(db, user.principal, appointment_id, fmt=fmt)
+    db.commit()  # the audit event of this read
+    headers = {"Cache-Control": "no-store"}
+    if fmt == "csv":
+        headers["Content-Disposition"] = f'attachment; filename="verslag-afspraak-{appointment_id}.csv"'
+        return Response(evidence.to_csv(trail), media_type="text/csv; charset=utf-8", headers=headers)
+    return HTMLResponse(evidence.to_html(trail), headers=headers)
+
+
+@router.get("/appointments/{appointment_id}/evidence")
+def evidence_page(appointment_id: int, user: KlantmanagerDep, db: SessionDep) -> Response:
+    return _evidence(db, user, appointment_id, "html")
+
+
+@router.get("/appointments/{appointment_id}/evidence.csv")
+def evidence_csv(appointment_id: int, user: KlantmanagerDep, db: SessionDep) -> Response:
+    return _evidence(db, user, appointment_id, "csv")
+
+
+# --- tasks and caseload -------------------------------------------------------------------------
+
+
+@router.get("/tasks")
+def tasks_page(request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None) -> Response:
+    mine, unassigned = queue.open_tasks(db, user.principal)
+    return page(
+        request, "tasks.html", user, title=N_("Taken"), mine=mine, unassigned=unassigned, flash=_flash(done)
+    )
+
+
+@router.post("/tasks/{task_id}/done")
+def task_done(task_id: int, user: KlantmanagerFormDep, db: SessionDep) -> Response:
+    queue.complete_task(db, user.principal, task_id)
+    db.commit()
+    return _back("/ui/tasks", "task_done")
+
+
+@router.post("/tasks/{task_id}/take")
+def task_take(task_id: int, user: KlantmanagerFormDep, db: SessionDep) -> Response:
+    queue.take_task(db, user.principal, task_id)
+    db.commit()
+    return _back("/ui/tasks", "task_taken")
+
+
+@router.get("/caseload")
+def caseload_page(request: Request, user: KlantmanagerDep, db: SessionDep) -> Response:
+    rows = caseload.caseload_deadlines(db, user.principal)
+    return page(
+        request,
+        "caseload.html",
+        user,
+        title=N_("Caseload"),
+        rows=rows,
+        pvt_required=caseload.PVT_HOURS_REQUIRED,
+    )
+
+
+def mount(app: FastAPI, v1: APIRouter) -> None:
+    """Serve the UI and its static files (CSS, JS, no CDN) from the API process."""
+    from api.web import console
+
+    app.mount("/ui/static", StaticFiles(directory=str(STATIC)), name="ui-static")
+    app.include_router(router)
+    app.include_router(console.router)
+
+    @app.get("/ui", include_in_schema=False)
+    def ui_root() -> Response:
+        return RedirectResponse("/ui/", status_code=307)

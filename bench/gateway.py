@@ -1,0 +1,411 @@
+"""Gateway and outbox benchmark: inbound webhook -> reply queued latency, and outbox dispatch rate.
+
+Part 1 runs the API (uvicorn, one process) with signed Twilio webhooks and Rasa in the loop, at 1, 10 and
+50 concurrent conversations; each conversation sends its next message when the reply to the previous one
+is queued. Latency is measured from just before the POST to the reply's outbox row `created_at` (the
+clock of the same machine), so polling does not blur it. When no trained Rasa answers on RASA_URL the
+fake Rasa of tests/doubles.py (answers at once) is used, and the table says so.
+
+Part 2 fills the outbox and measures how fast 1 and 2 worker processes (`python -m api.worker`) hand it
+to a Twilio double (target >= 500 messages/s), on SQLite and, when TEST_DATABASE_URL is set, PostgreSQL.
+Memory is each process's resident set size at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from twilio.request_validator import RequestValidator
+
+from api.db import Database
+from api.messaging import service as messaging
+from api.messaging.models import Message, OutboxItem
+from api.migrate import upgrade
+from api.people.models import Inburgeraar
+from api.settings import ROOT
+from bench.report import write_section
+
+TOKEN = "bench-twilio-token"
+ACCOUNT = "AC" + "b" * 32
+PUBLIC = "https://assistent.example.nl"
+CONCURRENCY = (1, 10, 50)
+MESSAGES_PER_LEVEL = {1: 40, 10: 200, 50: 400}
+OUTBOX_ROWS = 3000
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _wait_http(url: str, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return True
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return False
+
+
+def _real_rasa(url: str) -> bool:
+    try:
+        status = httpx.get(f"{url}/status", timeout=2).json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    return bool(status.get("model_file") or status.get("fingerprint"))
+
+
+@contextmanager
+def _process(cmd: list[str], env: dict[str, str], log_name: str):
+    log_dir = ROOT / "var" / "bench"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with (log_dir / f"{log_name}.log").open("wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _databases() -> list[tuple[str, str]]:
+    var = ROOT / "var" / "bench"
+    var.mkdir(parents=True, exist_ok=True)
+    sqlite = var / "gateway.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{sqlite}{suffix}").unlink(missing_ok=True)
+    found = [("SQLite", f"sqlite:///{sqlite}")]
+    raw = os.environ.get("TEST_DATABASE_URL")
+    if raw:
+        url = make_url(raw).set(drivername="postgresql+psycopg")
+        name = f"bench_gateway_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        found.append(("PostgreSQL", url.set(database=name).render_as_string(hide_password=False)))
+    return found
+
+
+def _drop(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    parsed = make_url(url)
+    admin = create_engine(
+        parsed.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _env(url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "RASA_", "DATABASE_URL"))}
+    env.update(
+        DATABASE_URL=url,
+        PUBLIC_BASE_URL=PUBLIC,
+        TWILIO_ACCOUNT_SID=ACCOUNT,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        TWILIO_SMS_FROM="+3197010000001",
+        LOG_LEVEL="WARNING",
+        ENVIRONMENT="test",
+        HF_HUB_OFFLINE="1",
+        WORKER_POLL_SECONDS="0.05",
+    )
+    env.update(extra)
+    return env
+
+
+def _wipe(database: Database) -> None:
+    with database.engine.begin() as conn:
+        for table in ("outbox", "message", "escalation", "task", "consent_event", "conversation"):
+            conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+def _people(database: Database, count: int) -> list[tuple[int, str]]:
+    with database.session() as db:
+        existing = list(db.execute(select(Inburgeraar.id, Inburgeraar.phone).order_by(Inburgeraar.id)))
+        for n in range(len(existing), count):
+            db.add(
+                Inburgeraar(
+                    name=f"Bench {n}", phone=f"+3161{n:07d}", language="nl", doelgroep="asielstatushouder"
+                )
+            )
+        db.commit()
+        return [
+            tuple(r) for r in db.execute(select(Inburgeraar.id, Inburgeraar.phone).order_by(Inburgeraar.id))
+        ]
+
+
+# --- part 1: inbound latency ----------------------------------------------------------------------
+
+
+def _conversation(
+    api: str, database: Database, phone: str, count: int, out: list[float], errors: list[str]
+) -> None:
+    client = httpx.Client(timeout=30)
+    validator = RequestValidator(TOKEN)
+    for _ in range(count):
+        sid = "SM" + uuid.uuid4().hex
+        form = {
+            "MessageSid": sid,
+            "From": phone,
+            "To": "+3197010000001",
+            "Body": "hallo ik heb een vraag",
+            "AccountSid": ACCOUNT,
+            "NumMedia": "0",
+        }
+        headers = {"X-Twilio-Signature": validator.compute_signature(f"{PUBLIC}/twilio/messages", form)}
+        started = datetime.now(UTC)
+        response = client.post(f"{api}/twilio/messages", data=form, headers=headers)
+        if response.status_code != 200:
+            errors.append(str(response.status_code))
+            continue
+        deadline = time.monotonic() + 30
+        reply_at = None
+        while time.monotonic() < deadline and reply_at is None:
+            with database.session() as db:
+                inbound_id = db.scalar(select(Message.id).where(Message.twilio_sid == sid))
+                if inbound_id is not None:
+                    reply_at = db.scalar(
+                        select(func.min(OutboxItem.created_at))
+                        .join(Message, Message.id == OutboxItem.message_id)
+                        .where(
+                            Message.id > inbound_id,
+                            Message.direction == "out",
+                            Message.conversation_id
+                            == select(Message.conversation_id)
+                            .where(Message.id == inbound_id)
+                            .scalar_subquery(),
+                        )
+                    )
+            if reply_at is None:
+                time.sleep(0.005)
+        if reply_at is None:
+            errors.append("no reply")
+            continue
+        out.append((reply_at - started).total_seconds() * 1000)
+    client.close()
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def inbound_latency(label: str, url: str) -> tuple[list[str], dict[str, float]]:
+    database = Database(url)
+    people = _people(database, max(CONCURRENCY))
+    rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
+    real = _real_rasa(rasa_url)
+    rows = []
+    memory: dict[str, float] = {}
+    fake_port = _port()
+    rasa_cmd = [sys.executable, "-m", "tests.doubles", "rasa", str(fake_port)]
+    with _process(rasa_cmd if not real else ["sleep", "100000"], _env(url), "fake-rasa") as rasa_proc:
+        if not real:
+            rasa_url = f"http://127.0.0.1:{fake_port}"
+            _wait_http(f"{rasa_url}/status")
+        api_port = _port()
+        api_cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(api_port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+        with _process(api_cmd, _env(url, RASA_URL=rasa_url), f"api-{label}") as api_proc:
+            api = f"http://127.0.0.1:{api_port}"
+            if not _wait_http(f"{api}/health"):
+                raise RuntimeError("API did not start; see var/bench/")
+            for level in CONCURRENCY:
+                _wipe(database)
+                per = MESSAGES_PER_LEVEL[level] // level
+                results: list[list[float]] = [[] for _ in range(level)]
+                errors: list[str] = []
+                threads = [
+                    threading.Thread(
+                        target=_conversation, args=(api, database, people[i][1], per, results[i], errors)
+                    )
+                    for i in range(level)
+                ]
+                started = time.monotonic()
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                elapsed = time.monotonic() - started
+                values = [v for r in results for v in r]
+                rows.append(
+                    f"| {label} | {level} | {len(values)} | {statistics.median(values):.0f} | "
+                    f"{_percentile(values, 95):.0f} | {_percentile(values, 99):.0f} | "
+                    f"{len(values) / elapsed:.0f} | {len(errors)} |"
+                )
+            memory[f"API (uvicorn, {label})"] = _rss_mb(api_proc.pid)
+        memory["Rasa (real)" if real else "fake Rasa (tests/doubles.py)"] = _rss_mb(rasa_proc.pid)
+    database.engine.dispose()
+    return rows, {"real_rasa": float(real), **memory}
+
+
+# --- part 2: dispatch rate -------------------------------------------------------------------------
+
+
+def _fill(database: Database, count: int) -> None:
+    people = _people(database, 200)
+    with database.session() as db:
+        persons = [db.get(Inburgeraar, pid) for pid, _ in people]
+        conversations = [messaging.conversation_for(db, p) for p in persons]
+        for n in range(count):
+            messaging.queue_outbound(
+                db, conversations[n % len(conversations)], f"Bericht {n}", kind="bot_reply"
+            )
+        db.commit()
+
+
+def dispatch_rate(label: str, url: str, double_url: str, workers: int) -> tuple[float, list[float]]:
+    database = Database(url)
+    _wipe(database)
+    env = _env(url, TWILIO_API_BASE_URL=double_url, RASA_URL="http://127.0.0.1:9")
+    procs = []
+    with ExitStack() as stack:
+        for i in range(workers):
+            procs.append(
+                stack.enter_context(
+                    _process([sys.executable, "-m", "api.worker"], env, f"worker-{label}-{workers}-{i}")
+                )
+            )
+        time.sleep(4)  # imports and the first empty rounds
+        _fill(database, OUTBOX_ROWS)
+        started = time.monotonic()
+        deadline = started + 300
+        sent = 0
+        while time.monotonic() < deadline:
+            with database.session() as db:
+                sent = db.scalar(
+                    select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "sent")
+                )
+            if sent >= OUTBOX_ROWS:
+                break
+            time.sleep(0.05)
+        elapsed = time.monotonic() - started
+        memory = [_rss_mb(p.pid) for p in procs]
+    database.engine.dispose()
+    return sent / elapsed, memory
+
+
+def main(argv: list[str] | None = None) -> int:
+    load_before = os.getloadavg()[0]
+    latency_rows: list[str] = []
+    rate_rows: list[str] = []
+    memory_rows: list[str] = []
+    real_rasa = False
+    double_port = _port()
+    with _process(
+        [sys.executable, "-m", "tests.doubles", "twilio", str(double_port)], dict(os.environ), "twilio-double"
+    ) as double_proc:
+        double_url = f"http://127.0.0.1:{double_port}"
+        _wait_http(double_url + "/")
+        for label, url in _databases():
+            try:
+                upgrade(url)
+                rows, memory = inbound_latency(label, url)
+                real_rasa = bool(memory.pop("real_rasa"))
+                latency_rows += rows
+                memory_rows += [f"| {name} | {mb:.0f} |" for name, mb in memory.items()]
+                for workers in (1, 2):
+                    rate, worker_mem = dispatch_rate(label, url, double_url, workers)
+                    rate_rows.append(
+                        f"| {label} | {workers} | {OUTBOX_ROWS} | {rate:.0f} | "
+                        f"{'yes' if rate >= 500 else 'NO'} |"
+                    )
+                    memory_rows += [
+                        f"| worker {i + 1} of {workers} ({label}) | {mb:.0f} |"
+                        for i, mb in enumerate(worker_mem)
+                    ]
+            finally:
+                _drop(url)
+        memory_rows.append(f"| Twilio double (tests/doubles.py) | {_rss_mb(double_proc.pid):.0f} |")
+    load_after = os.getloadavg()[0]
+    rasa_note = (
+        "with the **trained Rasa model** (real Rasa on RASA_URL)"
+        if real_rasa
+        else "with the **fake Rasa of tests/doubles.py** (answers at once, no NLU): the trained model "
+        "was not available on RASA_URL, so these figures are the gateway's own cost; a real turn adds "
+        "Rasa's parse, actions and NLG"
+    )
+    markdown = f"""
+Load average of the machine (all processes, 2 cores) at start / end: {load_before:.1f} / {load_after:.1f}.
+Figures from a busy machine (other benchmarks, Rasa training) are lower than on an idle one.
+
+### Inbound webhook -> reply queued
+
+Signed Twilio webhooks against one API process (uvicorn), {rasa_note}. Each conversation sends its next
+message when the reply to the previous one is queued; latency runs from just before the POST to the reply's
+outbox row. Milliseconds.
+
+| database | concurrent conversations | messages | p50 | p95 | p99 | messages/s | errors |
+|---|---|---|---|---|---|---|---|
+{chr(10).join(latency_rows)}
+
+### Outbox dispatch rate
+
+{OUTBOX_ROWS} queued SMS handed by `python -m api.worker` processes (batch 50, 8 parallel sends each) through
+the official twilio client to the hand-written Twilio double (tests/doubles.py, a separate process), from
+the commit of the rows until the last is recorded `sent`. Target: 500 messages/s.
+
+| database | workers | messages | messages/s | >= 500/s |
+|---|---|---|---|---|
+{chr(10).join(rate_rows)}
+
+### Memory (resident set size at the end of the run, MB)
+
+| process | MB |
+|---|---|
+{chr(10).join(memory_rows)}
+"""
+    write_section("gateway", markdown)
+    print(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,131 @@
+"""Handing the conversation to a person: on request, after two misunderstood messages in a row, on low
+confidence, and urgently when someone is in crisis. Also opting out of the chat."""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import conversation
+from actions.case_api import CaseApi, CaseApiError, CaseApiUnavailable
+
+logger = logging.getLogger(__name__)
+
+FALLBACKS_BEFORE_HANDOFF = 2
+
+
+async def hand_off(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, summary: str | None = None
+) -> bool:
+    """Open an escalation and tell the person someone will answer; say the API is down if it is.
+
+    Returns:
+        True if the escalation was opened.
+    """
+    try:
+        await CaseApi(tracker.sender_id).escalate(reason, urgent=False, summary=summary)
+    except (CaseApiUnavailable, CaseApiError):
+        dispatcher.utter_message(response="utter_api_unavailable")
+        return False
+    dispatcher.utter_message(response="utter_handoff")
+    return True
+
+
+class ActionRequestHuman(Action):
+    """The person asked for a human."""
+
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        await hand_off(dispatcher, tracker, "request_human")
+        return []
+
+
+class ActionHandleNluFallback(Action):
+    """Asks to rephrase once; the second misunderstood message in a row goes to a person."""
+
+    def name(self) -> str:
+        return "action_handle_nlu_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Reply to a message NLU did not understand (intent nlu_fallback)."""
+        if conversation.slot_set_this_turn(tracker, "language"):
+            # A bare language name ("Türkçe") often has no confident intent, but it did switch the language.
+            dispatcher.utter_message(response="utter_language_changed")
+            return []
+        streak = conversation.fallback_streak(tracker)
+        if streak < FALLBACKS_BEFORE_HANDOFF:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        elif conversation.uttered_since_user_messages(tracker, "utter_handoff", streak):
+            # Already handed off in this run of misunderstandings: one escalation is enough.
+            dispatcher.utter_message(response="utter_handoff")
+        else:
+            await hand_off(dispatcher, tracker, "fallback", summary=f"nlu_fallback x{streak}")
+        return []
+
+
+class ActionHandoffLowConfidence(Action):
+    """RulePolicy's core fallback: no rule fits the conversation, so a person takes over."""
+
+    def name(self) -> str:
+        return "action_handoff_low_confidence"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = (tracker.latest_message or {}).get("intent") or {}
+        summary = f"intent={intent.get('name')} confidence={float(intent.get('confidence') or 0):.2f}"
+        await hand_off(dispatcher, tracker, "low_confidence", summary=summary)
+        return []
+
+
+class ActionOpenUrgentEscalation(Action):
+    """Opens an urgent escalation after utter_urgent_help, without saying anything more that turn."""
+
+    def name(self) -> str:
+        return "action_open_urgent_escalation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """POST an urgent escalation, retrying once.
+
+        Says nothing, whatever happens: the crisis numbers must be the whole reply in this turn.
+        """
+        for attempt in (1, 2):
+            try:
+                await CaseApi(tracker.sender_id).escalate("urgent_help", urgent=True)
+                return []
+            except CaseApiUnavailable:
+                logger.error("urgent_escalation_failed sender=%s attempt=%s", tracker.sender_id, attempt)
+            except CaseApiError as exc:
+                logger.error("urgent_escalation_refused sender=%s status=%s", tracker.sender_id, exc.status)
+                break
+        return []
+
+
+class ActionOptOut(Action):
+    """Records the opt-out (the API tells the klantmanager) and confirms it."""
+
+    def name(self) -> str:
+        return "action_opt_out"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            await CaseApi(tracker.sender_id).opt_out()
+        except (CaseApiUnavailable, CaseApiError):
+            dispatcher.utter_message(response="utter_api_unavailable")
+            return []
+        dispatcher.utter_message(response="utter_opted_out")
+        return []

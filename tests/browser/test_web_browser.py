@@ -1,0 +1,333 @@
+"""End to end in headless chromium: a person asks for a human in the phone simulator, the klantmanager
+answers with a canned reply that arrives in Arabic; caseload walls, keyboard use and an axe-core scan.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from api.appointments.models import Appointment
+from api.attendance.models import Attendance
+from api.auth import hash_password
+from api.db import utcnow
+from api.i18n.catalog import gettext, render
+from api.i18n.formatting import isolate
+from api.inbox.models import Escalation, Task
+from api.messaging.models import Message
+from api.people.models import Inburgeraar, Staff
+from api.web.canned import CANNED_REPLIES
+from tests.browser.conftest import AXE, Live, axe_violations, screenshot
+
+pytestmark = pytest.mark.browser
+PASSWORD = "demo-wachtwoord-browser"
+ARABIC_REQUEST = "أريد التحدث مع موظف من فضلك"
+
+
+@pytest.fixture(scope="module")
+def people(live: Live) -> dict[str, Any]:
+    """A small municipality: two klantmanagers, a coordinator, people in four languages, appointments."""
+    now = utcnow().replace(microsecond=0)
+    with live.database.session() as db:
+
+        def staff(name: str, email: str, role: str) -> Staff:
+            member = Staff(
+                name=name, email=email, role=role, phone="+31201234599", password_hash=hash_password(PASSWORD)
+            )
+            db.add(member)
+            return member
+
+        fatima = staff("Fatima de Vries", "fatima@gemeente.example", "klantmanager")
+        joost = staff("Joost Bakker", "joost@gemeente.example", "klantmanager")
+        staff("Sanne Coordinator", "sanne@gemeente.example", "coordinator")
+        db.flush()
+        amina = Inburgeraar(
+            name="Amina Haddad",
+            phone="+31612345001",
+            language="ar",
+            doelgroep="asielstatushouder",
+            klantmanager_id=fatima.id,
+            pip_date=date.today() - timedelta(days=500),
+            leerroute="b1",
+            pvt_hours_done=4,
+        )
+        yonas = Inburgeraar(
+            name="Yonas Tesfay",
+            phone="+31612345002",
+            language="ti",
+            doelgroep="asielstatushouder",
+            klantmanager_id=fatima.id,
+            pip_date=date.today() - timedelta(days=1000),
+            leerroute="z",
+        )
+        zahra = Inburgeraar(
+            name="Zahra Ahmadi",
+            phone="+31612345003",
+            language="fa_AF",
+            doelgroep="nareiziger",
+            klantmanager_id=fatima.id,
+            housed_on=date.today() - timedelta(days=80),
+        )
+        mehmet = Inburgeraar(
+            name="Mehmet Yilmaz",
+            phone="+31612345004",
+            language="tr",
+            doelgroep="gezinsmigrant",
+            klantmanager_id=joost.id,
+            pip_date=date.today() - timedelta(days=300),
+            leerroute="b1",
+        )
+        db.add_all([amina, yonas, zahra, mehmet])
+        db.flush()
+
+        def appointment(
+            kind: str, starts_in: timedelta, participants: list[tuple[Inburgeraar, str]]
+        ) -> Appointment:
+            starts_at = now + starts_in
+            a = Appointment(
+                kind=kind,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=1),
+                location="Stadskantoor, Balie 3",
+                checkin_code="4821",
+                staff_id=fatima.id,
+            )
+            a.attendances = [
+                Attendance(
+                    inburgeraar_id=p.id,
+                    status=s,
+                    confirmed_at=starts_at - timedelta(days=1) if s in ("confirmed", "attended") else None,
+                    absence_reason="sick" if s == "absence_reported" else None,
+                    reported_at=starts_at - timedelta(hours=5) if s == "absence_reported" else None,
+                    reported_late=False if s == "absence_reported" else None,
+                )
+                for p, s in participants
+            ]
+            db.add(a)
+            return a
+
+        appointment("voortgangsgesprek", timedelta(days=1), [(amina, "confirmed")])
+        appointment(
+            "pvt_excursie", timedelta(days=8), [(amina, "pending"), (yonas, "pending"), (mehmet, "pending")]
+        )
+        appointment("voortgangsgesprek", timedelta(days=-2), [(yonas, "absence_reported")])
+        appointment(
+            "knm_les", timedelta(days=-8), [(amina, "attended"), (yonas, "no_show"), (mehmet, "attended")]
+        )
+        db.add(Task(kind="reminder_unanswered", inburgeraar_id=yonas.id, assignee_id=fatima.id))
+        db.commit()
+        return {
+            "fatima": fatima.email,
+            "joost": joost.email,
+            "coordinator": "sanne@gemeente.example",
+            "amina": amina.id,
+            "mehmet": mehmet.id,
+            "fatima_name": fatima.name,
+        }
+
+
+def login(context: Any, live: Live, email: str, target: str = "/ui/") -> Any:
+    page = context.new_page()
+    page.goto(f"{live.url}{target}")
+    assert "/ui/login" in page.url
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_load_state("networkidle")
+    assert "/ui/login" not in page.url, page.content()[:2000]
+    return page
+
+
+def _wait_for(check, timeout: float = 15.0):  # noqa: ANN001 - a predicate
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting")
+
+
+def _csp_errors(page: Any) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    return errors
+
+
+def test_the_skip_link_is_the_first_stop_for_keyboard_users_and_is_visible_on_focus(chromium, live, people):
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"{live.url}/ui/login")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "() => ({cls: document.activeElement.className, top: "
+        "document.activeElement.getBoundingClientRect().top})"
+    )
+    assert focused["cls"] == "skip-link" and focused["top"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => location.hash") == "#main"
+    context.close()
+
+
+def test_a_question_from_the_simulator_is_answered_with_a_canned_reply_in_arabic(chromium, live, people):
+    phone = chromium.new_context(locale="ar")
+    simulator = phone.new_page()
+    simulator.goto(f"{live.url}/simulator?lang=ar&person={people['amina']}")
+    simulator.locator("#channel").select_option("sms")
+    simulator.locator("#body").fill(ARABIC_REQUEST)
+    simulator.locator("#compose button[type=submit]").click()
+
+    # The gateway hands it to "Rasa", whose action escalates through the bot endpoint.
+    def escalated() -> Escalation | None:
+        with live.database.session() as db:
+            return db.scalar(select(Escalation).where(Escalation.inburgeraar_id == people["amina"]))
+
+    escalation = _wait_for(escalated)
+    assert escalation.reason == "request_human" and escalation.status == "open"
+    assert live.rasa.turns[-1]["message"] == ARABIC_REQUEST
+    screenshot(simulator, "simulator-question")
+
+    office = chromium.new_context(locale="nl-NL")
+    page = login(office, live, people["fatima"], "/ui/inbox")
+    csp_errors = _csp_errors(page)
+    assert page.url.endswith("/ui/inbox")
+    row = page.locator("table.queue tbody tr", has_text="Amina Haddad")
+    assert row.count() == 1 and "Wil een mens spreken" in row.inner_text()
+    screenshot(page, "inbox")
+
+    page.get_by_role("link", name="Amina Haddad").click()
+    page.wait_for_load_state("networkidle")
+    body = page.locator(".msg.in .body").first
+    assert body.inner_text() == ARABIC_REQUEST
+    assert body.get_attribute("dir") == "auto" and body.get_attribute("lang") == "ar"
+    assert page.evaluate("el => getComputedStyle(el).direction", body.element_handle()) == "rtl"
+    understood = page.locator(".msg.in .understood").first.inner_text()
+    assert "Wil een mens spreken" in understood and "Arabisch" in understood
+
+    # The free-text counter runs from a static file, under the strict CSP.
+    page.locator("#reply-text").fill(ARABIC_REQUEST)
+    assert "UCS-2" in page.locator("#reply-text-count").inner_text()
+    page.locator("#reply-text").fill("")
+    screenshot(page, "conversation")
+
+    page.locator("label[for=canned-will_call]").click()
+    page.get_by_role("button", name="Standaardantwoord versturen").click()
+    page.wait_for_load_state("networkidle")
+    assert "Je antwoord staat klaar om te versturen." in page.locator(".flash").inner_text()
+    assert csp_errors == []
+
+    expected = render(
+        "ar",
+        CANNED_REPLIES["will_call"],
+        name=isolate("ar", "Amina"),
+        klantmanager=isolate("ar", people["fatima_name"]),
+    )
+    if gettext("ar", CANNED_REPLIES["will_call"]) != CANNED_REPLIES["will_call"]:
+        assert re.search(r"[\u0600-\u06FF]", expected), "the compiled Arabic catalog should give Arabic text"
+    with live.database.session() as db:
+        reply = db.scalar(select(Message).where(Message.kind == "staff_reply"))
+        assert (reply.body, reply.language) == (expected, "ar")
+
+    # The outbox worker hands it to the local transport; the simulated phone shows it.
+    from api.messaging.outbox import Dispatcher
+
+    dispatcher = Dispatcher(live.database, live.settings)
+    try:
+        dispatcher.drain()
+    finally:
+        dispatcher.close()
+    simulator.locator(".bubble.out", has_text=expected[:20]).last.wait_for(timeout=10000)
+    bubbles = [b.inner_text() for b in simulator.locator(".bubble.out").all()]
+    assert any(expected in b for b in bubbles)
+    screenshot(simulator, "simulator-reply")
+    phone.close()
+    office.close()
+
+
+def test_a_klantmanager_cannot_open_another_caseloads_conversation_in_the_browser(chromium, live, people):
+    context = chromium.new_context()
+    page = login(context, live, people["fatima"])
+    response = page.goto(f"{live.url}/ui/people/{people['mehmet']}/conversation")
+    assert response.status == 403
+    assert page.locator("h1").inner_text() == "Geen toegang"
+    assert "Mehmet" not in page.content()
+    screenshot(page, "forbidden")
+    context.close()
+
+
+def test_a_coordinator_previews_a_broadcast_per_language_before_sending(chromium, live, people):
+    context = chromium.new_context()
+    page = login(context, live, people["coordinator"], "/ui/broadcasts/new")
+    page.locator("label[for=template-appointment_reminder]").click()
+    page.locator("label[for=audience-appointment]").click()
+    page.locator("#appointment_id").select_option(index=2)  # the PVT excursion (after "Kies" and tomorrow)
+    page.get_by_role("button", name="Voorbeeld en kosten bekijken").click()
+    page.wait_for_load_state("networkidle")
+    table = page.locator("table.preview-languages")
+    assert table.count() == 1, page.content()[:3000]
+    languages = table.locator("tbody th").all_inner_texts()
+    assert set(languages) == {"Arabisch", "Tigrinya", "Turks"}
+    screenshot(page, "broadcast-preview")
+    page.get_by_role("button", name="Versturen zoals hierboven").click()
+    page.wait_for_load_state("networkidle")
+    assert re.search(r"/ui/broadcasts/\d+\?done=scheduled$", page.url)
+    screenshot(page, "broadcast-scheduled")
+    context.close()
+
+
+def test_the_axe_scan_reports_serious_violations_when_a_page_has_them(chromium):
+    """Guards the scan itself: a clean result must mean a clean page, not a scan that never ran."""
+    if not AXE.exists():
+        pytest.skip(
+            "axe-core is not installed in node_modules/: run `make tools` (npm ci; package.json pins it)"
+        )
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_content(
+        '<html><body><p style="color:#ccc;background:#fff">low contrast</p>'
+        '<input type="text"><img src="x.png"></body></html>'
+    )
+    found = {v["id"] for v in axe_violations(page, "known-bad")}
+    assert {"color-contrast", "label", "image-alt"} <= found
+    context.close()
+
+
+MAIN_PAGES = [
+    ("login", None, "/ui/login"),
+    ("inbox", "fatima", "/ui/inbox"),
+    ("conversation", "fatima", "/ui/people/{amina}/conversation"),
+    ("appointments", "fatima", "/ui/appointments"),
+    ("tasks", "fatima", "/ui/tasks"),
+    ("caseload", "fatima", "/ui/caseload"),
+    ("broadcasts", "coordinator", "/ui/broadcasts"),
+    ("broadcast-composer", "coordinator", "/ui/broadcasts/new"),
+    ("reminders", "coordinator", "/ui/reminders"),
+    ("stats", "coordinator", "/ui/stats"),
+    ("forbidden", "coordinator", "/ui/inbox"),
+]
+
+
+@pytest.mark.parametrize(("name", "who", "path"), MAIN_PAGES, ids=[p[0] for p in MAIN_PAGES])
+def test_the_main_pages_have_no_serious_accessibility_violations(chromium, live, people, name, who, path):
+    if not AXE.exists():
+        pytest.skip(
+            "axe-core is not installed in node_modules/: run `make tools` (npm ci; package.json pins it)"
+        )
+    context = chromium.new_context()
+    url = path.format(amina=people["amina"])
+    if who is None:
+        page = context.new_page()
+        page.goto(f"{live.url}{url}")
+    else:
+        page = login(context, live, people[who])
+        page.goto(f"{live.url}{url}")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("() => document.documentElement.lang") in ("nl", "en")
+    screenshot(page, f"page-{name}")
+    assert axe_violations(page, name) == []
+    context.close()

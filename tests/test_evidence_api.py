@@ -1,0 +1,225 @@
+"""The evidence trail for the hearing: complete for klantmanagers, without contents for coordinators."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from api.audit.models import AuditEvent
+from api.evidence.schemas import EvidenceOut
+from api.messaging.models import Message
+from api.messaging.service import conversation_for
+from api.reminders.scheduler import tick
+from tests.conftest import BOT
+
+AMS = ZoneInfo("Europe/Amsterdam")
+CREATED = datetime(2030, 3, 1, 10, 0, tzinfo=AMS)
+STARTS = datetime(2030, 3, 12, 10, 0, tzinfo=AMS)
+REMINDED = datetime(2030, 3, 9, 10, 0, tzinfo=AMS)
+REPORTED = datetime(2030, 3, 11, 7, 30, tzinfo=AMS)  # 26.5 hours before the start
+
+
+@pytest.fixture
+def case(client, make, db, database, settings):
+    """A klantmanager's appointment: a reminder went out, the person answered and reported sick."""
+    km, km_headers = make.staff(name="Fatima de Vries")
+    person = make.person(km, name="Amina Haddad", language="nl")
+    with time_machine.travel(CREATED, tick=False):
+        response = client.post(
+            "/api/v1/appointments",
+            headers=km_headers,
+            json={
+                "kind": "voortgangsgesprek",
+                "startsAt": STARTS.isoformat(),
+                "location": "Stadskantoor",
+                "participantIds": [person.id],
+                "whatToBring": "je paspoort",
+            },
+        )
+        appointment_id = response.json()["id"]
+    with time_machine.travel(REMINDED, tick=False):
+        with database.session() as session:
+            tick(session, REMINDED.astimezone(UTC), settings=settings)
+            session.commit()
+    with time_machine.travel(REPORTED, tick=False):
+        conversation = conversation_for(db, person)
+        db.add(
+            Message(
+                conversation_id=conversation.id,
+                direction="in",
+                channel="sms",
+                kind="person",
+                body='=HYPERLINK("x") <script>ik ben ziek</script>',
+                language="nl",
+                status="processed",
+                intent="report_absence",
+                appointment_id=appointment_id,
+                created_at=REPORTED.astimezone(UTC),
+            )
+        )
+        db.commit()
+        reported = client.post(
+            f"/api/v1/bot/inb-{person.id}/attendance",
+            headers=BOT,
+            json={
+                "appointmentId": appointment_id,
+                "action": "report_absence",
+                "reason": "sick",
+                "details": "koorts sinds gisteren",
+            },
+        )
+        assert reported.status_code == 200, reported.text
+    for later in (datetime(2030, 3, 11, 10, 0, tzinfo=AMS), datetime(2030, 3, 12, 9, 0, tzinfo=AMS)):
+        with time_machine.travel(later, tick=False), database.session() as session:
+            tick(session, later.astimezone(UTC), settings=settings)
+            session.commit()
+    after = datetime(2030, 3, 12, 12, 0, tzinfo=AMS)
+    with time_machine.travel(after, tick=False):
+        assessed = client.put(
+            f"/api/v1/appointments/{appointment_id}/attendance/{person.id}/assessment",
+            headers=km_headers,
+            json={"assessment": "verschoonbaar", "note": "briefje van arts"},
+        )
+        assert assessed.status_code == 200, assessed.text
+    return {"km": km, "headers": km_headers, "person": person, "appointment_id": appointment_id}
+
+
+def test_csv_has_the_absence_with_its_reason_and_hours_before_the_start(client, case):
+    response = client.get(
+        f"/api/v1/appointments/{case['appointment_id']}/evidence?format=csv", headers=case["headers"]
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert "uren voor start" in rows[0]
+    (absence,) = [r for r in rows if r["gebeurtenis"] == "afmelding"]
+    assert absence["uren voor start"] == "26.5"
+    assert absence["reden"] == "ik ben ziek"
+    assert absence["tijdstip"] == "2030-03-11 07:30"
+    assert absence["tekst"] == "koorts sinds gisteren"
+    (reminder,) = [r for r in rows if r["gebeurtenis"] == "herinnering verstuurd"]
+    assert (reminder["moment"], reminder["kanaal"], reminder["taal"]) == ("3d", "sms", "nl")
+    assert "Stadskantoor" in reminder["tekst"] and reminder["tijdstip"] == "2030-03-09 10:00"
+    (reply,) = [r for r in rows if r["gebeurtenis"] == "antwoord van inburgeraar"]
+    assert reply["tekst"].startswith("'=HYPERLINK")  # a spreadsheet must not run people's text
+
+
+def test_json_trail_has_reminders_delivery_replies_absence_staff_actions_and_assessment(client, case):
+    response = client.get(f"/api/v1/appointments/{case['appointment_id']}/evidence", headers=case["headers"])
+    assert response.status_code == 200
+    body = response.json()
+    EvidenceOut.model_validate(body)  # the documented shape (OpenAPI) is the shape served
+    assert body["redacted"] is False
+    (participant,) = body["participants"]
+    assert participant["attendance"]["absenceReason"] == "sick"
+    assert participant["attendance"]["hoursBeforeStart"] == 26.5
+    assert participant["attendance"]["assessment"] == "verschoonbaar"
+    assert participant["attendance"]["assessmentNote"] == "briefje van arts"
+    events = [e["event"] for e in participant["timeline"]]
+    for expected in ("reminder_sent", "reply", "absence_reported", "task", "staff_action", "assessment"):
+        assert expected in events, expected
+    sent = next(e for e in participant["timeline"] if e["event"] == "reminder_sent")
+    assert (sent["slot"], sent["channel"], sent["language"], sent["status"]) == ("3d", "sms", "nl", "queued")
+    assert "je paspoort" in sent["text"]
+    actions = {(e["status"], e["actor"]) for e in participant["timeline"] if e["event"] == "staff_action"}
+    assert ("create", "Fatima de Vries") in actions and ("assess", "Fatima de Vries") in actions
+    assert ("report_absence", "assistent (namens de inburgeraar)") in actions
+    # What was not sent is there too, with the reason: nothing more after the absence report.
+    not_sent = {e["slot"]: e["reason"] for e in participant["timeline"] if e["event"] == "reminder_not_sent"}
+    assert not_sent == {"1d": "attendance_absence_reported", "2h": "attendance_absence_reported"}
+    follow_up = next(e for e in participant["timeline"] if e["event"] == "follow_up")
+    assert (follow_up["status"], follow_up["reason"]) == ("skipped", "answered_absence_reported")
+
+
+def test_coordinator_sees_attendance_and_delivery_but_no_conversation_contents(client, make, case):
+    _, coordinator = make.staff("coordinator")
+    body = client.get(f"/api/v1/appointments/{case['appointment_id']}/evidence", headers=coordinator).json()
+    assert body["redacted"] is True
+    (participant,) = body["participants"]
+    assert participant["attendance"]["absenceReason"] == "sick"
+    assert (
+        "absenceDetails" not in participant["attendance"]
+        and "assessmentNote" not in participant["attendance"]
+    )
+    assert all("text" not in e and "intent" not in e for e in participant["timeline"])
+    assert any(e["event"] == "reminder_sent" and e["status"] == "queued" for e in participant["timeline"])
+    assert "koorts" not in str(body) and "script" not in str(body)
+    csv_text = client.get(
+        f"/api/v1/appointments/{case['appointment_id']}/evidence?format=csv", headers=coordinator
+    ).text
+    assert "koorts" not in csv_text and "Stadskantoor, " not in csv_text.split("\n", 2)[-1]
+
+
+def test_another_caseloads_evidence_is_not_shown_and_the_attempt_is_logged(client, make, db, case):
+    _, stranger = make.staff()
+    assert (
+        client.get(f"/api/v1/appointments/{case['appointment_id']}/evidence", headers=stranger).status_code
+        == 404
+    )
+    assert (
+        client.get(f"/api/v1/inburgeraars/{case['person'].id}/evidence", headers=stranger).status_code == 403
+    )
+    assert client.get(f"/api/v1/inburgeraars/{case['person'].id}/evidence", headers=BOT).status_code == 403
+    denied = db.scalars(select(AuditEvent).where(AuditEvent.result == "denied")).all()
+    assert {(e.object_type, e.object_id) for e in denied} >= {
+        ("appointment", str(case["appointment_id"])),
+        ("inburgeraar", str(case["person"].id)),
+    }
+
+
+def test_every_read_of_the_evidence_is_audit_logged(client, db, case):
+    for fmt in ("json", "csv", "html"):
+        assert (
+            client.get(
+                f"/api/v1/appointments/{case['appointment_id']}/evidence?format={fmt}",
+                headers=case["headers"],
+            ).status_code
+            == 200
+        )
+    client.get(f"/api/v1/inburgeraars/{case['person'].id}/evidence", headers=case["headers"])
+    db.expire_all()
+    reads = db.execute(
+        select(AuditEvent.actor, AuditEvent.object_type, AuditEvent.detail).where(
+            AuditEvent.action == "read_evidence"
+        )
+    ).all()
+    assert [(r.object_type, r.detail["format"]) for r in reads] == [
+        ("appointment", "json"),
+        ("appointment", "csv"),
+        ("appointment", "html"),
+        ("inburgeraar", "json"),
+    ]
+    assert {r.actor for r in reads} == {f"staff:{case['km'].id}"}
+
+
+def test_printable_page_is_dutch_and_escapes_what_people_wrote(client, case):
+    response = client.get(
+        f"/api/v1/appointments/{case['appointment_id']}/evidence?format=html", headers=case["headers"]
+    )
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert '<html lang="nl">' in page and "Verslag van een afspraak" in page
+    assert "ik ben ziek, 26.5 uur voor de start" in " ".join(page.split())
+    assert "Verschoonbaar" in page and "Amina Haddad" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_person_evidence_covers_every_appointment_and_the_consent_history(client, make, db, case):
+    from api.bot.service import set_consent
+
+    with time_machine.travel(datetime(2030, 3, 12, 13, 0, tzinfo=AMS), tick=False):
+        set_consent(db, case["person"], True)
+        db.commit()
+    second = make.appointment(
+        [case["person"]], kind="knm_les", starts_at=datetime(2030, 4, 2, 9, 0, tzinfo=AMS)
+    )
+    body = client.get(f"/api/v1/inburgeraars/{case['person'].id}/evidence", headers=case["headers"]).json()
+    assert [p["appointment"]["id"] for p in body["participants"]] == [case["appointment_id"], second.id]
+    assert [(c["state"], c["source"]) for c in body["consent"]] == [("opted_out", "bot")]
+    assert body["participants"][0]["inburgeraar"]["consentState"] == "opted_out"
