@@ -14,4 +14,13 @@ fi
 echo "== rasa data validate"
 (cd bot && ../.venv/bot/bin/rasa data validate --domain domain.yml --data data --config ../config.yml --fail-on-warnings) \
   > var/rasa-validate.log 2>&1 || { tail -30 var/rasa-validate.log; status=1; }
+echo "== rasa story tests (--fail-on-prediction-errors)"
+model="$(.venv/bot/bin/python bot/train.py --print-path)"
+if [ -f "$model" ]; then
+  (cd bot && ../.venv/bot/bin/rasa test core --model "$model" --stories tests/test_stories.yml \
+     --fail-on-prediction-errors --out ../var/rasa-story-results) > var/rasa-stories.log 2>&1 \
+    && echo "rasa stories: all passed" || { tail -30 var/rasa-stories.log; status=1; }
+else
+  echo "no trained model for the current bot data (make model); story tests not run"; status=1
+fi
 exit $status

@@ -102,9 +102,9 @@ nlg_router = APIRouter(tags=["bot"])
 @nlg_router.post("/nlg")
 def nlg(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:
     """Rasa's NLG endpoint: renders every reply from the catalogs in the conversation's language."""
-    from api.bot.messages import RESPONSES
+    from api.bot.messages import PLACEHOLDER_DEFAULTS, RESPONSES
 
-    return service.nlg(payload, RESPONSES)
+    return service.nlg(payload, RESPONSES, PLACEHOLDER_DEFAULTS)
 
 
 def mount(app: FastAPI, v1: APIRouter) -> None:

@@ -201,7 +201,9 @@ def nlg_values(language: str, arguments: dict[str, Any], slots: dict[str, Any]) 
     return values
 
 
-def nlg(payload: dict[str, Any], responses: dict[str, str]) -> dict[str, Any]:
+def nlg(
+    payload: dict[str, Any], responses: dict[str, str], defaults: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Render a Rasa response name in the language of the conversation (Rasa's NLG protocol)."""
     tracker = payload.get("tracker") or {}
     slots = tracker.get("slots") or {}
@@ -210,6 +212,6 @@ def nlg(payload: dict[str, Any], responses: dict[str, str]) -> dict[str, Any]:
     msgid = responses.get(name)
     if msgid is None:
         msgid = responses.get("utter_default", "")
-    values = nlg_values(language, payload.get("arguments") or {}, slots)
+    values = {**(defaults or {}), **nlg_values(language, payload.get("arguments") or {}, slots)}
     text = render(language, msgid, **values) if msgid else ""
     return {"text": text, "buttons": [], "image": None, "elements": [], "attachments": [], "custom": {}}

@@ -311,8 +311,7 @@ class Gateway:
                         message = self._next_pending(db, conversation_id)
                         if message is None:
                             break
-                        self._extend(db, conversation_id, owner)
-                        db.commit()
+                        self._extend(db, conversation_id, owner)  # committed with the message's first step
                         try:
                             if not self._handle(db, message):
                                 outcome.rasa_down = True

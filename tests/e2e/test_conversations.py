@@ -1,0 +1,131 @@
+"""A conversation in each of the ten languages through the real path: simulator → gateway → Rasa →
+actions → case API → outbox. The person's sentences are taken from the bot's own training data for that
+language, so these tests check the wiring and the dialogue, not the classifier (bench/nlu.py does that)."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+import httpx
+import pytest
+import yaml
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from api.appointments.models import Appointment
+from api.attendance.models import Attendance
+from api.i18n.languages import CODES
+from api.inbox.models import Escalation
+from api.people.models import Inburgeraar, Staff
+from api.settings import ROOT
+
+pytestmark = pytest.mark.rasa
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+@cache
+def examples(language: str) -> dict[str, list[tuple[str, bool]]]:
+    """intent -> [(plain text, has an absence_reason annotation)] from bot/data/nlu/<language>.yml."""
+    data = yaml.safe_load((ROOT / "bot" / "data" / "nlu" / f"{language}.yml").read_text())
+    out: dict[str, list[tuple[str, bool]]] = {}
+    for block in data["nlu"]:
+        if "intent" not in block:
+            continue
+        for line in block["examples"].splitlines():
+            line = line.strip().removeprefix("- ").strip()
+            if line:
+                out.setdefault(block["intent"], []).append((ANNOTATION.sub(r"\1", line), "absence_reason" in line))
+    return out
+
+
+def say(language: str, intent: str, *, with_reason: bool = False) -> str:
+    candidates = [text for text, has_reason in examples(language)[intent] if has_reason or not with_reason]
+    # Longer examples carry more signal; pick a stable, mid-length one.
+    candidates.sort(key=len)
+    return candidates[len(candidates) // 2]
+
+
+class Phone:
+    """A person's phone in the simulator: send a text, wait for the assistant's answers."""
+
+    def __init__(self, stack, person_id: int) -> None:
+        self.api = stack.api
+        self.person_id = person_id
+
+    def send(self, text: str, timeout: float = 30) -> list[str]:
+        response = httpx.post(f"{self.api}/simulator/messages", json={"inburgeraarId": self.person_id, "body": text})
+        assert response.status_code == 202, response.text
+        message_id = response.json()["messageId"]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rows = httpx.get(f"{self.api}/simulator/{self.person_id}/messages", params={"after": message_id - 1}).json()
+            inbound = next((r for r in rows if r["id"] == message_id), None)
+            replies = [r["body"] for r in rows if r["direction"] == "out" and r["id"] > message_id]
+            if inbound and inbound["status"] == "processed" and replies:
+                return replies
+            time.sleep(0.3)
+        raise AssertionError(f"no answer to {text!r} within {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def case(stack):
+    engine = create_engine(stack.db_url)
+    with Session(engine) as db:
+        km = Staff(name="Fatima de Vries", email="fatima@e2e.example", role="klantmanager", phone="+31201234501")
+        db.add(km)
+        db.flush()
+        people = {}
+        for n, language in enumerate(CODES):
+            person = Inburgeraar(name=f"Persoon {language}", phone=f"+3161100{n:04d}", language=language,
+                                 doelgroep="asielstatushouder", klantmanager_id=km.id)
+            db.add(person)
+            db.flush()
+            appointment = Appointment(
+                kind="voortgangsgesprek", starts_at=datetime.now(UTC) + timedelta(days=3),
+                ends_at=datetime.now(UTC) + timedelta(days=3, hours=1), location=f"Stadskantoor Balie {n + 1}",
+                staff_id=km.id, status="scheduled", checkin_code="4821",
+            )
+            appointment.attendances = [Attendance(inburgeraar_id=person.id)]
+            db.add(appointment)
+            db.flush()
+            people[language] = (person.id, appointment.id, appointment.location)
+        db.commit()
+    yield engine, people
+    engine.dispose()
+
+
+def _attendance(engine, appointment_id: int) -> Attendance:
+    with Session(engine) as db:
+        return db.scalar(select(Attendance).where(Attendance.appointment_id == appointment_id))
+
+
+@pytest.mark.parametrize("language", CODES)
+def test_person_gets_next_appointment_confirms_reports_absence_asks_faq_and_reaches_a_human(stack, case, language):
+    engine, people = case
+    person_id, appointment_id, location = people[language]
+    phone = Phone(stack, person_id)
+
+    answers = phone.send(say(language, "ask_next_appointment"))
+    assert any(location in a for a in answers), answers
+
+    phone.send(say(language, "confirm_attendance"))
+    assert _attendance(engine, appointment_id).status == "confirmed"
+
+    answers = phone.send(say(language, "report_absence", with_reason=True))
+    if _attendance(engine, appointment_id).status != "absence_reported":
+        answers = phone.send(say(language, "deny"))  # no further details
+    row = _attendance(engine, appointment_id)
+    assert row.status == "absence_reported", answers
+    assert row.absence_reason is not None and row.reported_at is not None and row.reported_late is False
+
+    answers = phone.send(say(language, "ask_pvt"))
+    twelve = ("12", "١٢", "۱۲")  # Latin, Arabic-Indic or Persian digits
+    assert any(t in a for a in answers for t in twelve), answers
+
+    phone.send(say(language, "request_human"))
+    with Session(engine) as db:
+        escalation = db.scalar(select(Escalation).where(Escalation.inburgeraar_id == person_id))
+    assert escalation is not None and escalation.status == "open"
