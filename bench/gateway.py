@@ -266,7 +266,8 @@ def inbound_latency(label: str, url: str) -> tuple[list[str], dict[str, float]]:
                 errors: list[str] = []
                 threads = [
                     threading.Thread(
-                        target=_conversation, args=(api, database, people[i][1], per, results[i], errors)
+                        target=_conversation,
+                        args=(api, database, people[i][1], per, results[i], errors, 0.01 * level**0.5),
                     )
                     for i in range(level)
                 ]

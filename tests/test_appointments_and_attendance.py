@@ -153,3 +153,16 @@ def test_cancelled_appointment_cannot_be_confirmed(client, make):
     )
     assert response.status_code == 409
     assert response.json()["code"] == "cancelled"
+
+
+def test_reinstating_a_cancelled_appointment_notifies_listeners(client, make, monkeypatch):
+    from api.appointments import service as appointments
+
+    seen = []
+    monkeypatch.setattr(appointments, "listeners", [lambda db, a, change: seen.append((a.id, change))])
+    person = make.person()
+    appointment_id = _create(client, [person.id]).json()["id"]
+    client.patch(f"/api/v1/appointments/{appointment_id}", json={"status": "cancelled"}, headers=ADMIN)
+    back = client.patch(f"/api/v1/appointments/{appointment_id}", json={"status": "scheduled"}, headers=ADMIN)
+    assert back.status_code == 200
+    assert seen == [(appointment_id, "created"), (appointment_id, "cancelled"), (appointment_id, "moved")]

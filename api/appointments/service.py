@@ -119,6 +119,7 @@ def update_appointment(db: Session, actor: Principal, appointment_id: int, data:
     moved = any(
         k in changes and changes[k] != getattr(appointment, k) for k in ("starts_at", "ends_at", "location")
     )
+    reinstated = appointment.status == AppointmentStatus.cancelled  # only a switch back to scheduled gets here
     for key, value in changes.items():
         setattr(appointment, key, value)
     if appointment.ends_at is not None and appointment.ends_at <= appointment.starts_at:
@@ -129,6 +130,7 @@ def update_appointment(db: Session, actor: Principal, appointment_id: int, data:
     audit.record(db, actor, "update", "appointment", appointment.id, fields=sorted(changes))
     if appointment.status == AppointmentStatus.cancelled:
         _notify(db, appointment, "cancelled")
-    elif moved:
+    elif moved or reinstated:
+        # A reinstated appointment is news to the person just like a moved one: plan afresh and tell them.
         _notify(db, appointment, "moved")
     return appointment

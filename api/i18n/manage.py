@@ -8,7 +8,9 @@ stats    per-language completeness (translated / total, fuzzy)
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
@@ -30,12 +32,29 @@ def _pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
-def extract(output: Path = POT) -> None:
-    """Extract every N_() / _() message of the code and templates (babel.cfg) into a .pot file."""
-    _pybabel(
-        "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "_", "--no-location", "--sort-output",
-        "--add-comments", "Translators:", "--project", "inburgering-assistent", "-o", str(output), str(ROOT),
-    )
+def _messages(path: Path) -> list[tuple]:
+    with path.open("rb") as fh:
+        catalog = read_po(fh)
+    return sorted((repr(m.id), tuple(m.auto_comments), tuple(sorted(m.flags))) for m in catalog if m.id)
+
+
+def extract(output: Path = POT) -> bool:
+    """Extract every N_() / _() message of the code and templates (babel.cfg) into a .pot file.
+
+    The file is only replaced when the messages changed, so a pass without new text leaves the .pot and the
+    .po headers (POT-Creation-Date) untouched instead of churning every catalog. Returns whether it changed.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / output.name
+        _pybabel(
+            "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "_", "--no-location",
+            "--sort-output", "--add-comments", "Translators:", "--project", "inburgering-assistent",
+            "-o", str(fresh), str(ROOT),
+        )
+        if output.exists() and _messages(output) == _messages(fresh):
+            return False
+        shutil.copyfile(fresh, output)
+        return True
 
 
 def update() -> None:
