@@ -36,12 +36,30 @@ PEOPLE = [
     ("+31612345002", "Yonas Tesfay", "ti", "asielstatushouder", "fatima@gemeente.example", 300, "z", True),
     ("+31612345003", "Zahra Ahmadi", "fa_AF", "nareiziger", "fatima@gemeente.example", None, None, False),
     ("+31612345004", "Mehmet Yilmaz", "tr", "gezinsmigrant", "joost@gemeente.example", 400, "b1", False),
-    ("+31612345005", "Hodan Warsame", "so", "asielstatushouder", "joost@gemeente.example", 60, "onderwijs", True),
+    (
+        "+31612345005",
+        "Hodan Warsame",
+        "so",
+        "asielstatushouder",
+        "joost@gemeente.example",
+        60,
+        "onderwijs",
+        True,
+    ),
     ("+31612345006", "Sarah Johnson", "en", "overige_migrant", "joost@gemeente.example", 30, "b1", False),
     ("+31612345007", "Rojda Aydin", "ku", "asielstatushouder", "joost@gemeente.example", 200, "b1", True),
     ("+31612345008", "Farid Karimi", "fa", "asielstatushouder", "fatima@gemeente.example", 500, "b1", False),
     ("+31612345009", "Gul Ahmadzai", "ps", "nareiziger", "fatima@gemeente.example", 90, "z", True),
-    ("+31612345010", "Ahmad Al-Khatib", "ar", "ondertussengroep", "joost@gemeente.example", None, "b1", False),
+    (
+        "+31612345010",
+        "Ahmad Al-Khatib",
+        "ar",
+        "ondertussengroep",
+        "joost@gemeente.example",
+        None,
+        "b1",
+        False,
+    ),
 ]
 
 
@@ -57,8 +75,12 @@ def load(db: Session) -> dict[str, int]:
         member = db.scalar(select(Staff).where(Staff.email == email))
         if member is None:
             member = Staff(
-                email=email, name=name, role=role, phone=phone,
-                password_hash=hash_password(DEMO_PASSWORD), api_token_hash=hash_token(token),
+                email=email,
+                name=name,
+                role=role,
+                phone=phone,
+                password_hash=hash_password(DEMO_PASSWORD),
+                api_token_hash=hash_token(token),
             )
             db.add(member)
             db.flush()
@@ -68,10 +90,16 @@ def load(db: Session) -> dict[str, int]:
         person = db.scalar(select(Inburgeraar).where(Inburgeraar.phone == phone))
         if person is None:
             person = Inburgeraar(
-                phone=phone, name=name, language=language, doelgroep=doelgroep,
-                klantmanager_id=staff[km].id, whatsapp_opt_in=whatsapp, leerroute=route,
+                phone=phone,
+                name=name,
+                language=language,
+                doelgroep=doelgroep,
+                klantmanager_id=staff[km].id,
+                whatsapp_opt_in=whatsapp,
+                leerroute=route,
                 pip_date=date.today() - timedelta(days=pip_days) if pip_days else None,
-                obligation_start_date=date(2021, 6, 1) if doelgroep == "ondertussengroep"
+                obligation_start_date=date(2021, 6, 1)
+                if doelgroep == "ondertussengroep"
                 else date.today() - timedelta(days=(pip_days or 30) + 70),
                 pvt_hours_done=min(12, (pip_days or 0) // 40),
                 map_status="in_progress" if (pip_days or 0) > 250 else "not_started",
@@ -90,8 +118,15 @@ def load(db: Session) -> dict[str, int]:
             ("leerbaarheidstoets", 6, 13, [p[2]], fatima, "Taalhuis, Lokaal 4", None),
             ("pip_gesprek", 8, 11, [p[9]], joost, "Stadskantoor, Kamer 2.14", None),
             ("pvt_bijeenkomst", 4, 19, [p[0], p[4], p[6], p[7]], None, "Bibliotheek, Zaal B", None),
-            ("pvt_excursie", 12, 10, [p[0], p[1], p[4], p[6], p[7], p[8]], None,
-             "Verzamelen bij het station, ingang Noord", "Ov-chipkaart en lunch"),
+            (
+                "pvt_excursie",
+                12,
+                10,
+                [p[0], p[1], p[4], p[6], p[7], p[8]],
+                None,
+                "Verzamelen bij het station, ingang Noord",
+                "Ov-chipkaart en lunch",
+            ),
             ("map_activiteit", 5, 9, [p[1], p[5]], joost, "Werkplein, Zaal 1", None),
             ("knm_les", 7, 18, [p[0], p[3], p[5], p[6]], None, "Taalhuis, Lokaal 2", "Schrift en pen"),
             ("voortgangsgesprek", 15, 15, [p[8]], fatima, "Stadskantoor, Balie 3", None),
@@ -99,9 +134,14 @@ def load(db: Session) -> dict[str, int]:
         ]
         for kind, days, hour, participants, member, location, bring in plan:
             appointment = Appointment(
-                kind=kind, starts_at=_at(days, hour), ends_at=_at(days, hour) + timedelta(hours=1),
-                location=location, staff_id=member.id if member else None, what_to_bring=bring,
-                status=AppointmentStatus.scheduled, checkin_code=f"{secrets.randbelow(10000):04d}",
+                kind=kind,
+                starts_at=_at(days, hour),
+                ends_at=_at(days, hour) + timedelta(hours=1),
+                location=location,
+                staff_id=member.id if member else None,
+                what_to_bring=bring,
+                status=AppointmentStatus.scheduled,
+                checkin_code=f"{secrets.randbelow(10000):04d}",
             )
             appointment.attendances = [Attendance(inburgeraar_id=x.id) for x in participants]
             db.add(appointment)

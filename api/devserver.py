@@ -25,7 +25,9 @@ BOT_BIN = ROOT / ".venv" / "bot" / "bin"
 def _model() -> str:
     out = subprocess.run(
         [str(BOT_BIN / "python"), str(ROOT / "bot" / "train.py"), "--print-path"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return out.stdout.strip()
 
@@ -34,13 +36,52 @@ def processes() -> dict[str, tuple[list[str], Path]]:
     settings = get_settings()
     api_py = sys.executable
     procs = {
-        "api": ([api_py, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
-                 "--port", str(settings.port)], ROOT),
-        "rasa": ([str(BOT_BIN / "rasa"), "run", "--enable-api", "--model", _model(), "--endpoints",
-                  "endpoints.yml", "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", "5005"],
-                 ROOT / "bot"),
-        "actions": ([str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions", "-i", "127.0.0.1",
-                     "-p", "5055"], ROOT / "bot"),
+        "api": (
+            [
+                api_py,
+                "-m",
+                "uvicorn",
+                "api.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(settings.port),
+            ],
+            ROOT,
+        ),
+        "rasa": (
+            [
+                str(BOT_BIN / "rasa"),
+                "run",
+                "--enable-api",
+                "--model",
+                _model(),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                "5005",
+            ],
+            ROOT / "bot",
+        ),
+        "actions": (
+            [
+                str(BOT_BIN / "rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                "5055",
+            ],
+            ROOT / "bot",
+        ),
     }
     if importlib.util.find_spec("api.worker") is not None:
         procs["worker"] = ([api_py, "-m", "api.worker"], ROOT)
@@ -85,12 +126,15 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
     base = f"http://127.0.0.1:{settings.port}"
-    print("starting: api, rasa (loading the model takes ~30 s), actions" + (", worker" if "worker" in running else ""))
+    print(
+        "starting: api, rasa (loading the model takes ~30 s), actions"
+        + (", worker" if "worker" in running else "")
+    )
     api_up = _wait_for(f"{base}/health", 60)
     rasa_up = _wait_for("http://127.0.0.1:5005/status", 180)
     print(
         f"""
-  Inburgering assistant is {'up' if api_up and rasa_up else 'partly up (see var/log/)'}
+  Inburgering assistant is {"up" if api_up and rasa_up else "partly up (see var/log/)"}
 
   Phone simulator   {base}/simulator        chat as a demo inburgeraar (start here)
   Staff inbox       {base}/ui/login          klantmanagers and coordinators
@@ -101,15 +145,17 @@ def main() -> int:
 
   Demo logins (password '{DEMO_PASSWORD}'):"""
     )
-    for email, name, role, _, token in STAFF:
+    for email, _name, role, _, token in STAFF:
         print(f"    {role:13} {email:32} API token {token}")
-    print(f"\n  Outgoing messages use {'Twilio' if settings.twilio_configured else 'the local transport (simulator)'}.")
+    transport = "Twilio" if settings.twilio_configured else "the local transport (simulator)"
+    print(f"\n  Outgoing messages use {transport}.")
     print("  Ctrl-C stops everything.\n")
     try:
         while True:
             for name, proc in running.items():
                 if proc.poll() is not None:
-                    print(f"{name} stopped (exit {proc.returncode}); see {LOGS / (name + '.log')}. Stopping all.")
+                    log = LOGS / f"{name}.log"
+                    print(f"{name} stopped (exit {proc.returncode}); see {log}. Stopping all.")
                     stop()
                     return 1
             time.sleep(1)

@@ -65,7 +65,12 @@ def _optional_routers() -> list:
     from api.bot import routes as bot_routes
 
     mounts = [bot_routes.mount]
-    for module in ("api.messaging.webhooks", "api.reminders.routes", "api.broadcasts.routes", "api.web.routes"):
+    for module in (
+        "api.messaging.webhooks",
+        "api.reminders.routes",
+        "api.broadcasts.routes",
+        "api.web.routes",
+    ):
         try:
             mounts.append(__import__(module, fromlist=["mount"]).mount)
         except ModuleNotFoundError as exc:

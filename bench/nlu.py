@@ -20,8 +20,12 @@ TARGET_F1 = 0.90
 
 
 def _model() -> Path:
-    out = subprocess.run([str(BOT_PY), str(ROOT / "bot" / "train.py"), "--print-path"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [str(BOT_PY), str(ROOT / "bot" / "train.py"), "--print-path"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return Path(out.stdout.strip())
 
 
@@ -31,19 +35,44 @@ def _train_from_scratch_seconds() -> float | None:
     scratch.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     result = subprocess.run(
-        [str(ROOT / ".venv" / "bot" / "bin" / "rasa"), "train", "--config", str(ROOT / "config.yml"),
-         "--domain", "domain.yml", "--data", "data", "--out", str(scratch), "--fixed-model-name", "scratch",
-         "--force"],
-        cwd=ROOT / "bot", capture_output=True, check=False,
+        [
+            str(ROOT / ".venv" / "bot" / "bin" / "rasa"),
+            "train",
+            "--config",
+            str(ROOT / "config.yml"),
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--out",
+            str(scratch),
+            "--fixed-model-name",
+            "scratch",
+            "--force",
+        ],
+        cwd=ROOT / "bot",
+        capture_output=True,
+        check=False,
     )
     return time.monotonic() - started if result.returncode == 0 else None
 
 
 def _rasa_memory_mb(model: Path) -> float | None:
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bot" / "bin" / "rasa"), "run", "--enable-api", "--model", str(model),
-         "-i", "127.0.0.1", "-p", "5095"],
-        cwd=ROOT / "bot", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(ROOT / ".venv" / "bot" / "bin" / "rasa"),
+            "run",
+            "--enable-api",
+            "--model",
+            str(model),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            "5095",
+        ],
+        cwd=ROOT / "bot",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 180
@@ -67,26 +96,39 @@ def main(argv: list[str] | None = None) -> None:
     argv = argv or []
     subprocess.run([str(BOT_PY), str(ROOT / "bot" / "train.py")], check=True)
     model = _model()
-    out = subprocess.run([str(BOT_PY), str(ROOT / "bench" / "nlu_eval_bot.py"), str(model)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [str(BOT_PY), str(ROOT / "bench" / "nlu_eval_bot.py"), str(model)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     results = json.loads(out.stdout.strip().splitlines()[-1])
     train_s = None if "--no-train" in argv else _train_from_scratch_seconds()
     memory = _rasa_memory_mb(model)
-    rows = ["| language | held-out examples | intent macro-F1 | accuracy | median parse ms | p95 parse ms | "
-            "most frequent confusions (true → predicted ×n) |", "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| language | held-out examples | intent macro-F1 | accuracy | median parse ms | p95 parse ms | "
+        "most frequent confusions (true → predicted ×n) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for lang, r in results.items():
         flag = "" if r["macro_f1"] >= TARGET_F1 else " **below 0.90**"
         conf = "; ".join(f"{t} → {p} ×{n}" for t, p, n in r["confusions"]) or "none"
-        rows.append(f"| {lang} | {r['examples']} | {r['macro_f1']:.3f}{flag} | {r['accuracy']:.3f} | "
-                    f"{r['median_parse_ms']:.1f} | {r['p95_parse_ms']:.1f} | {conf} |")
+        rows.append(
+            f"| {lang} | {r['examples']} | {r['macro_f1']:.3f}{flag} | {r['accuracy']:.3f} | "
+            f"{r['median_parse_ms']:.1f} | {r['p95_parse_ms']:.1f} | {conf} |"
+        )
     all_parse = sorted(r["median_parse_ms"] for r in results.values())
     summary = [
         "",
-        f"- Training from scratch (2 cores): {'%.0f s' % train_s if train_s else 'not measured'} (target ≤ 300 s).",
-        f"- Median parse time, median over languages: {all_parse[len(all_parse) // 2]:.1f} ms (target < 50 ms)."
-        if all_parse else "- No held-out data found.",
-        f"- Rasa server resident memory after loading the model: {memory:.0f} MB." if memory else
-        "- Rasa server memory: not measured.",
+        f"- Training from scratch (2 cores): {f'{train_s:.0f} s' if train_s else 'not measured'} "
+        "(target ≤ 300 s).",
+        f"- Median parse time, median over languages: {all_parse[len(all_parse) // 2]:.1f} ms "
+        "(target < 50 ms)."
+        if all_parse
+        else "- No held-out data found.",
+        f"- Rasa server resident memory after loading the model: {memory:.0f} MB."
+        if memory
+        else "- Rasa server memory: not measured.",
         "- Held-out data: `bench/nlu_heldout/` (never trained on; written separately from `bot/data/nlu/`).",
     ]
     write_section("nlu", "## NLU (held-out split)\n\n" + "\n".join(rows + summary))

@@ -33,11 +33,13 @@ async def evaluate(model: str) -> dict:
             times.append((time.perf_counter() - started) * 1000)
             truth.append(example.get("intent"))
             predicted.append(parsed["intent"]["name"])
-        confusions = Counter((t, p) for t, p in zip(truth, predicted) if t != p)
+        confusions = Counter((t, p) for t, p in zip(truth, predicted, strict=True) if t != p)
         result[path.stem] = {
             "examples": len(truth),
-            "macro_f1": f1_score(truth, predicted, average="macro", labels=sorted(set(truth)), zero_division=0),
-            "accuracy": sum(t == p for t, p in zip(truth, predicted)) / max(1, len(truth)),
+            "macro_f1": f1_score(
+                truth, predicted, average="macro", labels=sorted(set(truth)), zero_division=0
+            ),
+            "accuracy": sum(t == p for t, p in zip(truth, predicted, strict=True)) / max(1, len(truth)),
             "median_parse_ms": statistics.median(times) if times else 0.0,
             "p95_parse_ms": sorted(times)[int(0.95 * (len(times) - 1))] if times else 0.0,
             "confusions": [[t, p, n] for (t, p), n in confusions.most_common(5)],

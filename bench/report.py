@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-HEADER = "# Benchmarks\n\nWritten by `make bench` (scripts under `bench/`); each section says when and where it ran.\n"
+HEADER = (
+    "# Benchmarks\n\nWritten by `make bench` (scripts under `bench/`); "
+    "each section says when and where it ran.\n"
+)
 
 
 def machine() -> str:
-    import os
-
-    return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{python}, {os.cpu_count()} cores, {platform.machine()}"
 
 
 def write_section(name: str, markdown: str) -> None:

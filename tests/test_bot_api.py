@@ -44,7 +44,9 @@ def test_opt_out_records_consent_and_tells_the_klantmanager(client, make):
     person = make.person(km)
     response = client.post(f"/api/v1/bot/inb-{person.id}/consent", json={"optedOut": True}, headers=BOT)
     assert response.status_code == 200
-    assert client.get(f"/api/v1/inburgeraars/{person.id}", headers=ADMIN).json()["consentState"] == "opted_out"
+    assert (
+        client.get(f"/api/v1/inburgeraars/{person.id}", headers=ADMIN).json()["consentState"] == "opted_out"
+    )
 
 
 def test_language_change_accepts_aliases_and_refuses_unknown(client, make):

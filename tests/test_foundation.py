@@ -25,13 +25,20 @@ def test_health_answers_when_the_database_does(client):
 
 def test_committed_openapi_document_matches_the_code():
     assert DOCUMENT.exists(), "run `make openapi` and commit docs/openapi.json"
-    assert json.loads(DOCUMENT.read_text()) == json.loads(current()), "run `make openapi` and commit the result"
+    assert json.loads(DOCUMENT.read_text()) == json.loads(current()), (
+        "run `make openapi` and commit the result"
+    )
 
 
 def test_openapi_documents_the_contract_paths():
     paths = json.loads(current())["paths"]
-    for path in ("/health", "/api/v1/inburgeraars", "/api/v1/appointments",
-                 "/api/v1/appointments/{appointment_id}/attendance", "/api/v1/inburgeraars/{inburgeraar_id}/messages"):
+    for path in (
+        "/health",
+        "/api/v1/inburgeraars",
+        "/api/v1/appointments",
+        "/api/v1/appointments/{appointment_id}/attendance",
+        "/api/v1/inburgeraars/{inburgeraar_id}/messages",
+    ):
         assert path in paths
 
 
@@ -62,8 +69,16 @@ def test_demo_data_loads_twice_without_duplicates(db):
     assert db.scalar(select(func.count()).select_from(Staff)) == len(demo.STAFF)
     assert db.scalar(select(func.count()).select_from(Inburgeraar)) == len(demo.PEOPLE)
     kinds = set(db.scalars(select(Appointment.kind)))
-    assert kinds == {"brede_intake", "leerbaarheidstoets", "pip_gesprek", "voortgangsgesprek",
-                     "pvt_bijeenkomst", "pvt_excursie", "map_activiteit", "knm_les"}
+    assert kinds == {
+        "brede_intake",
+        "leerbaarheidstoets",
+        "pip_gesprek",
+        "voortgangsgesprek",
+        "pvt_bijeenkomst",
+        "pvt_excursie",
+        "map_activiteit",
+        "knm_les",
+    }
     excursion = db.scalar(select(Appointment).where(Appointment.kind == "pvt_excursie"))
     assert len(excursion.attendances) > 1
 

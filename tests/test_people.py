@@ -12,8 +12,15 @@ def test_inburgeraar_is_created_with_e164_phone_and_alias_language(client, make)
     km, _ = make.staff()
     response = client.post(
         "/api/v1/inburgeraars",
-        json={"name": "Amina", "phone": "06 1234 5678", "language": "prs", "doelgroep": "asielstatushouder",
-              "klantmanagerId": km.id, "pipDate": "2026-01-10", "leerroute": "b1"},
+        json={
+            "name": "Amina",
+            "phone": "06 1234 5678",
+            "language": "prs",
+            "doelgroep": "asielstatushouder",
+            "klantmanagerId": km.id,
+            "pipDate": "2026-01-10",
+            "leerroute": "b1",
+        },
         headers=ADMIN,
     )
     assert response.status_code == 201, response.text

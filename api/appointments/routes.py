@@ -35,7 +35,9 @@ def get_appointment(appointment_id: int, db: SessionDep, actor: PrincipalDep) ->
 
 
 @router.patch("/appointments/{appointment_id}", response_model=AppointmentOut)
-def update_appointment(appointment_id: int, body: AppointmentUpdate, db: SessionDep, actor: PrincipalDep) -> dict:
+def update_appointment(
+    appointment_id: int, body: AppointmentUpdate, db: SessionDep, actor: PrincipalDep
+) -> dict:
     appointment = service.update_appointment(db, actor, appointment_id, body)
     db.commit()
     return service.to_out(appointment)

@@ -108,18 +108,25 @@ def list_appointments(
     return list(db.scalars(query.limit(limit)).unique())
 
 
-def update_appointment(db: Session, actor: Principal, appointment_id: int, data: AppointmentUpdate) -> Appointment:
+def update_appointment(
+    db: Session, actor: Principal, appointment_id: int, data: AppointmentUpdate
+) -> Appointment:
     """Move, relocate or cancel. Moving marks it rescheduled; listeners send the notices."""
     actor.require(Role.klantmanager, Role.coordinator)
     appointment = get_appointment(db, actor, appointment_id)
     changes = data.model_dump(exclude_unset=True)
-    if appointment.status == AppointmentStatus.cancelled and changes.get("status") != AppointmentStatus.scheduled:
+    if (
+        appointment.status == AppointmentStatus.cancelled
+        and changes.get("status") != AppointmentStatus.scheduled
+    ):
         raise InvalidInput("a cancelled appointment cannot be changed", field="status")
     _check_staff(db, changes.get("staff_id"))
     moved = any(
         k in changes and changes[k] != getattr(appointment, k) for k in ("starts_at", "ends_at", "location")
     )
-    reinstated = appointment.status == AppointmentStatus.cancelled  # only a switch back to scheduled gets here
+    reinstated = (
+        appointment.status == AppointmentStatus.cancelled
+    )  # only a switch back to scheduled gets here
     for key, value in changes.items():
         setattr(appointment, key, value)
     if appointment.ends_at is not None and appointment.ends_at <= appointment.starts_at:

@@ -32,7 +32,9 @@ def mark_attendance(
     return row
 
 
-@router.put("/appointments/{appointment_id}/attendance/{inburgeraar_id}/assessment", response_model=AttendanceOut)
+@router.put(
+    "/appointments/{appointment_id}/attendance/{inburgeraar_id}/assessment", response_model=AttendanceOut
+)
 def assess_attendance(
     appointment_id: int, inburgeraar_id: int, body: AssessBody, db: SessionDep, actor: PrincipalDep
 ) -> object:

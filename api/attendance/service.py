@@ -111,7 +111,9 @@ def request_reschedule(
     return row
 
 
-def check_in(db: Session, actor: Principal, inburgeraar_id: int, appointment_id: int, code: str | None) -> Attendance:
+def check_in(
+    db: Session, actor: Principal, inburgeraar_id: int, appointment_id: int, code: str | None
+) -> Attendance:
     """Check in on the day with the code shown at the location (opens an hour before the start)."""
     row = attendance_for(db, inburgeraar_id, appointment_id)
     appointment = _open_for_person(row)
@@ -154,7 +156,9 @@ def assess(
     """The klantmanager's assessment of an absence. Only klantmanagers and admins assess."""
     actor.require(Role.klantmanager)
     if assessment not in Assessment.__members__:
-        raise InvalidInput("assessment must be verschoonbaar, verwijtbaar or needs_hearing", field="assessment")
+        raise InvalidInput(
+            "assessment must be verschoonbaar, verwijtbaar or needs_hearing", field="assessment"
+        )
     row = _staff_row(db, actor, appointment_id, inburgeraar_id)
     if row.status not in (AttendanceStatus.absence_reported, AttendanceStatus.no_show):
         raise Conflict("only an absence or a no-show can be assessed", code="nothing_to_assess")

@@ -39,7 +39,10 @@ def record_denied(db: Session, actor: Principal, action: str, object_type: str, 
     with Session(bind=bind) as own:
         own.add(
             AuditEvent(
-                actor=actor.label, action=action, object_type=object_type, object_id=str(object_id),
+                actor=actor.label,
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id),
                 result="denied",
             )
         )

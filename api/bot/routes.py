@@ -33,7 +33,13 @@ class AttendanceAction(ApiModel):
 
 class EscalationIn(ApiModel):
     reason: Literal[
-        "request_human", "fallback", "low_confidence", "urgent_help", "api_unavailable", "reschedule", "opt_out"
+        "request_human",
+        "fallback",
+        "low_confidence",
+        "urgent_help",
+        "api_unavailable",
+        "reschedule",
+        "opt_out",
     ]
     urgent: bool = False
     summary: str | None = Field(None, max_length=2000)

@@ -124,7 +124,9 @@ def act(db: Session, person: Inburgeraar, body: dict[str, Any]) -> Attendance:
     if action == "report_absence":
         if not body.get("reason"):
             raise InvalidInput("reason is required to report an absence", field="reason")
-        return attendance.report_absence(db, BOT, person.id, appointment_id, body["reason"], body.get("details"))
+        return attendance.report_absence(
+            db, BOT, person.id, appointment_id, body["reason"], body.get("details")
+        )
     if action == "request_reschedule":
         return attendance.request_reschedule(db, BOT, person.id, appointment_id, body.get("details"))
     return attendance.check_in(db, BOT, person.id, appointment_id, body.get("check_in_code"))

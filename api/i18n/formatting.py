@@ -80,8 +80,9 @@ def format_datetime(language: str, value: datetime | str) -> str:
     # No CLDR locale has an "EEEEdMMMMHm" skeleton (format_skeleton raised KeyError for all ten): take the
     # locale's own day-month order, widen the weekday, and join with its 24-hour time.
     locale = Locale.parse(_locale(language))
-    day = babel_format_datetime(local, re.sub(r"E+", "EEEE", locale.datetime_skeletons["MMMMEd"].pattern),
-                                locale=locale)
+    day = babel_format_datetime(
+        local, re.sub(r"E+", "EEEE", locale.datetime_skeletons["MMMMEd"].pattern), locale=locale
+    )
     time = babel_format_datetime(local, locale.datetime_skeletons["Hm"].pattern, locale=locale)
     text = str(locale.datetime_formats["medium"]).replace("{1}", day).replace("{0}", time)
     return isolate(language, text)

@@ -40,7 +40,9 @@ def get_inburgeraar(inburgeraar_id: int, db: SessionDep, actor: PrincipalDep) ->
 
 
 @router.patch("/inburgeraars/{inburgeraar_id}", response_model=InburgeraarOut)
-def update_inburgeraar(inburgeraar_id: int, body: InburgeraarUpdate, db: SessionDep, actor: PrincipalDep) -> dict:
+def update_inburgeraar(
+    inburgeraar_id: int, body: InburgeraarUpdate, db: SessionDep, actor: PrincipalDep
+) -> dict:
     person = service.update_inburgeraar(db, actor, inburgeraar_id, body)
     db.commit()
     return service.to_out(person)

@@ -81,7 +81,9 @@ def can_see(actor: Principal, person: Inburgeraar) -> bool:
     return actor.is_admin or actor.role == Role.coordinator or actor.is_bot
 
 
-def get_inburgeraar(db: Session, actor: Principal, inburgeraar_id: int, *, action: str = "read") -> Inburgeraar:
+def get_inburgeraar(
+    db: Session, actor: Principal, inburgeraar_id: int, *, action: str = "read"
+) -> Inburgeraar:
     """Fetch one person; a klantmanager only sees their own caseload (denials are audit-logged)."""
     person = db.get(Inburgeraar, inburgeraar_id)
     if person is None:
@@ -92,7 +94,9 @@ def get_inburgeraar(db: Session, actor: Principal, inburgeraar_id: int, *, actio
     return person
 
 
-def list_inburgeraars(db: Session, actor: Principal, *, limit: int = 200, offset: int = 0) -> list[Inburgeraar]:
+def list_inburgeraars(
+    db: Session, actor: Principal, *, limit: int = 200, offset: int = 0
+) -> list[Inburgeraar]:
     actor.require(Role.klantmanager, Role.coordinator)
     query = select(Inburgeraar).order_by(Inburgeraar.name, Inburgeraar.id)
     if actor.role == Role.klantmanager:
@@ -100,7 +104,9 @@ def list_inburgeraars(db: Session, actor: Principal, *, limit: int = 200, offset
     return list(db.scalars(query.limit(limit).offset(offset)))
 
 
-def update_inburgeraar(db: Session, actor: Principal, inburgeraar_id: int, data: InburgeraarUpdate) -> Inburgeraar:
+def update_inburgeraar(
+    db: Session, actor: Principal, inburgeraar_id: int, data: InburgeraarUpdate
+) -> Inburgeraar:
     actor.require(Role.klantmanager, Role.coordinator)
     person = get_inburgeraar(db, actor, inburgeraar_id, action="update")
     changes = data.model_dump(exclude_unset=True)

@@ -1,8 +1,8 @@
 """A live API (uvicorn in a thread, temporary SQLite), a stand-in for Rasa, and Debian's headless chromium.
 
 The browser is Debian's `chromium` package driven by Playwright for Python; nothing is downloaded
-(`make tools`, i.e. scripts/ensure-tools.sh, installs the package). Without it, or without Playwright, the tests skip
-and say so.
+(`make tools`, i.e. scripts/ensure-tools.sh, installs the package). Without it, or without Playwright,
+the tests skip and say so.
 """
 
 from __future__ import annotations

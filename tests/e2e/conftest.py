@@ -50,8 +50,12 @@ def _wait(url: str, seconds: float, proc: subprocess.Popen[bytes], log: Path) ->
 def _model() -> Path | None:
     if not (BOT_BIN / "rasa").exists():
         return None
-    out = subprocess.run([str(BOT_BIN / "python"), str(ROOT / "bot" / "train.py"), "--print-path"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [str(BOT_BIN / "python"), str(ROOT / "bot" / "train.py"), "--print-path"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     path = Path(out.stdout.strip()) if out.returncode == 0 else None
     return path if path and path.exists() else None
 
@@ -92,19 +96,49 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
     commands = {
-        "api": ([sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
-                 "--port", str(api_port)], ROOT),
-        "actions": ([str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(actions_port)],
-                    ROOT / "bot"),
-        "rasa": ([str(BOT_BIN / "rasa"), "run", "--enable-api", "--model", str(model), "--endpoints",
-                  str(endpoints), "-i", "127.0.0.1", "-p", str(rasa_port)], ROOT / "bot"),
+        "api": (
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(api_port),
+            ],
+            ROOT,
+        ),
+        "actions": (
+            [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(actions_port)],
+            ROOT / "bot",
+        ),
+        "rasa": (
+            [
+                str(BOT_BIN / "rasa"),
+                "run",
+                "--enable-api",
+                "--model",
+                str(model),
+                "--endpoints",
+                str(endpoints),
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(rasa_port),
+            ],
+            ROOT / "bot",
+        ),
     }
     procs: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
     try:
         for name, (cmd, cwd) in commands.items():
             log = tmp / f"{name}.log"
-            procs[name] = (subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("wb"),
-                                            stderr=subprocess.STDOUT), log)
+            procs[name] = (
+                subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT),
+                log,
+            )
         _wait(f"http://127.0.0.1:{api_port}/health", 60, *procs["api"])
         _wait(f"http://127.0.0.1:{actions_port}/health", 90, *procs["actions"])
         _wait(f"http://127.0.0.1:{rasa_port}/status", 240, *procs["rasa"])

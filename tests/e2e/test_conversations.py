@@ -37,7 +37,9 @@ def examples(language: str) -> dict[str, list[tuple[str, bool]]]:
         for line in block["examples"].splitlines():
             line = line.strip().removeprefix("- ").strip()
             if line:
-                out.setdefault(block["intent"], []).append((ANNOTATION.sub(r"\1", line), "absence_reason" in line))
+                out.setdefault(block["intent"], []).append(
+                    (ANNOTATION.sub(r"\1", line), "absence_reason" in line)
+                )
     return out
 
 
@@ -56,12 +58,16 @@ class Phone:
         self.person_id = person_id
 
     def send(self, text: str, timeout: float = 30) -> list[str]:
-        response = httpx.post(f"{self.api}/simulator/messages", json={"inburgeraarId": self.person_id, "body": text})
+        response = httpx.post(
+            f"{self.api}/simulator/messages", json={"inburgeraarId": self.person_id, "body": text}
+        )
         assert response.status_code == 202, response.text
         message_id = response.json()["messageId"]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            rows = httpx.get(f"{self.api}/simulator/{self.person_id}/messages", params={"after": message_id - 1}).json()
+            rows = httpx.get(
+                f"{self.api}/simulator/{self.person_id}/messages", params={"after": message_id - 1}
+            ).json()
             inbound = next((r for r in rows if r["id"] == message_id), None)
             replies = [r["body"] for r in rows if r["direction"] == "out" and r["id"] > message_id]
             if inbound and inbound["status"] == "processed" and replies:
@@ -74,19 +80,30 @@ class Phone:
 def case(stack):
     engine = create_engine(stack.db_url)
     with Session(engine) as db:
-        km = Staff(name="Fatima de Vries", email="fatima@e2e.example", role="klantmanager", phone="+31201234501")
+        km = Staff(
+            name="Fatima de Vries", email="fatima@e2e.example", role="klantmanager", phone="+31201234501"
+        )
         db.add(km)
         db.flush()
         people = {}
         for n, language in enumerate(CODES):
-            person = Inburgeraar(name=f"Persoon {language}", phone=f"+3161100{n:04d}", language=language,
-                                 doelgroep="asielstatushouder", klantmanager_id=km.id)
+            person = Inburgeraar(
+                name=f"Persoon {language}",
+                phone=f"+3161100{n:04d}",
+                language=language,
+                doelgroep="asielstatushouder",
+                klantmanager_id=km.id,
+            )
             db.add(person)
             db.flush()
             appointment = Appointment(
-                kind="voortgangsgesprek", starts_at=datetime.now(UTC) + timedelta(days=3),
-                ends_at=datetime.now(UTC) + timedelta(days=3, hours=1), location=f"Stadskantoor Balie {n + 1}",
-                staff_id=km.id, status="scheduled", checkin_code="4821",
+                kind="voortgangsgesprek",
+                starts_at=datetime.now(UTC) + timedelta(days=3),
+                ends_at=datetime.now(UTC) + timedelta(days=3, hours=1),
+                location=f"Stadskantoor Balie {n + 1}",
+                staff_id=km.id,
+                status="scheduled",
+                checkin_code="4821",
             )
             appointment.attendances = [Attendance(inburgeraar_id=person.id)]
             db.add(appointment)
@@ -103,7 +120,9 @@ def _attendance(engine, appointment_id: int) -> Attendance:
 
 
 @pytest.mark.parametrize("language", CODES)
-def test_person_gets_next_appointment_confirms_reports_absence_asks_faq_and_reaches_a_human(stack, case, language):
+def test_person_gets_next_appointment_confirms_reports_absence_asks_faq_and_reaches_a_human(
+    stack, case, language
+):
     engine, people = case
     person_id, appointment_id, location = people[language]
     phone = Phone(stack, person_id)
