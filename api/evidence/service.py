@@ -38,6 +38,7 @@ from api.messaging.models import ConsentEvent, Conversation, Direction, Message,
 from api.people import service as people
 from api.people.models import Inburgeraar, Role, Staff
 from api.reminders.models import Reminder, ReminderKind, ReminderStatus
+from api.web.labels import ASSESSMENT_LABELS, ATTENDANCE_LABELS, DELIVERY_LABELS, TASK_LABELS
 
 STAFF_LANGUAGE = "nl"  # the hearing file is in Dutch
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -66,24 +67,9 @@ EVENT_LABELS = {
 }
 # Staff-worded labels for the codes in the file (the JSON keeps the codes).
 STATUS_LABELS = {
-    "pending": N_("Geen reactie"),
-    "confirmed": N_("Bevestigd"),
-    "absence_reported": N_("Afgemeld"),
-    "checked_in": N_("Ingecheckt"),
-    "attended": N_("Aanwezig"),
-    "no_show": N_("Niet verschenen"),
-    "verschoonbaar": N_("Verschoonbaar"),
-    "verwijtbaar": N_("Verwijtbaar"),
-    "needs_hearing": N_("Eerst horen (hoorplicht)"),
-    "queued": N_("In de wachtrij"),
-    "sending": N_("Wordt verstuurd"),
-    "sent": N_("Verstuurd"),
-    "delivered": N_("Afgeleverd"),
-    "read": N_("Gelezen"),
-    "undelivered": N_("Niet afgeleverd"),
-    "failed": N_("Mislukt"),
-    "held": N_("Wacht op WhatsApp-venster"),
-    "cancelled": N_("Niet verstuurd"),
+    **ATTENDANCE_LABELS,
+    **ASSESSMENT_LABELS,
+    **{k: v for k, v in DELIVERY_LABELS.items() if k not in ("received", "processed")},
     "skipped": N_("Overgeslagen"),
     "planned": N_("Gepland"),
     "scheduled": N_("Gepland"),
@@ -108,10 +94,10 @@ REASON_LABELS = {
     "sent_late": N_("later verstuurd dan gepland (systeem werkte niet)"),
     "task_reminder_unanswered": N_("geen reactie: klantmanager belt"),
     "task_undeliverable": N_("bericht kwam niet aan: klantmanager belt"),
-    "reminder_unanswered": N_("Geen reactie op herinnering: bellen"),
-    "undeliverable": N_("Bericht kwam niet aan: bellen"),
-    "absence_reported": N_("Afmelding beoordelen"),
-    "reschedule_requested": N_("Nieuwe afspraak maken"),
+    **{
+        k: TASK_LABELS[k]
+        for k in ("reminder_unanswered", "undeliverable", "absence_reported", "reschedule_requested")
+    },
     "no_longer_participant": N_("geen deelnemer meer"),
     "attendance_absence_reported": N_("persoon had zich al afgemeld"),
     "attendance_checked_in": N_("persoon was al ingecheckt"),
