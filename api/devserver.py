@@ -75,8 +75,6 @@ def processes() -> dict[str, tuple[list[str], Path]]:
                 "actions",
                 "--actions",
                 "actions",
-                "-i",
-                "127.0.0.1",
                 "-p",
                 "5055",
             ],
@@ -108,6 +106,8 @@ def main() -> int:
         "CASE_API_URL": f"http://127.0.0.1:{settings.port}",
         "BOT_SERVICE_TOKEN": settings.bot_service_token,
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        # rasa-sdk has no --interface flag; Sanic reads the bind address from here (loopback only).
+        "SANIC_HOST": "127.0.0.1",
     }
     running: dict[str, subprocess.Popen[bytes]] = {}
     for name, (cmd, cwd) in processes().items():

@@ -45,12 +45,16 @@ class Settings(BaseSettings):
     twilio_auth_token: str = Field("", description="Twilio auth token (signatures and API calls).")
     twilio_sms_from: str = Field("", description="SMS sender number in E.164.")
     twilio_whatsapp_from: str = Field("", description="WhatsApp sender, e.g. whatsapp:+31...")
-    twilio_messaging_service_sid: str = Field("", description="Messaging Service SID; preferred over senders.")
+    twilio_messaging_service_sid: str = Field(
+        "", description="Messaging Service SID; preferred over senders."
+    )
     twilio_api_base_url: str = Field(
-        "https://api.twilio.com", description="Base URL of Twilio's REST API; tests point it at a local double."
+        "https://api.twilio.com",
+        description="Base URL of Twilio's REST API; tests point it at a local double.",
     )
     twilio_timeout_seconds: float = Field(
-        10.0, description="Seconds a send to Twilio may take; after that it is ambiguous (looked up, then retried)."
+        10.0,
+        description="Seconds a Twilio send may take; slower ones are ambiguous (looked up, then retried).",
     )
     whatsapp_templates_path: str = Field(
         str(ROOT / "config" / "whatsapp_templates.json"),
@@ -61,6 +65,11 @@ class Settings(BaseSettings):
     )
     handoff_holding_reply: bool = Field(
         True, description="While a klantmanager has the conversation, answer the person's first message once."
+    )
+    gateway_concurrency: int = Field(
+        8,
+        description="Bot turns one API process runs at once; the rest wait, so the endpoints that Rasa's "
+        "actions and NLG call always have threads.",
     )
     outbox_batch_size: int = Field(50, description="Outbox rows one worker claims at a time.")
     outbox_send_concurrency: int = Field(8, description="Parallel sends per worker process.")

@@ -3,8 +3,9 @@
 Part 1 runs the API (uvicorn, one process) with signed Twilio webhooks and Rasa in the loop, at 1, 10 and
 50 concurrent conversations; each conversation sends its next message when the reply to the previous one
 is queued. Latency is measured from just before the POST to the reply's outbox row `created_at` (the
-clock of the same machine), so polling does not blur it. When no trained Rasa answers on RASA_URL the
-fake Rasa of tests/doubles.py (answers at once) is used, and the table says so.
+clock of the same machine), so polling does not blur it. With the model `make model` trained, the bench
+starts Rasa and the action server on it (NLG and actions pointing at the bench's API); it always also runs
+the fake Rasa of tests/doubles.py (answers at once) for the gateway's own cost, and the table says which.
 
 Part 2 fills the outbox and measures how fast 1 and 2 worker processes (`python -m api.worker`) hand it
 to a Twilio double (target >= 500 messages/s), on SQLite and, when TEST_DATABASE_URL is set, PostgreSQL.
@@ -74,20 +75,12 @@ def _wait_http(url: str, seconds: float = 60) -> bool:
     return False
 
 
-def _real_rasa(url: str) -> bool:
-    try:
-        status = httpx.get(f"{url}/status", timeout=2).json()
-    except (httpx.HTTPError, ValueError):
-        return False
-    return bool(status.get("model_file") or status.get("fingerprint"))
-
-
 @contextmanager
-def _process(cmd: list[str], env: dict[str, str], log_name: str):
+def _process(cmd: list[str], env: dict[str, str], log_name: str, cwd: Path = ROOT):
     log_dir = ROOT / "var" / "bench"
     log_dir.mkdir(parents=True, exist_ok=True)
     with (log_dir / f"{log_name}.log").open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield proc
     finally:
@@ -176,13 +169,13 @@ def _conversation(
 ) -> None:
     client = httpx.Client(timeout=30)
     validator = RequestValidator(TOKEN)
-    for _ in range(count):
+    for n in range(count):
         sid = "SM" + uuid.uuid4().hex
         form = {
             "MessageSid": sid,
             "From": phone,
             "To": "+3197010000001",
-            "Body": "hallo ik heb een vraag",
+            "Body": TEXTS[n % len(TEXTS)],
             "AccountSid": ACCOUNT,
             "NumMedia": "0",
         }
@@ -208,6 +201,7 @@ def _conversation(
                         Message.conversation_id == inbound.conversation_id,
                         Message.id > inbound.id,
                         Message.direction == "out",
+                        Message.kind == "bot_reply",
                     )
                 )
                 if reply_id is not None:
@@ -227,66 +221,126 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def inbound_latency(label: str, url: str) -> tuple[list[str], dict[str, float]]:
+BOT_BIN = ROOT / ".venv" / "bot" / "bin"
+TEXTS = ("hallo", "wanneer is mijn volgende afspraak", "wat is de PVT", "hoe bereik ik mijn klantmanager")
+
+
+def _trained_model() -> Path | None:
+    """The model `make model` trained for the current bot data, or None (then the fake Rasa is used)."""
+    if not (BOT_BIN / "rasa").exists():
+        return None
+    out = subprocess.run(
+        [str(BOT_BIN / "python"), str(ROOT / "bot" / "train.py"), "--print-path"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    path = Path(out.stdout.strip()) if out.returncode == 0 else None
+    return path if path and path.exists() else None
+
+
+@contextmanager
+def _rasa(kind: str, api_port: int, url: str):
+    """("trained" | "fake") Rasa for the run: yields (rasa_url, {process name: pid})."""
+    if kind == "fake":
+        port = _port()
+        with _process(
+            [sys.executable, "-m", "tests.doubles", "rasa", str(port)], _env(url), "fake-rasa"
+        ) as p:
+            _wait_http(f"http://127.0.0.1:{port}/status")
+            yield f"http://127.0.0.1:{port}", {"fake Rasa (tests/doubles.py)": p.pid}
+        return
+    model = _trained_model()
+    assert model is not None
+    rasa_port, actions_port = _port(), _port()
+    endpoints = ROOT / "var" / "bench" / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f'nlg:\n  url: "http://127.0.0.1:{api_port}/nlg"\n'
+    )
+    env = _env(
+        url,
+        CASE_API_URL=f"http://127.0.0.1:{api_port}",
+        BOT_SERVICE_TOKEN="dev-bot-token",
+        SANIC_HOST="127.0.0.1",
+    )
+    actions_cmd = [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(actions_port)]
+    rasa_cmd = [
+        str(BOT_BIN / "rasa"),
+        "run",
+        "--enable-api",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(rasa_port),
+    ]
+    with ExitStack() as stack:
+        actions = stack.enter_context(_process(actions_cmd, env, "actions", cwd=ROOT / "bot"))
+        rasa = stack.enter_context(_process(rasa_cmd, env, "rasa", cwd=ROOT / "bot"))
+        if not _wait_http(f"http://127.0.0.1:{rasa_port}/status", 300):
+            raise RuntimeError("Rasa did not start; see var/bench/rasa.log")
+        yield (
+            f"http://127.0.0.1:{rasa_port}",
+            {"Rasa (trained model)": rasa.pid, "action server": actions.pid},
+        )
+
+
+def inbound_latency(label: str, url: str, api_port: int, rasa_url: str, rasa: str) -> tuple[list[str], float]:
+    """Run the three concurrency levels against one API process; returns table rows and its memory."""
     database = Database(url)
     people = _people(database, max(CONCURRENCY))
-    rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
-    real = _real_rasa(rasa_url)
     rows = []
-    memory: dict[str, float] = {}
-    fake_port = _port()
-    rasa_cmd = [sys.executable, "-m", "tests.doubles", "rasa", str(fake_port)]
-    with _process(rasa_cmd if not real else ["sleep", "100000"], _env(url), "fake-rasa") as rasa_proc:
-        if not real:
-            rasa_url = f"http://127.0.0.1:{fake_port}"
-            _wait_http(f"{rasa_url}/status")
-        api_port = _port()
-        api_cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(api_port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        with _process(api_cmd, _env(url, RASA_URL=rasa_url), f"api-{label}") as api_proc:
-            api = f"http://127.0.0.1:{api_port}"
-            if not _wait_http(f"{api}/health"):
-                raise RuntimeError("API did not start; see var/bench/")
-            for level in CONCURRENCY:
-                _wipe(database)
-                per = MESSAGES_PER_LEVEL[level] // level
-                results: list[list[float]] = [[] for _ in range(level)]
-                errors: list[str] = []
-                threads = [
-                    threading.Thread(
-                        target=_conversation,
-                        args=(api, database, people[i][1], per, results[i], errors, 0.01 * level**0.5),
-                    )
-                    for i in range(level)
-                ]
-                started = time.monotonic()
-                for t in threads:
-                    t.start()
-                for t in threads:
-                    t.join()
-                elapsed = time.monotonic() - started
-                values = [v for r in results for v in r]
-                rows.append(
-                    f"| {label} | {level} | {len(values)} | {statistics.median(values):.0f} | "
-                    f"{_percentile(values, 95):.0f} | {_percentile(values, 99):.0f} | "
-                    f"{len(values) / elapsed:.0f} | {len(errors)} |"
+    api_cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(api_port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    # A generous timeout: a slow turn must be measured, not replaced by the "assistant busy" reply.
+    env = _env(url, RASA_URL=rasa_url, RASA_TIMEOUT_SECONDS="30", BOT_SERVICE_TOKEN="dev-bot-token")
+    with _process(api_cmd, env, f"api-{label}-{rasa}") as api_proc:
+        api = f"http://127.0.0.1:{api_port}"
+        if not _wait_http(f"{api}/health"):
+            raise RuntimeError("API did not start; see var/bench/")
+        for level in CONCURRENCY:
+            _wipe(database)
+            per = MESSAGES_PER_LEVEL[level] // level
+            results: list[list[float]] = [[] for _ in range(level)]
+            errors: list[str] = []
+            threads = [
+                threading.Thread(
+                    target=_conversation,
+                    args=(api, database, people[i][1], per, results[i], errors, 0.01 * level**0.5),
                 )
-            memory[f"API (uvicorn, {label})"] = _rss_mb(api_proc.pid)
-        memory["Rasa (real)" if real else "fake Rasa (tests/doubles.py)"] = _rss_mb(rasa_proc.pid)
+                for i in range(level)
+            ]
+            started = time.monotonic()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed = time.monotonic() - started
+            values = [v for r in results for v in r] or [float("nan")]
+            rows.append(
+                f"| {rasa} | {label} | {level} | {len(values)} | {statistics.median(values):.0f} | "
+                f"{_percentile(values, 95):.0f} | {_percentile(values, 99):.0f} | "
+                f"{len(values) / elapsed:.0f} | {len(errors)} |"
+            )
+        memory = _rss_mb(api_proc.pid)
     database.engine.dispose()
-    return rows, {"real_rasa": float(real), **memory}
+    return rows, memory
 
 
 # --- part 2: dispatch rate -------------------------------------------------------------------------
@@ -336,44 +390,55 @@ def dispatch_rate(label: str, url: str, double_url: str, workers: int) -> tuple[
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A SIGTERM must still stop Rasa, the API and the workers this benchmark started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     load_before = os.getloadavg()[0]
     latency_rows: list[str] = []
     rate_rows: list[str] = []
     memory_rows: list[str] = []
-    real_rasa = False
+    kinds = ["trained", "fake"] if _trained_model() is not None else ["fake"]
+    databases = _databases()
+    api_port = _port()  # fixed: the trained Rasa's NLG endpoint and the actions point at it
     double_port = _port()
-    with _process(
-        [sys.executable, "-m", "tests.doubles", "twilio", str(double_port)], dict(os.environ), "twilio-double"
-    ) as double_proc:
-        double_url = f"http://127.0.0.1:{double_port}"
-        _wait_http(double_url + "/")
-        for label, url in _databases():
-            try:
-                upgrade(url)
-                rows, memory = inbound_latency(label, url)
-                real_rasa = bool(memory.pop("real_rasa"))
-                latency_rows += rows
-                memory_rows += [f"| {name} | {mb:.0f} |" for name, mb in memory.items()]
+    try:
+        for _, url in databases:
+            upgrade(url)
+        for kind in kinds:
+            with _rasa(kind, api_port, databases[0][1]) as (rasa_url, pids):
+                for label, url in databases:
+                    rows, api_mb = inbound_latency(label, url, api_port, rasa_url, kind)
+                    latency_rows += rows
+                    memory_rows.append(f"| API (uvicorn, {label}, {kind} Rasa) | {api_mb:.0f} |")
+                memory_rows += [f"| {name} | {_rss_mb(pid):.0f} |" for name, pid in pids.items()]
+        with _process(
+            [sys.executable, "-m", "tests.doubles", "twilio", str(double_port)],
+            dict(os.environ),
+            "twilio-double",
+        ) as double_proc:
+            double_url = f"http://127.0.0.1:{double_port}"
+            _wait_http(double_url + "/")
+            for label, url in databases:
                 for workers in (1, 2):
                     rate, worker_mem = dispatch_rate(label, url, double_url, workers)
-                    rate_rows.append(
-                        f"| {label} | {workers} | {OUTBOX_ROWS} | {rate:.0f} | "
-                        f"{'yes' if rate >= 500 else 'NO'} |"
-                    )
+                    verdict = "yes" if rate >= 500 else "NO"
+                    rate_rows.append(f"| {label} | {workers} | {OUTBOX_ROWS} | {rate:.0f} | {verdict} |")
                     memory_rows += [
                         f"| worker {i + 1} of {workers} ({label}) | {mb:.0f} |"
                         for i, mb in enumerate(worker_mem)
                     ]
-            finally:
-                _drop(url)
-        memory_rows.append(f"| Twilio double (tests/doubles.py) | {_rss_mb(double_proc.pid):.0f} |")
+            memory_rows.append(f"| Twilio double (tests/doubles.py) | {_rss_mb(double_proc.pid):.0f} |")
+    finally:
+        for _, url in databases:
+            _drop(url)
     load_after = os.getloadavg()[0]
     rasa_note = (
-        "with the **trained Rasa model** (real Rasa on RASA_URL)"
-        if real_rasa
-        else "with the **fake Rasa of tests/doubles.py** (answers at once, no NLU): the trained model "
-        "was not available on RASA_URL, so these figures are the gateway's own cost; a real turn adds "
-        "Rasa's parse, actions and NLG"
+        "Rows marked *trained* have the **trained Rasa model** in the loop (Rasa, the action server calling "
+        "the case API, replies rendered by the API's NLG endpoint). Rows marked *fake* use the fake Rasa of "
+        "tests/doubles.py (answers at once, no NLU): the gateway's own cost."
+        if "trained" in kinds
+        else "**No trained Rasa model was available** (`make model`), so every row uses the fake Rasa of "
+        "tests/doubles.py (answers at once, no NLU): these figures are the gateway's own cost; a real turn "
+        "adds Rasa's parse, actions and NLG."
     )
     markdown = f"""
 Load average of the machine (all processes, 2 cores) at start / end: {load_before:.1f} / {load_after:.1f}.
@@ -381,12 +446,12 @@ Figures from a busy machine (other benchmarks, Rasa training) are lower than on 
 
 ### Inbound webhook -> reply queued
 
-Signed Twilio webhooks against one API process (uvicorn), {rasa_note}. Each conversation sends its next
-message when the reply to the previous one is queued; latency runs from just before the POST to the reply's
-outbox row. Milliseconds.
+Signed Twilio webhooks against one API process (uvicorn). {rasa_note} Each conversation sends its next
+message when the bot's reply to the previous one is queued; latency runs from just before the POST to the
+reply's outbox row. Milliseconds.
 
-| database | concurrent conversations | messages | p50 | p95 | p99 | messages/s | errors |
-|---|---|---|---|---|---|---|---|
+| Rasa | database | concurrent conversations | messages | p50 | p95 | p99 | messages/s | errors |
+|---|---|---|---|---|---|---|---|---|
 {chr(10).join(latency_rows)}
 
 ### Outbox dispatch rate

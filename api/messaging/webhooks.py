@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
+import anyio
 import structlog
 from fastapi import APIRouter, BackgroundTasks, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -41,6 +42,21 @@ def gateway_for(request: Request) -> Gateway:
     if getattr(state, "gateway", None) is None:
         state.gateway = Gateway(state.db, state.settings)
     return state.gateway
+
+
+async def process_after_response(request: Request, conversation_id: int) -> None:
+    """The bot turn, after the 2xx, in a thread of its own limited pool.
+
+    Not in the threadpool that serves requests: a turn waits for Rasa, Rasa waits for the action server
+    and the NLG endpoint, and those call this API; turns holding every request thread would deadlock it.
+    """
+    state = request.app.state
+    if getattr(state, "gateway_limiter", None) is None:
+        state.gateway_limiter = anyio.CapacityLimiter(max(1, state.settings.gateway_concurrency))
+    gateway = gateway_for(request)
+    await anyio.to_thread.run_sync(
+        gateway.process_conversation, conversation_id, limiter=state.gateway_limiter
+    )
 
 
 def public_url(settings: Settings, request: Request) -> str:
@@ -113,7 +129,7 @@ async def twilio_messages(request: Request, background: BackgroundTasks) -> Resp
     )
     receipt = await run_in_threadpool(store, request.app.state.db, inbound)
     if receipt.conversation_id is not None:
-        background.add_task(gateway_for(request).process_conversation, receipt.conversation_id)
+        background.add_task(process_after_response, request, receipt.conversation_id)
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
@@ -229,7 +245,7 @@ async def simulator_message(
     inbound = Inbound(sid=f"SIM{uuid.uuid4().hex}", sender=sender, body=body.body, channel=body.channel)
     receipt = await run_in_threadpool(store, request.app.state.db, inbound)
     if receipt.conversation_id is not None:
-        background.add_task(gateway_for(request).process_conversation, receipt.conversation_id)
+        background.add_task(process_after_response, request, receipt.conversation_id)
     return {"messageId": receipt.message_id}
 
 

@@ -94,6 +94,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "CASE_API_URL": f"http://127.0.0.1:{api_port}",
         "ENVIRONMENT": "test",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "SANIC_HOST": "127.0.0.1",
     }
     commands = {
         "api": (
