@@ -54,26 +54,22 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     v1 = APIRouter(prefix="/api/v1")
     for router in (people_router, appointments_router, attendance_router, messaging_router):
         v1.include_router(router)
-    for extra in _optional_routers():
-        extra(app, v1)
+    for mount in _domain_mounts():
+        mount(app, v1)
     app.include_router(v1)
     return app
 
 
-def _optional_routers() -> list:
-    """Domain packages register themselves here; each exposes `mount(app, v1)`."""
+def _domain_mounts() -> list:
+    """Domain packages that register their own routes (outside /api/v1 too): each exposes `mount(app, v1)`."""
     from api.bot import routes as bot_routes
+    from api.broadcasts import routes as broadcast_routes
+    from api.evidence import routes as evidence_routes
+    from api.messaging import webhooks
+    from api.reminders import routes as reminder_routes
+    from api.web import routes as web_routes
 
-    mounts = [bot_routes.mount]
-    for module in (
-        "api.messaging.webhooks",
-        "api.reminders.routes",
-        "api.broadcasts.routes",
-        "api.web.routes",
-    ):
-        try:
-            mounts.append(__import__(module, fromlist=["mount"]).mount)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-    return mounts
+    return [
+        m.mount
+        for m in (bot_routes, webhooks, reminder_routes, broadcast_routes, evidence_routes, web_routes)
+    ]

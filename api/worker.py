@@ -9,12 +9,10 @@ with SKIP LOCKED leases and conversations with leases, so nothing is sent or ans
 from __future__ import annotations
 
 import argparse
-import importlib
 import signal
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
 import structlog
@@ -23,18 +21,10 @@ from api import logging as app_logging
 from api.db import Database, utcnow
 from api.messaging.gateway import Gateway
 from api.messaging.outbox import Dispatcher, Report
+from api.reminders import scheduler
 from api.settings import Settings, get_settings
 
 log = structlog.get_logger()
-
-
-def _scheduler() -> ModuleType | None:
-    try:
-        return importlib.import_module("api.reminders.scheduler")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("api.reminders.scheduler", "api.reminders"):
-            raise
-        return None
 
 
 @dataclass
@@ -62,19 +52,17 @@ class Worker:
         self.database = database or Database(settings.database_url)
         self.dispatcher = dispatcher or Dispatcher(self.database, settings)
         self.gateway = gateway or Gateway(self.database, settings)
-        self.scheduler = _scheduler()
         self.stopping = False
 
     def run_once(self, now: datetime | None = None) -> Round:
         """One round: schedule, replay, send (sending last, so this round's replies go out at once)."""
         scheduled = None
-        if self.scheduler is not None:
-            try:
-                with self.database.session() as db:
-                    scheduled = self.scheduler.tick(db, now or utcnow())
-                    db.commit()
-            except Exception as exc:  # the scheduler's bug must not stop sending and replaying
-                log.exception("scheduler_tick_failed", error=type(exc).__name__)
+        try:
+            with self.database.session() as db:
+                scheduled = scheduler.tick(db, now or utcnow(), settings=self.settings)
+                db.commit()
+        except Exception as exc:  # the scheduler's bug must not stop sending and replaying
+            log.exception("scheduler_tick_failed", error=type(exc).__name__)
         replay = self.gateway.replay_pending()
         report = self.dispatcher.drain(max_rounds=20, now=now)
         return Round(outbox=report, replayed=replay.handled, rasa_down=replay.rasa_down, scheduled=scheduled)

@@ -90,10 +90,3 @@ def calendar_file(token: str, db: SessionDep, settings: SettingsDep) -> Response
 def mount(app: FastAPI, v1: APIRouter) -> None:
     v1.include_router(router)
     app.include_router(public)
-    try:  # the evidence trail rides along: it reads what reminders wrote
-        from api.evidence import routes as evidence_routes
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("api.evidence", "api.evidence.routes"):
-            raise
-    else:
-        evidence_routes.mount(app, v1)
