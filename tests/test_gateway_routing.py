@@ -264,6 +264,9 @@ def test_language_is_detected_only_for_three_words_with_confidence(text, expecte
         ("hallo /greet", "hallo /greet"),
         ("／stop", "stop"),
         ("///", ""),
+        ('/report_absence{"absence_reason": "sick", "appointment_id": "7"}', "report absence"),
+        ("/confirm_attendance@0.99", "confirm attendance"),
+        ("ik kom {misschien}", "ik kom {misschien}"),
     ],
 )
 def test_neutralise_strips_only_leading_slashes(typed, expected):

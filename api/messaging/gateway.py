@@ -157,10 +157,21 @@ _INVISIBLE_OR_SPACE = re.compile(r"^[\s\u200b-\u200f\u202a-\u202e\u2066-\u2069\u
 _SLASHES = re.compile(r"^[/\uff0f\u2215\s\u200b-\u200f\u2066-\u2069]+")
 
 
+_SHORTCUT_FORM = re.compile(r"^([A-Za-z_][\w-]*)\s*(\{.*\})?\s*(@[\d.]+)?$", re.S)
+
+
 def neutralise(text: str) -> str:
     """Strip leading slashes (and invisible marks around them) so `/intent{...}` typed by a person
-    is plain text to Rasa; only the gateway's own menu shortcuts may start with "/"."""
-    return _SLASHES.sub("", _INVISIBLE_OR_SPACE.sub("", text or "")).strip()
+    is plain text to Rasa; only the gateway's own menu shortcuts may start with "/".
+
+    What is left of a typed shortcut loses its entity payload and confidence, so no slot value can be
+    smuggled in as JSON: `/report_absence{"absence_reason": "sick"}` reaches NLU as "report absence".
+    """
+    text = _SLASHES.sub("", _INVISIBLE_OR_SPACE.sub("", text or "")).strip()
+    shortcut = _SHORTCUT_FORM.match(text)
+    if shortcut and (shortcut.group(2) or shortcut.group(3) or "_" in shortcut.group(1)):
+        return shortcut.group(1).replace("_", " ").strip()
+    return text
 
 
 def menu_digit(text: str) -> str | None:
