@@ -16,20 +16,10 @@ import urllib.request
 from pathlib import Path
 
 from api.demo import DEMO_PASSWORD, STAFF
+from api.localstack import BOT_BIN, model_path
 from api.settings import ROOT, get_settings
 
 LOGS = ROOT / "var" / "log"
-BOT_BIN = ROOT / ".venv" / "bot" / "bin"
-
-
-def _model() -> str:
-    out = subprocess.run(
-        [str(BOT_BIN / "python"), str(ROOT / "bot" / "train.py"), "--print-path"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout.strip()
 
 
 def processes() -> dict[str, tuple[list[str], Path]]:
@@ -56,7 +46,7 @@ def processes() -> dict[str, tuple[list[str], Path]]:
                 "run",
                 "--enable-api",
                 "--model",
-                _model(),
+                str(model_path()),
                 "--endpoints",
                 "endpoints.yml",
                 "--credentials",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
 from api.db import Database
+from api.localstack import BOT_BIN, free_port, trained_model
 from api.messaging import service as messaging
 from api.messaging.models import Message, OutboxItem
 from api.migrate import upgrade
@@ -46,12 +46,6 @@ PUBLIC = "https://assistent.example.nl"
 CONCURRENCY = (1, 10, 50)
 MESSAGES_PER_LEVEL = {1: 40, 10: 200, 50: 400}
 OUTBOX_ROWS = 3000
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _rss_mb(pid: int) -> float:
@@ -221,38 +215,23 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-BOT_BIN = ROOT / ".venv" / "bot" / "bin"
 TEXTS = ("hallo", "wanneer is mijn volgende afspraak", "wat is de PVT", "hoe bereik ik mijn klantmanager")
-
-
-def _trained_model() -> Path | None:
-    """The model `make model` trained for the current bot data, or None (then the fake Rasa is used)."""
-    if not (BOT_BIN / "rasa").exists():
-        return None
-    out = subprocess.run(
-        [str(BOT_BIN / "python"), str(ROOT / "bot" / "train.py"), "--print-path"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    path = Path(out.stdout.strip()) if out.returncode == 0 else None
-    return path if path and path.exists() else None
 
 
 @contextmanager
 def _rasa(kind: str, api_port: int, url: str):
     """("trained" | "fake") Rasa for the run: yields (rasa_url, {process name: pid})."""
     if kind == "fake":
-        port = _port()
+        port = free_port()
         with _process(
             [sys.executable, "-m", "tests.doubles", "rasa", str(port)], _env(url), "fake-rasa"
         ) as p:
             _wait_http(f"http://127.0.0.1:{port}/status")
             yield f"http://127.0.0.1:{port}", {"fake Rasa (tests/doubles.py)": p.pid}
         return
-    model = _trained_model()
+    model = trained_model()
     assert model is not None
-    rasa_port, actions_port = _port(), _port()
+    rasa_port, actions_port = free_port(), free_port()
     endpoints = ROOT / "var" / "bench" / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
@@ -396,10 +375,10 @@ def main(argv: list[str] | None = None) -> int:
     latency_rows: list[str] = []
     rate_rows: list[str] = []
     memory_rows: list[str] = []
-    kinds = ["trained", "fake"] if _trained_model() is not None else ["fake"]
+    kinds = ["trained", "fake"] if trained_model() is not None else ["fake"]
     databases = _databases()
-    api_port = _port()  # fixed: the trained Rasa's NLG endpoint and the actions point at it
-    double_port = _port()
+    api_port = free_port()  # fixed: the trained Rasa's NLG endpoint and the actions point at it
+    double_port = free_port()
     try:
         for _, url in databases:
             upgrade(url)

@@ -12,21 +12,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from api.localstack import BOT_BIN, model_path
 from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
-BOT_PY = ROOT / ".venv" / "bot" / "bin" / "python"
+BOT_PY = BOT_BIN / "python"
 TARGET_F1 = 0.90
-
-
-def _model() -> Path:
-    out = subprocess.run(
-        [str(BOT_PY), str(ROOT / "bot" / "train.py"), "--print-path"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return Path(out.stdout.strip())
 
 
 def _train_from_scratch_seconds() -> float | None:
@@ -95,7 +86,7 @@ def _rasa_memory_mb(model: Path) -> float | None:
 def main(argv: list[str] | None = None) -> None:
     argv = argv or []
     subprocess.run([str(BOT_PY), str(ROOT / "bot" / "train.py")], check=True)
-    model = _model()
+    model = model_path()
     out = subprocess.run(
         [str(BOT_PY), str(ROOT / "bench" / "nlu_eval_bot.py"), str(model)],
         capture_output=True,

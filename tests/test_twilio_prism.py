@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from api.db import utcnow
+from api.localstack import free_port
 from api.messaging import service as messaging
 from api.messaging.transports import Outgoing, SendFailed, TwilioTransport
 from api.settings import ROOT
@@ -31,12 +32,6 @@ PRISM = ROOT / "node_modules" / ".bin" / "prism"
 EXAMPLE_SID = "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"  # Prism answers with the spec's example
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def prism() -> Iterator[str]:
     spec = next((p for p in SPEC_CANDIDATES if p.exists()), None)
@@ -46,7 +41,7 @@ def prism() -> Iterator[str]:
         pytest.skip("node is not installed: the Prism Twilio double cannot run")
     if not PRISM.exists():
         pytest.skip("Prism is not installed: run `npm ci` at the repository root (make test does)")
-    port = _free_port()
+    port = free_port()
     log = ROOT / "var" / "prism.log"
     log.parent.mkdir(exist_ok=True)
     with log.open("wb") as out:

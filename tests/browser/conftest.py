@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from api.db import Database
+from api.localstack import free_port
 from api.main import create_app
 from api.migrate import upgrade
 from api.settings import ROOT, Settings
@@ -45,12 +45,6 @@ def chromium_path() -> str | None:
     return found if Path(found).exists() else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class FakeRasa:
     """Stands in for Rasa and the action server: what the real bot does when someone asks for a human.
@@ -60,7 +54,7 @@ class FakeRasa:
     """
 
     api_url: str = ""
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     understood: dict[str, Any] = field(
         default_factory=lambda: {
             "intent": "request_human",
@@ -145,7 +139,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The whole API on a free 127.0.0.1 port against a fresh SQLite database."""
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'case.sqlite3'}"
     upgrade(url)
     rasa = FakeRasa(api_url=f"http://127.0.0.1:{port}")

@@ -8,7 +8,6 @@ skip and say how to get them.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,18 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.localstack import BOT_BIN, free_port, trained_model
 from api.migrate import upgrade
 from api.settings import ROOT
 
-BOT_BIN = ROOT / ".venv" / "bot" / "bin"
 BOT_TOKEN = "e2e-bot-token"
 ADMIN_TOKEN = "e2e-admin-token"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait(url: str, seconds: float, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -47,19 +40,6 @@ def _wait(url: str, seconds: float, proc: subprocess.Popen[bytes], log: Path) ->
     raise RuntimeError(f"{url} did not come up in {seconds:.0f}s:\n{log.read_text()[-3000:]}")
 
 
-def _model() -> Path | None:
-    if not (BOT_BIN / "rasa").exists():
-        return None
-    out = subprocess.run(
-        [str(BOT_BIN / "python"), str(ROOT / "bot" / "train.py"), "--print-path"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    path = Path(out.stdout.strip()) if out.returncode == 0 else None
-    return path if path and path.exists() else None
-
-
 @dataclass
 class Stack:
     api: str
@@ -72,13 +52,13 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    model = _model()
+    model = trained_model()
     if model is None:
         pytest.skip("no trained Rasa model for the current bot data: run `make model` (make test does)")
     tmp = tmp_path_factory.mktemp("e2e")
     db_url = f"sqlite:///{tmp / 'case.sqlite3'}"
     upgrade(db_url)
-    api_port, rasa_port, actions_port = _free_port(), _free_port(), _free_port()
+    api_port, rasa_port, actions_port = free_port(), free_port(), free_port()
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'

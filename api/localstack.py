@@ -1,0 +1,44 @@
+"""Running the bot's processes beside the API on loopback: the trained model's path and free ports.
+
+Shared by `make run` (api.devserver), the live end-to-end tests and the benchmarks, so that all of them
+start the same model the same way.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+
+from api.settings import ROOT
+
+BOT_BIN = ROOT / ".venv" / "bot" / "bin"
+
+
+def model_path() -> Path:
+    """Where `make model` (bot/train.py) puts the model for the current bot data; it may not exist yet."""
+    out = subprocess.run(
+        [str(BOT_BIN / "python"), str(ROOT / "bot" / "train.py"), "--print-path"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(out.stdout.strip())
+
+
+def trained_model() -> Path | None:
+    """The model trained for the current bot data, or None without the bot environment or the model."""
+    if not (BOT_BIN / "rasa").exists():
+        return None
+    try:
+        path = model_path()
+    except subprocess.CalledProcessError:
+        return None
+    return path if path.exists() else None
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
