@@ -183,8 +183,11 @@ def test_rtl_bot_answers_isolate_dates_and_numbers(code, compiled):
 def test_rtl_reminders_isolate_the_date_and_place(code, compiled):
     texts = pytest.importorskip("api.reminders.texts")
     appointment = Appointment(
-        kind="pvt_excursie", starts_at=STARTS_AT, location="Stationsstraat 12, Heerenveen",
-        staff=Staff(name="Sanne de Vries"), what_to_bring=None,
+        kind="pvt_excursie",
+        starts_at=STARTS_AT,
+        location="Stationsstraat 12, Heerenveen",
+        staff=Staff(name="Sanne de Vries"),
+        what_to_bring=None,
     )
     text = texts.reminder_text(code, appointment, "reminder", "1d")
     assert bot_service.formatting.format_datetime(code, STARTS_AT) in text
@@ -209,6 +212,10 @@ def test_rtl_messages_start_right_to_left(code, catalogs):
 @pytest.mark.parametrize("code", GSM7)
 def test_gsm7_languages_stay_in_the_gsm7_alphabet(code, catalogs):
     """One curly quote or ë turns a 160-character SMS into a 70-character one."""
-    wrong = {m.id: sorted({c for c in form if not is_gsm7(c)})
-             for m in _entries(catalogs[code]) for form in _forms(m) if form and not is_gsm7(form)}
+    wrong = {
+        m.id: sorted({c for c in form if not is_gsm7(c)})
+        for m in _entries(catalogs[code])
+        for form in _forms(m)
+        if form and not is_gsm7(form)
+    }
     assert not wrong, f"{code}: characters outside GSM-7: {list(wrong.items())[:5]}"

@@ -47,9 +47,22 @@ def extract(output: Path = POT) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / output.name
         _pybabel(
-            "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "_", "--no-location",
-            "--sort-output", "--add-comments", "Translators:", "--project", "inburgering-assistent",
-            "-o", str(fresh), str(ROOT),
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "N_",
+            "-k",
+            "_",
+            "--no-location",
+            "--sort-output",
+            "--add-comments",
+            "Translators:",
+            "--project",
+            "inburgering-assistent",
+            "-o",
+            str(fresh),
+            str(ROOT),
         )
         if output.exists() and _messages(output) == _messages(fresh):
             return False
@@ -60,8 +73,17 @@ def extract(output: Path = POT) -> bool:
 def update() -> None:
     for code in languages.CODES:
         if po_path(code).exists():
-            _pybabel("update", "-i", str(POT), "-d", str(LOCALES_DIR), "-l", code, "--no-fuzzy-matching",
-                     "--ignore-obsolete")
+            _pybabel(
+                "update",
+                "-i",
+                str(POT),
+                "-d",
+                str(LOCALES_DIR),
+                "-l",
+                code,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            )
         else:
             _pybabel("init", "-i", str(POT), "-d", str(LOCALES_DIR), "-l", code)
 
