@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from api.demo import DEMO_PASSWORD, STAFF
-from api.localstack import BOT_BIN, model_path
+from api.localstack import BOT_BIN, actions_command, model_path
 from api.settings import ROOT, get_settings
 
 LOGS = ROOT / "var" / "log"
@@ -59,15 +59,7 @@ def processes() -> dict[str, tuple[list[str], Path]]:
             ROOT / "bot",
         ),
         "actions": (
-            [
-                str(BOT_BIN / "rasa"),
-                "run",
-                "actions",
-                "--actions",
-                "actions",
-                "-p",
-                "5055",
-            ],
+            actions_command(5055),
             ROOT / "bot",
         ),
     }

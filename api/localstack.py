@@ -42,3 +42,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def rasa_command(model: Path | str, endpoints: Path | str, port: int) -> list[str]:
+    """Rasa's server with the REST channel and HTTP API, on loopback only (run it from bot/)."""
+    rasa = str(BOT_BIN / "rasa")
+    return [rasa, "run", "--enable-api", "--model", str(model), "--endpoints", str(endpoints)] + [
+        "-i", "127.0.0.1", "-p", str(port),
+    ]  # fmt: skip
+
+
+def actions_command(port: int) -> list[str]:
+    """The action server (run it from bot/ with SANIC_HOST=127.0.0.1: rasa-sdk has no --interface flag)."""
+    return [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)]

@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
 from api.db import Database
-from api.localstack import BOT_BIN, free_port, trained_model
+from api.localstack import actions_command, free_port, rasa_command, trained_model
 from api.messaging import service as messaging
 from api.messaging.models import Message, OutboxItem
 from api.migrate import upgrade
@@ -243,20 +243,8 @@ def _rasa(kind: str, api_port: int, url: str):
         BOT_SERVICE_TOKEN="dev-bot-token",
         SANIC_HOST="127.0.0.1",
     )
-    actions_cmd = [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(actions_port)]
-    rasa_cmd = [
-        str(BOT_BIN / "rasa"),
-        "run",
-        "--enable-api",
-        "--model",
-        str(model),
-        "--endpoints",
-        str(endpoints),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        str(rasa_port),
-    ]
+    actions_cmd = actions_command(actions_port)
+    rasa_cmd = rasa_command(model, str(endpoints), rasa_port)
     with ExitStack() as stack:
         actions = stack.enter_context(_process(actions_cmd, env, "actions", cwd=ROOT / "bot"))
         rasa = stack.enter_context(_process(rasa_cmd, env, "rasa", cwd=ROOT / "bot"))

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.localstack import BOT_BIN, free_port, trained_model
+from api.localstack import actions_command, free_port, rasa_command, trained_model
 from api.migrate import upgrade
 from api.settings import ROOT
 
@@ -92,23 +92,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             ROOT,
         ),
         "actions": (
-            [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(actions_port)],
+            actions_command(actions_port),
             ROOT / "bot",
         ),
         "rasa": (
-            [
-                str(BOT_BIN / "rasa"),
-                "run",
-                "--enable-api",
-                "--model",
-                str(model),
-                "--endpoints",
-                str(endpoints),
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(rasa_port),
-            ],
+            rasa_command(model, str(endpoints), rasa_port),
             ROOT / "bot",
         ),
     }

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from api.appointments.models import Appointment
 from api.attendance.models import Attendance
-from api.localstack import BOT_BIN, free_port, trained_model
+from api.localstack import actions_command, free_port, rasa_command, trained_model
 from api.migrate import upgrade
 from api.people.models import Inburgeraar, Staff
 from api.settings import ROOT
@@ -132,7 +132,7 @@ def scaled_out(tmp_path_factory: pytest.TempPathFactory, tracker_database: str) 
             60,
         ),
         "actions": (
-            [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(actions_port)],
+            actions_command(actions_port),
             ROOT / "bot",
             f"http://127.0.0.1:{actions_port}/health",
             90,
@@ -140,19 +140,7 @@ def scaled_out(tmp_path_factory: pytest.TempPathFactory, tracker_database: str) 
     }
     for letter, port in zip("ab", rasa_ports, strict=True):
         commands[f"rasa_{letter}"] = (
-            [
-                str(BOT_BIN / "rasa"),
-                "run",
-                "--enable-api",
-                "--model",
-                str(model),
-                "--endpoints",
-                "endpoints.production.yml",
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(port),
-            ],
+            rasa_command(model, "endpoints.production.yml", port),
             ROOT / "bot",
             f"http://127.0.0.1:{port}/status",
             240,
