@@ -31,12 +31,14 @@ from api.i18n.formatting import TZ
 from api.messaging import gateway
 from api.messaging.service import WHATSAPP_WAITING
 from api.people.models import Inburgeraar, Staff
+from api.reminders import texts
 from api.reminders.texts import reminder_text
 from api.web.canned import CANNED_REPLIES, render_reply
 from bench.report import write_section
 
 CODES = languages.CODES
 LOCATION = "Wijkcentrum De Schakel, Burgemeester Kuperusplein 12, Heerenveen"
+SHORT_LOCATION = "Stadskantoor, Balie 4"
 STAFF = "Sanne de Vries"
 BRING = "je brief en je identiteitsbewijs"  # typed by staff in Dutch, sent as written
 PHONE = "14 0513"
@@ -68,27 +70,31 @@ def target(row: Row, code: str, info: segments.SegmentInfo) -> int:
     return 3
 
 
+def appointments(starts_at: datetime) -> dict[str, Appointment]:
+    """The appointments the reminder rows are about: a long address, a short one, and a bare one."""
+    staff = Staff(name=STAFF, phone=KM_PHONE)
+    return {
+        "reminder (3 days before)": Appointment(
+            kind="pvt_excursie", starts_at=starts_at, location=LOCATION, staff=staff, what_to_bring=BRING
+        ),
+        "reminder (short address)": Appointment(
+            kind="pvt_excursie",
+            starts_at=starts_at,
+            location=SHORT_LOCATION,
+            staff=staff,
+            what_to_bring=BRING,
+        ),
+        "reminder (no staff, nothing to bring)": Appointment(
+            kind="pvt_excursie", starts_at=starts_at, location=LOCATION, staff=None, what_to_bring=None
+        ),
+    }
+
+
 def rows(starts_at: datetime) -> Iterator[Row]:
-    appointment = Appointment(
-        kind="pvt_excursie",
-        starts_at=starts_at,
-        location=LOCATION,
-        staff=Staff(name=STAFF, phone=KM_PHONE),
-        what_to_bring=BRING,
-    )
-    yield Row(
-        "reminder",
-        "reminder (3 days before)",
-        lambda c: reminder_text(c, appointment, "reminder", "3d"),
-    )
-    bare = Appointment(
-        kind="pvt_excursie", starts_at=starts_at, location=LOCATION, staff=None, what_to_bring=None
-    )
-    yield Row(
-        "reminder",
-        "reminder (no staff, nothing to bring)",
-        lambda c: reminder_text(c, bare, "reminder", "3d"),
-    )
+    reminders = appointments(starts_at)
+    for name, item in reminders.items():
+        yield Row("reminder", name, lambda c, a=item: reminder_text(c, a, "reminder", "3d"))
+    appointment = reminders["reminder (3 days before)"]
     for slot in ("new", "changed", "cancelled"):
         yield Row("notice", f"notice: {slot}", lambda c, s=slot: reminder_text(c, appointment, "notice", s))
 
@@ -219,11 +225,42 @@ def report(
         lines.append(
             f"| {row.group}: `{row.name}` | " + " | ".join(_cell(row, c, per[c]) for c in CODES) + " |"
         )
+    lines += ["", *kept_lines_table(starts_at)]
     if violations:
         lines += ["", f"**{len(violations)} texts over target:**", ""] + [f"- {v}" for v in violations]
     else:
         lines += ["", "All texts meet their targets."]
     return "\n".join(lines), violations
+
+
+def kept_lines_table(starts_at: datetime) -> list[str]:
+    """Which optional lines each language's SMS reminder keeps within its budget (ADR 0008)."""
+    lines = [
+        "### Optional lines an SMS reminder keeps",
+        "",
+        "What, when, where and the answer menu are always sent; what to bring, the consequence line and the "
+        "staff member are added in that order while the text stays within the budget (2 segments in nl, en, "
+        "so; 3 in the others). WhatsApp gets every line. ✓ kept, – left out of the SMS.",
+        "",
+        "| address | line | " + " | ".join(CODES) + " |",
+        "|---|---|" + "---|" * len(CODES),
+    ]
+    for appointment in appointments(starts_at).values():
+        if appointment.staff is None:
+            continue
+        kept = {
+            code: {
+                line
+                for line, _ in texts.fit_to_budget(
+                    texts.reminder_lines(code, appointment, "reminder", "3d"), texts.sms_budget(code)
+                )
+            }
+            for code in CODES
+        }
+        for optional in texts.OPTIONAL_BY_IMPORTANCE:
+            cells = ["✓" if optional in kept[code] else "–" for code in CODES]
+            lines.append(f"| {appointment.location} | {optional} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from api.appointments.models import Appointment
 from api.attendance.models import Attendance
 from api.auth import hash_password, hash_token
 from api.db import Database
+from api.i18n import catalog, manage
 from api.main import create_app
 from api.migrate import upgrade
 from api.models import metadata
@@ -218,3 +219,12 @@ class Factory:
 @pytest.fixture
 def make(db: Session) -> Factory:
     return Factory(db)
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    """Render against the .po files as they are now, not against stale .mo files."""
+    manage.compile_all()
+    catalog.translations.cache_clear()
+    yield
+    catalog.translations.cache_clear()

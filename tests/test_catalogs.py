@@ -72,15 +72,6 @@ def code_msgids(tmp_path_factory) -> set:
     return {message.id for message in _load(pot) if message.id}
 
 
-@pytest.fixture(scope="module")
-def compiled():
-    """Render against the .po files as they are now, not against stale .mo files."""
-    manage.compile_all()
-    catalog.translations.cache_clear()
-    yield
-    catalog.translations.cache_clear()
-
-
 def _entries(cat):
     return [message for message in cat if message.id]
 

@@ -19,6 +19,8 @@ from api.messaging.models import ConsentEvent, OutboxItem
 from api.messaging.outbox import BACKOFF_CAP, Dispatcher, backoff
 from api.messaging.transports import LocalTransport
 from api.people.models import Inburgeraar
+from api.reminders import texts
+from api.reminders.models import Reminder
 from tests.messaging_support import (  # noqa: F401 - fixtures
     PUBLIC,
     conversation_of,
@@ -290,6 +292,47 @@ def test_failed_whatsapp_falls_back_to_sms_when_enabled(db, make, database, sett
     assert [(m.channel, m.status) for m in shown] == [("whatsapp", "failed"), ("sms", "sent")]
     assert shown[0].error_code == "63016"
     assert [c.to for c in twilio_double.created] == [person.phone]
+
+
+def test_whatsapp_reminder_falls_back_to_an_sms_that_keeps_to_the_sms_budget(
+    db, make, database, settings, twilio_double
+):
+    settings = settings.model_copy(update={"whatsapp_sms_fallback": True})
+    person = _whatsapp_person(db, make, language="ar", window_open=True)
+    km, _ = make.staff(name="Sanne de Vries")
+    address = "Wijkcentrum De Schakel, Burgemeester Kuperusplein 12, Heerenveen"
+    appointment = make.appointment([person], location=address, staff_id=km.id, what_to_bring="je paspoort")
+    db.refresh(appointment)
+    full = texts.reminder_text("ar", appointment, "reminder", "1d", sms=False, calendar_url="https://x/ics/1")
+    message = _queue(db, person, full, kind="reminder", language="ar", appointment_id=appointment.id)
+    db.add(
+        Reminder(
+            appointment_id=appointment.id,
+            inburgeraar_id=person.id,
+            kind="reminder",
+            slot="1d",
+            appointment_starts_at=appointment.starts_at,
+            nominal_at=utcnow(),
+            due_at=utcnow(),
+            status="sent",
+            message_id=message.id,
+            channel="whatsapp",
+            language="ar",
+        )
+    )
+    db.commit()
+    twilio_double.script = ["63016"]
+    dispatcher(database, settings).drain()
+    whatsapp, sms = messages_of(db, message.conversation_id)
+    assert (whatsapp.channel, whatsapp.status, sms.channel, sms.status) == (
+        "whatsapp",
+        "failed",
+        "sms",
+        "sent",
+    )
+    assert sms.body == texts.reminder_text("ar", appointment, "reminder", "1d")
+    assert sms.segments <= 3 < whatsapp.segments
+    assert address in sms.body and "/ics/" not in sms.body
 
 
 # --- status callbacks ----------------------------------------------------------------------------------

@@ -34,7 +34,15 @@ from api.db import Database, utcnow
 from api.inbox import service as inbox
 from api.inbox.models import TaskKind
 from api.messaging import provider_errors, service, status
-from api.messaging.models import Channel, Conversation, DeliveryStatus, Message, OutboxItem, OutboxStatus
+from api.messaging.models import (
+    Channel,
+    Conversation,
+    DeliveryStatus,
+    Message,
+    MessageKind,
+    OutboxItem,
+    OutboxStatus,
+)
 from api.messaging.transports import LocalTransport, Outgoing, SendFailed, Sent, Transport, make_transport
 from api.people.models import ConsentState, Inburgeraar
 from api.settings import Settings
@@ -174,10 +182,16 @@ def record_final_failure(
         )
     fallback = settings.whatsapp_sms_fallback if settings is not None else False
     if fallback and item.channel == Channel.whatsapp:
+        body = message.body
+        if message.kind in (MessageKind.reminder, MessageKind.notice):
+            # A WhatsApp reminder has every line; as an SMS it must keep to the SMS budget (ADR 0008).
+            from api.reminders.scheduler import sms_text_for  # reminders import messaging
+
+            body = sms_text_for(db, message) or body
         copy = service.queue_outbound(
             db,
             conversation,
-            message.body,
+            body,
             kind=message.kind,
             channel=Channel.sms,
             language=message.language,

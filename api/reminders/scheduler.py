@@ -289,7 +289,9 @@ class _Tick:
         url = None
         if channel in (Channel.whatsapp, Channel.web):
             url = ics.calendar_url(self.settings, appointment.id, person.id)
-        body = texts.reminder_text(language, appointment, row.kind, row.slot, calendar_url=url)
+        body = texts.reminder_text(
+            language, appointment, row.kind, row.slot, sms=channel == Channel.sms, calendar_url=url
+        )
         message = messaging.queue_outbound(
             self.db,
             conversation,
@@ -415,3 +417,16 @@ def tick(
         batch_size: at most this many due rows per tick; the rest waits for the next one.
     """
     return _Tick(db, now or utcnow(), settings or get_settings(), policy or load_policy(), batch_size).run()
+
+
+def sms_text_for(db: Session, message: Message) -> str | None:
+    """The SMS layout of a reminder or notice that went out on WhatsApp, for the SMS fallback.
+
+    None when `message` is not a reminder's message (the fallback then sends its text as it is).
+    """
+    row = db.scalar(select(Reminder).where(Reminder.message_id == message.id).limit(1))
+    appointment = db.get(Appointment, row.appointment_id) if row is not None else None
+    if row is None or appointment is None:
+        return None
+    language = languages.normalize(message.language or row.language) or languages.DEFAULT
+    return texts.reminder_text(language, appointment, row.kind, row.slot)
