@@ -171,18 +171,19 @@ def test_rtl_bot_answers_isolate_dates_and_numbers(code, compiled):
 
 
 @pytest.mark.parametrize("code", RTL)
-def test_rtl_reminders_isolate_the_date_and_place(code, compiled):
+def test_rtl_reminders_isolate_the_date_place_staff_and_what_to_bring(code, compiled):
     texts = pytest.importorskip("api.reminders.texts")
     appointment = Appointment(
         kind="pvt_excursie",
         starts_at=STARTS_AT,
         location="Stationsstraat 12, Heerenveen",
         staff=Staff(name="Sanne de Vries"),
-        what_to_bring=None,
+        what_to_bring="je paspoort",
     )
-    text = texts.reminder_text(code, appointment, "reminder", "1d")
+    text = texts.reminder_text(code, appointment, "reminder", "1d", sms=False)
     assert bot_service.formatting.format_datetime(code, STARTS_AT) in text
     assert f"{FSI}Stationsstraat 12, Heerenveen{PDI}" in text
+    assert f"{FSI}Sanne de Vries{PDI}" in text and f"{FSI}je paspoort{PDI}" in text
 
 
 def _first_strong(text: str) -> str | None:

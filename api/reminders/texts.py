@@ -57,7 +57,8 @@ def reminder_lines(language: str, appointment: Appointment, kind: str, slot: str
         who = formatting.isolate(language, appointment.staff.name)
         lines.append(("staff", render(language, WITH_WHOM, who=who)))
     if appointment.what_to_bring:
-        lines.append(("bring", render(language, BRING, bring=appointment.what_to_bring.strip())))
+        bring = formatting.isolate(language, appointment.what_to_bring.strip())  # staff type it in Dutch
+        lines.append(("bring", render(language, BRING, bring=bring)))
     lines.append(("consequence", render(language, CONSEQUENCE)))
     # The gateway turns a bare 1/2/3 into the matching action only right after a reminder; after a
     # notice people answer in their own words, which the bot links to this appointment.
