@@ -48,6 +48,10 @@ class Conflict(DomainError):
     status, title = 409, "Conflict"
 
 
+class TooManyRequests(DomainError):
+    status, title = 429, "Too many requests"
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})

@@ -9,6 +9,7 @@ import time_machine
 from sqlalchemy import select
 
 from api.audit.models import AuditEvent
+from api.web import auth
 from api.web.models import StaffSession
 from tests.web_helpers import csrf_of, login, open_browsers, post_form
 
@@ -65,6 +66,35 @@ def test_a_failed_login_says_nothing_about_which_part_was_wrong_and_is_audited(
     assert "inb_session" not in browser.cookies
     denied = db.scalars(select(AuditEvent).where(AuditEvent.action == "login")).all()
     assert [e.result for e in denied] == ["denied"]
+
+
+def test_five_wrong_passwords_lock_the_address_for_a_quarter_even_for_the_right_password(web, make, db):
+    km, _ = make.staff()
+    colleague, _ = make.staff()
+    browser = web()
+    with time_machine.travel(START, tick=False):
+        for _ in range(auth.LOCKOUT_AFTER):
+            assert login(browser, km.email, "guess").status_code == 401
+        locked = login(browser, km.email.upper())  # the right password, the address typed differently
+        assert locked.status_code == 429
+        assert "Te vaak een verkeerd wachtwoord" in locked.text
+        assert "inb_session" not in browser.cookies
+        assert login(web(), colleague.email).status_code == 303  # only this address is locked
+    with time_machine.travel(START + timedelta(minutes=10), tick=False):
+        assert login(browser, km.email).status_code == 429  # refused attempts do not extend the lock
+    with time_machine.travel(START + auth.LOCKOUT_WINDOW + timedelta(seconds=1), tick=False):
+        assert login(browser, km.email).status_code == 303
+    refused = db.scalars(select(AuditEvent).where(AuditEvent.action == "login_locked")).all()
+    assert [e.object_id for e in refused] == [str(km.id), str(km.id)]
+    assert all(km.email not in e.actor for e in refused)
+
+
+def test_an_unknown_address_locks_the_same_way_so_locking_reveals_no_account(web, make):
+    browser = web()
+    with time_machine.travel(START, tick=False):
+        for _ in range(auth.LOCKOUT_AFTER):
+            assert login(browser, "nobody@gemeente.example", "guess").status_code == 401
+        assert login(browser, "nobody@gemeente.example", "guess").status_code == 429
 
 
 def test_an_inactive_staff_member_cannot_log_in(web, make):

@@ -6,6 +6,7 @@ carries the session's CSRF token as well, because SameSite alone does not cover 
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -16,9 +17,10 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from api.audit import service as audit
+from api.audit.models import AuditEvent
 from api.auth import hash_password, hash_token, new_token, verify_password
 from api.db import utcnow
-from api.errors import NotAuthenticated
+from api.errors import NotAuthenticated, TooManyRequests
 from api.people.models import Staff
 from api.settings import Settings
 from api.web.models import StaffSession
@@ -31,6 +33,10 @@ UI_LANGUAGES = ("nl", "en")
 MAX_SESSION_AGE = timedelta(hours=12)
 # Writing last_seen on every click would turn each page view into a write; a minute is precise enough.
 TOUCH_EVERY = timedelta(seconds=60)
+# Password guessing: after this many failed logins for one email address within the window, every attempt
+# for that address is refused, right password or not, until the window has slid past the failures.
+LOCKOUT_AFTER = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
 
 
 @lru_cache(maxsize=1)
@@ -48,13 +54,19 @@ def login(db: Session, email: str, password: str, *, language: str = "nl") -> tu
 
     Raises NotAuthenticated without saying whether the email or the password was wrong.
     """
+    now = utcnow()
     staff = db.scalar(select(Staff).where(func.lower(Staff.email) == email.strip().lower()))
+    # Keyed by the address typed, known or not, so being locked out does not reveal that an account exists.
+    attempt = login_actor(email)
+    if recent_failures(db, attempt, now) >= LOCKOUT_AFTER:
+        audit.record(db, attempt, "login_locked", "staff", staff.id if staff else None, result="denied")
+        log.info("web_login_locked", staff_id=staff.id if staff else None)
+        raise TooManyRequests("too many failed logins; try again later", field="email")
     ok = verify_password(staff.password_hash if staff else _dummy_hash(), password)
     if staff is None or not ok or not staff.active:
-        audit.record(db, "web-login", "login", "staff", staff.id if staff else None, result="denied")
+        audit.record(db, attempt, "login", "staff", staff.id if staff else None, result="denied")
         log.info("web_login_failed", staff_id=staff.id if staff else None)
         raise NotAuthenticated("unknown email or wrong password", field="email")
-    now = utcnow()
     db.execute(delete(StaffSession).where(StaffSession.expires_at < now))
     token = new_token()
     session = StaffSession(
@@ -71,6 +83,26 @@ def login(db: Session, email: str, password: str, *, language: str = "nl") -> tu
     audit.record(db, f"staff:{staff.id}", "login", "staff", staff.id)
     log.info("web_login", staff_id=staff.id, session_id=session.id)
     return session, token
+
+
+def login_actor(email: str) -> str:
+    """The audit actor of a login attempt: a hash of the address typed, never the address itself."""
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    return f"login:{digest}"
+
+
+def recent_failures(db: Session, actor: str, now: datetime) -> int:
+    """Failed logins for one address within LOCKOUT_WINDOW (attempts refused while locked not counted)."""
+    return db.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.actor == actor,
+            AuditEvent.action == "login",
+            AuditEvent.result == "denied",
+            AuditEvent.at > now - LOCKOUT_WINDOW,
+        )
+    )
 
 
 def current_session(

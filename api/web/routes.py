@@ -21,7 +21,7 @@ from api.attendance.models import Assessment, Attendance
 from api.auth import new_token
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
-from api.errors import DomainError, NotAuthenticated, NotFound
+from api.errors import DomainError, NotAuthenticated, NotFound, TooManyRequests
 from api.i18n.catalog import N_
 from api.inbox import service as inbox
 from api.people.models import Inburgeraar, Role, Staff
@@ -152,6 +152,17 @@ def login(
         )
     try:
         _, token = auth.login(db, email, password, language=language)
+    except TooManyRequests:
+        db.commit()  # keep the audit event of the refused attempt
+        return _login_page(
+            request,
+            settings,
+            language=language,
+            next_path=safe_next(next),
+            status_code=429,
+            error=N_("Te vaak een verkeerd wachtwoord. Probeer het over een kwartier opnieuw."),
+            email=email,
+        )
     except NotAuthenticated:
         db.commit()  # keep the audit event of the failed attempt
         return _login_page(
