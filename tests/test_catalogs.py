@@ -170,6 +170,23 @@ def test_rtl_bot_answers_isolate_dates_and_numbers(code, compiled):
     assert f"{FSI}06 1234 5678{PDI}" in contact and f"{FSI}14 0513{PDI}" in contact
 
 
+LEFT_TO_RIGHT_VALUES = ("location", "staff", "klantmanager_name", "klantmanager_phone", "municipality_phone")
+
+
+@pytest.mark.parametrize("code", RTL)
+def test_rtl_bot_answers_isolate_every_latin_name_place_and_number(code, compiled):
+    """The translators isolate these placeholders themselves (the code passes them as they are): check
+    every answer, so a new translation that forgets one fails here."""
+    bare = []
+    for name in RESPONSES:
+        text = _nlg(code, name)
+        for key in LEFT_TO_RIGHT_VALUES:
+            value = str(BOT_ARGUMENTS[key])
+            if value in text and text.count(f"{FSI}{value}{PDI}") != text.count(value):
+                bare.append((name, key))
+    assert not bare, f"{code}: not isolated: {bare}"
+
+
 @pytest.mark.parametrize("code", RTL)
 def test_rtl_reminders_isolate_the_date_place_staff_and_what_to_bring(code, compiled):
     texts = pytest.importorskip("api.reminders.texts")
