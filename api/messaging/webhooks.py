@@ -100,8 +100,13 @@ def media_of(params: dict[str, str]) -> list[dict[str, str]]:
     return media
 
 
-def store(database: Database, inbound: Inbound) -> Receipt:
-    """Persist in its own transaction; a concurrent twin of the same MessageSid loses on the unique key."""
+def store(database: Database, inbound: Inbound, *, retry: bool = True) -> Receipt:
+    """Persist in its own transaction; a concurrent twin of the same MessageSid loses on the unique key.
+
+    Another message of the same person stored at the same moment (by this process or another one) may
+    have created their conversation first: then this one is stored again, in that conversation, rather
+    than answered with a 500 (the message would be lost unless Twilio delivered it again).
+    """
     with database.session() as db:
         try:
             receipt = receive(db, inbound)
@@ -112,7 +117,10 @@ def store(database: Database, inbound: Inbound) -> Receipt:
             if db.scalar(select(Message.id).where(Message.twilio_sid == inbound.sid)) is not None:
                 log.info("inbound_duplicate_ignored", race=True)
                 return Receipt(None, None, duplicate=True)
-            raise
+            if not retry:
+                raise
+    log.info("inbound_conversation_race_retried")
+    return store(database, inbound, retry=False)
 
 
 @router.post("/twilio/messages", response_class=Response)

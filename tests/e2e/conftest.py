@@ -2,21 +2,25 @@
 real process on a free 127.0.0.1 port, against a throw-away SQLite database.
 
 The model comes from `make model` (bot/train.py); without it, or without the bot environment, these tests
-skip and say how to get them.
+skip and say how to get them. The helpers here (processes, throw-away PostgreSQL databases) are shared by
+the scale-out tests, which start their own processes.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
 from api.localstack import actions_command, free_port, rasa_command, trained_model
 from api.migrate import upgrade
@@ -38,6 +42,86 @@ def _wait(url: str, seconds: float, proc: subprocess.Popen[bytes], log: Path) ->
             pass
         time.sleep(0.5)
     raise RuntimeError(f"{url} did not come up in {seconds:.0f}s:\n{log.read_text()[-3000:]}")
+
+
+def api_command(port: int) -> list[str]:
+    """The API as production starts it (docs/production.md), on loopback."""
+    return [
+        sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+
+
+class Processes:
+    """The processes of one live fixture, each logging to `<logs>/<name>.log`."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.started: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
+
+    def start(self, name: str, cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
+        log = self.logs / f"{name}.log"
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        self.started[name] = (proc, log)
+
+    def wait(self, name: str, health: str, seconds: float) -> None:
+        """Until `health` answers; fails with the end of the process's log when it dies or stays silent."""
+        _wait(health, seconds, *self.started[name])
+
+    def stop(self) -> None:
+        for proc, _ in self.started.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc, _ in self.started.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@contextmanager
+def processes(logs: Path) -> Iterator[Processes]:
+    """Processes that are stopped on the way out, whatever happened."""
+    started = Processes(logs)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def postgres_server() -> str | None:
+    """TEST_DATABASE_URL with the psycopg 3 driver when it names a PostgreSQL server, else None."""
+    raw = os.environ.get("TEST_DATABASE_URL")
+    if not raw:
+        return None
+    server = make_url(raw)
+    if server.get_backend_name() != "postgresql":
+        return None
+    if server.drivername != "postgresql+psycopg":
+        server = server.set(drivername="postgresql+psycopg")  # the API environment has psycopg 3
+    return server.render_as_string(hide_password=False)
+
+
+@contextmanager
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """A new database on TEST_DATABASE_URL's server (PostgreSQL), dropped on the way out."""
+    server = postgres_server()
+    assert server is not None, "throwaway_database needs TEST_DATABASE_URL on a PostgreSQL server"
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            # A stopped process's pooled connection may linger for a moment and would block the DROP.
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
 
 
 @dataclass
@@ -77,47 +161,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "SANIC_HOST": "127.0.0.1",
     }
     commands = {
-        "api": (
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(api_port),
-            ],
-            ROOT,
-        ),
-        "actions": (
-            actions_command(actions_port),
-            ROOT / "bot",
-        ),
-        "rasa": (
-            rasa_command(model, str(endpoints), rasa_port),
-            ROOT / "bot",
-        ),
+        "api": (api_command(api_port), ROOT),
+        "actions": (actions_command(actions_port), ROOT / "bot"),
+        "rasa": (rasa_command(model, str(endpoints), rasa_port), ROOT / "bot"),
     }
-    procs: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
-    try:
+    with processes(tmp) as procs:
         for name, (cmd, cwd) in commands.items():
-            log = tmp / f"{name}.log"
-            procs[name] = (
-                subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT),
-                log,
-            )
-        _wait(f"http://127.0.0.1:{api_port}/health", 60, *procs["api"])
-        _wait(f"http://127.0.0.1:{actions_port}/health", 90, *procs["actions"])
-        _wait(f"http://127.0.0.1:{rasa_port}/status", 240, *procs["rasa"])
+            procs.start(name, cmd, cwd, env)
+        procs.wait("api", f"http://127.0.0.1:{api_port}/health", 60)
+        procs.wait("actions", f"http://127.0.0.1:{actions_port}/health", 90)
+        procs.wait("rasa", f"http://127.0.0.1:{rasa_port}/status", 240)
         yield Stack(api=f"http://127.0.0.1:{api_port}", rasa=f"http://127.0.0.1:{rasa_port}", db_url=db_url)
-    finally:
-        for proc, _ in procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc, _ in procs.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()

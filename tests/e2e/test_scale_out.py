@@ -9,9 +9,6 @@ a throw-away database is created on it and dropped afterwards) and Redis (REDIS_
 from __future__ import annotations
 
 import os
-import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,7 +29,7 @@ from api.migrate import upgrade
 from api.people.models import Inburgeraar, Staff
 from api.settings import ROOT
 
-from .conftest import ADMIN_TOKEN, BOT_TOKEN, _wait
+from .conftest import ADMIN_TOKEN, BOT_TOKEN, api_command, processes, throwaway_database
 
 pytestmark = [
     pytest.mark.rasa,
@@ -57,24 +54,8 @@ class ScaledOut:
 @pytest.fixture(scope="module")
 def tracker_database() -> Iterator[str]:
     """A throw-away PostgreSQL database for Rasa's SQL tracker store, dropped at the end."""
-    server = make_url(os.environ["TEST_DATABASE_URL"])
-    if server.drivername == "postgresql":
-        server = server.set(drivername="postgresql+psycopg")  # the API environment has psycopg 3
-    name = f"rasa_tracker_{secrets.token_hex(4)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            # Rasa may still hold a pooled connection for a moment after it was terminated.
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
-                {"name": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with throwaway_database("rasa_tracker") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -115,22 +96,7 @@ def scaled_out(tmp_path_factory: pytest.TempPathFactory, tracker_database: str) 
         "RASA_LOCK_REDIS_DB": str(lock.get("db", 0)),
     }
     commands: dict[str, tuple[list[str], Path, str, float]] = {
-        "api": (
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(api_port),
-            ],
-            ROOT,
-            f"http://127.0.0.1:{api_port}/health",
-            60,
-        ),
+        "api": (api_command(api_port), ROOT, f"http://127.0.0.1:{api_port}/health", 60),
         "actions": (
             actions_command(actions_port),
             ROOT / "bot",
@@ -145,28 +111,16 @@ def scaled_out(tmp_path_factory: pytest.TempPathFactory, tracker_database: str) 
             f"http://127.0.0.1:{port}/status",
             240,
         )
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
+    with processes(tmp) as procs:
         # One after the other: each Rasa loads ~1.4 GB and the machine has two cores.
         for name, (cmd, cwd, health, seconds) in commands.items():
-            log = tmp / f"{name}.log"
-            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-            procs.append(proc)
-            _wait(health, seconds, proc, log)
+            procs.start(name, cmd, cwd, env)
+            procs.wait(name, health, seconds)
         yield ScaledOut(
             rasa=tuple(f"http://127.0.0.1:{port}" for port in rasa_ports),
             db_url=db_url,
             tracker_url=tracker_database,
         )
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 @pytest.fixture(scope="module")
@@ -240,19 +194,20 @@ class Conversation:
 
 @pytest.fixture(scope="module")
 def conversation(scaled_out: ScaledOut, sender: str) -> Conversation:
-    """One person's messages spread over both servers one at a time, then several at once to one server.
+    """One person's messages spread over both servers one at a time, then several at once to both servers.
 
-    Simultaneous turns of one person on *two* servers are not safe in Rasa 3.6.21: RedisLockStore hands
-    out tickets with a read-modify-write, so both servers can get ticket 0 and the SQL tracker store then
-    drops the slower server's events (seen here in 2 of 3 runs). The gateway never does that: it holds a
-    per-conversation lease while a turn runs (docs/production.md), so this test does not either.
+    Rasa 3.6.21's own RedisLockStore hands out tickets with a read-modify-write, so two servers could both
+    get ticket 0 and the SQL tracker store then dropped the slower server's events (seen here in 2 of 3
+    runs). bot/endpoints.production.yml now uses bot/lockstore.py, which issues and returns tickets
+    atomically in Redis, so simultaneous turns of one person on two servers take turns as well.
     """
     a, b = scaled_out.rasa
     replies: dict[str, list[dict]] = {}
     # Alternate servers, as a load balancer without sticky sessions would.
     for n, message in enumerate(SEQUENTIAL):
         replies[message] = _send((a, b)[n % 2], sender, message)
-    # Several at the same moment for the same person on one server: the lock store makes them take turns.
+    # Several at the same moment for the same person, alternating servers: the lock store makes them take
+    # turns across both.
     start = Barrier(len(CONCURRENT))
 
     def send_together(rasa: str, message: str) -> list[dict]:
@@ -260,7 +215,10 @@ def conversation(scaled_out: ScaledOut, sender: str) -> Conversation:
         return _send(rasa, sender, message)
 
     with ThreadPoolExecutor(max_workers=len(CONCURRENT)) as pool:
-        futures = {message: pool.submit(send_together, a, message) for message in CONCURRENT}
+        futures = {
+            message: pool.submit(send_together, (a, b)[n % 2], message)
+            for n, message in enumerate(CONCURRENT)
+        }
         replies |= {message: future.result() for message, future in futures.items()}
     return Conversation(replies=replies, events=(_events(a, sender), _events(b, sender)))
 
