@@ -481,35 +481,32 @@ def test_calendar_file_of_a_cancelled_appointment_says_so(client, make, settings
 LONG_ADDRESS = "Wijkcentrum De Schakel, Burgemeester Kuperusplein 12, Heerenveen"
 
 
-def test_sms_reminder_in_arabic_with_a_long_address_costs_at_most_three_segments(
-    client, make, db, database, settings
-):
+def _three_day_reminder_in_arabic(client, make, db, database, settings, **person):
+    """The 3-day reminder of an appointment with a long address, a staff member and something to bring."""
     km, _ = make.staff(name="Sanne de Vries")
-    person = make.person(km, language="ar")
+    someone = make.person(km, language="ar", **person)
     with time_machine.travel(CREATED, tick=False):
         appointment_id = create(
-            client, [person], staffId=km.id, location=LONG_ADDRESS, whatToBring="je brief en je paspoort"
+            client, [someone], staffId=km.id, location=LONG_ADDRESS, whatToBring="je brief en je paspoort"
         )
     at = datetime(2030, 3, 9, 10, 0, tzinfo=AMS)
     with time_machine.travel(at, tick=False):
         run_tick(database, settings, at)
     (message,) = messages(db, appointment_id)
+    return message
+
+
+def test_sms_reminder_in_arabic_with_a_long_address_costs_at_most_three_segments(
+    client, make, db, database, settings
+):
+    message = _three_day_reminder_in_arabic(client, make, db, database, settings)
     assert (message.channel, message.language) == ("sms", "ar")
     assert LONG_ADDRESS in message.body
     assert message.segments is not None and message.segments <= 3
 
 
 def test_whatsapp_reminder_keeps_every_line_the_sms_would_leave_out(client, make, db, database, settings):
-    km, _ = make.staff(name="Sanne de Vries")
-    person = make.person(km, language="ar", whatsapp_opt_in=True)
-    with time_machine.travel(CREATED, tick=False):
-        appointment_id = create(
-            client, [person], staffId=km.id, location=LONG_ADDRESS, whatToBring="je brief en je paspoort"
-        )
-    at = datetime(2030, 3, 9, 10, 0, tzinfo=AMS)
-    with time_machine.travel(at, tick=False):
-        run_tick(database, settings, at)
-    (message,) = messages(db, appointment_id)
+    message = _three_day_reminder_in_arabic(client, make, db, database, settings, whatsapp_opt_in=True)
     assert message.channel == "whatsapp"
     for expected in (LONG_ADDRESS, "Sanne de Vries", "je brief en je paspoort", "/ics/"):
         assert expected in message.body, expected

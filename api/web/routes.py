@@ -130,50 +130,31 @@ def login(
     language: Annotated[str, Form(max_length=8)] = "nl",
 ) -> Response:
     language = auth.ui_language(language)
+
+    def again(status_code: int, error: str) -> Response:
+        """The login form once more, with what went wrong and the address typed."""
+        return _login_page(
+            request,
+            settings,
+            language=language,
+            next_path=safe_next(next),
+            status_code=status_code,
+            error=error,
+            email=email,
+        )
+
     if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE), csrf_token):
-        return _login_page(
-            request,
-            settings,
-            language=language,
-            next_path=safe_next(next),
-            status_code=403,
-            error=N_("Het formulier is verlopen. Probeer het nog eens."),
-            email=email,
-        )
+        return again(403, N_("Het formulier is verlopen. Probeer het nog eens."))
     if not email.strip() or not password:
-        return _login_page(
-            request,
-            settings,
-            language=language,
-            next_path=safe_next(next),
-            status_code=400,
-            error=N_("Vul je e-mailadres en wachtwoord in."),
-            email=email,
-        )
+        return again(400, N_("Vul je e-mailadres en wachtwoord in."))
     try:
         _, token = auth.login(db, email, password, language=language)
     except TooManyRequests:
         db.commit()  # keep the audit event of the refused attempt
-        return _login_page(
-            request,
-            settings,
-            language=language,
-            next_path=safe_next(next),
-            status_code=429,
-            error=N_("Te vaak een verkeerd wachtwoord. Probeer het over een kwartier opnieuw."),
-            email=email,
-        )
+        return again(429, N_("Te vaak een verkeerd wachtwoord. Probeer het over een kwartier opnieuw."))
     except NotAuthenticated:
         db.commit()  # keep the audit event of the failed attempt
-        return _login_page(
-            request,
-            settings,
-            language=language,
-            next_path=safe_next(next),
-            status_code=401,
-            error=N_("E-mailadres of wachtwoord klopt niet."),
-            email=email,
-        )
+        return again(401, N_("E-mailadres of wachtwoord klopt niet."))
     db.commit()
     response = RedirectResponse(safe_next(next), status_code=303)
     auth.set_session_cookie(response, settings, token)
