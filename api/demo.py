@@ -112,12 +112,20 @@ def load(db: Session) -> dict[str, int]:
         p = list(people.values())
         fatima, joost = staff["fatima@gemeente.example"], staff["joost@gemeente.example"]
         plan = [
-            ("voortgangsgesprek", 1, 10, [p[0]], fatima, "Stadskantoor, Balie 3", "Je brief en je PIP"),
-            ("voortgangsgesprek", 3, 14, [p[3]], joost, "Stadskantoor, Kamer 2.14", None),
-            ("brede_intake", 2, 9, [p[2]], fatima, "Stadskantoor, Kamer 1.02", "Identiteitsbewijs"),
-            ("leerbaarheidstoets", 6, 13, [p[2]], fatima, "Taalhuis, Lokaal 4", None),
-            ("pip_gesprek", 8, 11, [p[9]], joost, "Stadskantoor, Kamer 2.14", None),
-            ("pvt_bijeenkomst", 4, 19, [p[0], p[4], p[6], p[7]], None, "Bibliotheek, Zaal B", None),
+            (
+                "voortgangsgesprek",
+                1,
+                10,
+                [p[0]],
+                fatima,
+                "Stadskantoor, Balie 3",
+                (["invitation_letter", "pip"], None),
+            ),
+            ("voortgangsgesprek", 3, 14, [p[3]], joost, "Stadskantoor, Kamer 2.14", ([], None)),
+            ("brede_intake", 2, 9, [p[2]], fatima, "Stadskantoor, Kamer 1.02", (["id_document"], None)),
+            ("leerbaarheidstoets", 6, 13, [p[2]], fatima, "Taalhuis, Lokaal 4", ([], None)),
+            ("pip_gesprek", 8, 11, [p[9]], joost, "Stadskantoor, Kamer 2.14", ([], None)),
+            ("pvt_bijeenkomst", 4, 19, [p[0], p[4], p[6], p[7]], None, "Bibliotheek, Zaal B", ([], None)),
             (
                 "pvt_excursie",
                 12,
@@ -125,20 +133,21 @@ def load(db: Session) -> dict[str, int]:
                 [p[0], p[1], p[4], p[6], p[7], p[8]],
                 None,
                 "Verzamelen bij het station, ingang Noord",
-                "Ov-chipkaart en lunch",
+                (["transport_card"], "lunch"),
             ),
-            ("map_activiteit", 5, 9, [p[1], p[5]], joost, "Werkplein, Zaal 1", None),
-            ("knm_les", 7, 18, [p[0], p[3], p[5], p[6]], None, "Taalhuis, Lokaal 2", "Schrift en pen"),
-            ("voortgangsgesprek", 15, 15, [p[8]], fatima, "Stadskantoor, Balie 3", None),
-            ("voortgangsgesprek", 20, 11, [p[0]], fatima, "Stadskantoor, Balie 3", None),
+            ("map_activiteit", 5, 9, [p[1], p[5]], joost, "Werkplein, Zaal 1", ([], None)),
+            ("knm_les", 7, 18, [p[0], p[3], p[5], p[6]], None, "Taalhuis, Lokaal 2", ([], "schrift en pen")),
+            ("voortgangsgesprek", 15, 15, [p[8]], fatima, "Stadskantoor, Balie 3", ([], None)),
+            ("voortgangsgesprek", 20, 11, [p[0]], fatima, "Stadskantoor, Balie 3", ([], None)),
         ]
-        for kind, days, hour, participants, member, location, bring in plan:
+        for kind, days, hour, participants, member, location, (items, bring) in plan:
             appointment = Appointment(
                 kind=kind,
                 starts_at=_at(days, hour),
                 ends_at=_at(days, hour) + timedelta(hours=1),
                 location=location,
                 staff_id=member.id if member else None,
+                bring_items=items or None,
                 what_to_bring=bring,
                 status=AppointmentStatus.scheduled,
                 checkin_code=f"{secrets.randbelow(10000):04d}",

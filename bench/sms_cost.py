@@ -40,7 +40,7 @@ CODES = languages.CODES
 LOCATION = "Wijkcentrum De Schakel, Burgemeester Kuperusplein 12, Heerenveen"
 SHORT_LOCATION = "Stadskantoor, Balie 4"
 STAFF = "Sanne de Vries"
-BRING = "je brief en je identiteitsbewijs"  # typed by staff in Dutch, sent as written
+BRING = ["invitation_letter", "id_document"]  # chosen by staff, named in the person's language
 PHONE = "14 0513"
 KM_PHONE = "06 1234 5678"
 
@@ -75,14 +75,14 @@ def appointments(starts_at: datetime) -> dict[str, Appointment]:
     staff = Staff(name=STAFF, phone=KM_PHONE)
     return {
         "reminder (3 days before)": Appointment(
-            kind="pvt_excursie", starts_at=starts_at, location=LOCATION, staff=staff, what_to_bring=BRING
+            kind="pvt_excursie", starts_at=starts_at, location=LOCATION, staff=staff, bring_items=BRING
         ),
         "reminder (short address)": Appointment(
             kind="pvt_excursie",
             starts_at=starts_at,
             location=SHORT_LOCATION,
             staff=staff,
-            what_to_bring=BRING,
+            bring_items=BRING,
         ),
         "reminder (no staff, nothing to bring)": Appointment(
             kind="pvt_excursie", starts_at=starts_at, location=LOCATION, staff=None, what_to_bring=None
@@ -193,7 +193,8 @@ def report(
     lines = [
         "Every text a newcomer can receive, rendered in each language with realistic values: a PVT excursion "
         f'on {starts_at:%A %d %B %Y at %H:%M} (Europe/Amsterdam) at "{LOCATION}" with {STAFF}, '
-        f'"{BRING}" to bring, phone numbers {PHONE} / {KM_PHONE}. Reminders come from '
+        f"{' and '.join(BRING)} to bring (bring items, named in each language), phone numbers {PHONE} / "
+        f"{KM_PHONE}. Reminders come from "
         "`api.reminders.texts.reminder_text` (SMS: no calendar link), bot answers from the NLG endpoint, "
         "broadcasts from `api.broadcasts.service.Renderer`, canned replies from "
         "`api.web.canned.render_reply`.",

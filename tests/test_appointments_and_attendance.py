@@ -46,8 +46,9 @@ def test_datetime_without_offset_is_a_400(client, make):
         ({"participantIds": []}, "participantIds"),
         ({"participantIds": [424242]}, "participantIds"),
         ({"endsAt": "2030-03-12T09:00:00+01:00"}, "body"),
+        ({"bringItems": ["id_document", "passport photo"]}, "bringItems.1"),
     ],
-    ids=["unknown-kind", "no-participants", "unknown-participant", "ends-before-start"],
+    ids=["unknown-kind", "no-participants", "unknown-participant", "ends-before-start", "unknown-bring-item"],
 )
 def test_invalid_appointment_is_rejected_and_nothing_is_written(client, make, extra, field):
     person = make.person()
@@ -55,6 +56,19 @@ def test_invalid_appointment_is_rejected_and_nothing_is_written(client, make, ex
     assert response.status_code == 400
     assert response.json()["field"] == field
     assert client.get("/api/v1/appointments", headers=ADMIN).json() == []
+
+
+def test_things_to_bring_are_kept_once_each_in_order_and_can_be_cleared(client, make):
+    person = make.person()
+    created = _create(
+        client, [person.id], bringItems=["id_document", "pip", "id_document"], whatToBring="een pen"
+    )
+    assert created.status_code == 201, created.text
+    assert (created.json()["bringItems"], created.json()["whatToBring"]) == (["id_document", "pip"], "een pen")
+    url = f"/api/v1/appointments/{created.json()['id']}"
+    cleared = client.patch(url, json={"bringItems": []}, headers=ADMIN)
+    assert cleared.status_code == 200, cleared.text
+    assert (cleared.json()["bringItems"], cleared.json()["whatToBring"]) == ([], "een pen")
 
 
 def test_moving_an_appointment_marks_it_rescheduled(client, make):

@@ -8,6 +8,7 @@ import pytest
 
 from api.appointments.models import Appointment
 from api.i18n import languages, segments
+from api.i18n.formatting import FSI, PDI
 from api.people.models import Staff
 from api.reminders import texts
 
@@ -103,3 +104,19 @@ def test_cancelled_notice_has_no_place_menu_or_consequence(compiled):
         "when",
         "answer",
     ]
+
+
+def test_standard_things_to_bring_are_named_in_the_persons_language(compiled):
+    item = appointment("Balie 1")
+    item.bring_items = ["invitation_letter", "id_document"]
+    assert "Bring: your invitation letter and your ID" in texts.reminder_text("en", item, "reminder", "1d")
+    assert "Getirin: davet mektubunuz ve kimliğiniz" in texts.reminder_text("tr", item, "reminder", "1d")
+    arabic = texts.reminder_text("ar", item, "reminder", "1d")
+    assert "رسالة الدعوة" in arabic and "بطاقة الهوية" in arabic and "invitation" not in arabic
+
+
+def test_staffs_own_words_follow_the_standard_items_isolated_in_right_to_left_text(compiled):
+    item = appointment("Balie 1", bring="een pen")
+    item.bring_items = ["pip"]
+    assert "Meenemen: je plan (PIP) en een pen" in texts.reminder_text("nl", item, "reminder", "1d")
+    assert f"{FSI}een pen{PDI}" in texts.reminder_text("fa", item, "reminder", "1d", sms=False)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime, utcnow
@@ -19,6 +19,16 @@ class AppointmentKind(StrEnum):
     pvt_excursie = "pvt_excursie"
     map_activiteit = "map_activiteit"
     knm_les = "knm_les"
+
+
+class BringItem(StrEnum):
+    """Things people are often asked to bring; sent translated (free text goes out as staff typed it)."""
+
+    invitation_letter = "invitation_letter"
+    id_document = "id_document"
+    pip = "pip"
+    certificates = "certificates"
+    transport_card = "transport_card"
 
 
 class AppointmentStatus(StrEnum):
@@ -37,6 +47,7 @@ class Appointment(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     location: Mapped[str] = mapped_column(String(300))
+    bring_items: Mapped[list[str] | None] = mapped_column(JSON)
     what_to_bring: Mapped[str | None] = mapped_column(Text)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=AppointmentStatus.scheduled)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from api.appointments.models import AppointmentKind, AppointmentStatus
+from api.appointments.models import AppointmentKind, AppointmentStatus, BringItem
 from api.schemas import ApiModel, ApiOut
 
 
@@ -15,7 +15,14 @@ class AppointmentCreate(ApiModel):
     location: str = Field(min_length=1, max_length=300)
     participant_ids: list[int] = Field(min_length=1, max_length=500)
     staff_id: int | None = None
-    what_to_bring: str | None = Field(None, max_length=500)
+    bring_items: list[BringItem] = Field(
+        default_factory=list,
+        max_length=len(BringItem),
+        description="Standard things to bring; reminders name them in the person's language.",
+    )
+    what_to_bring: str | None = Field(
+        None, max_length=500, description="Anything else to bring, sent as typed (in Dutch)."
+    )
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> AppointmentCreate:
@@ -31,6 +38,7 @@ class AppointmentUpdate(ApiModel):
     ends_at: AwareDatetime | None = None
     location: str | None = Field(None, min_length=1, max_length=300)
     staff_id: int | None = None
+    bring_items: list[BringItem] | None = Field(None, max_length=len(BringItem))
     what_to_bring: str | None = Field(None, max_length=500)
     status: AppointmentStatus | None = None
 
@@ -57,5 +65,11 @@ class AppointmentOut(ApiOut):
     location: str
     staff_id: int | None
     status: str
+    bring_items: list[str] = Field(default_factory=list)
     what_to_bring: str | None
     participant_ids: list[int]
+
+    @field_validator("bring_items", mode="before")
+    @classmethod
+    def _none_is_nothing(cls, value: list[str] | None) -> list[str]:
+        return value or []

@@ -59,6 +59,7 @@ def create_appointment(db: Session, actor: Principal, data: AppointmentCreate) -
         ends_at=ends_at,
         location=data.location.strip(),
         staff_id=data.staff_id if data.staff_id is not None else actor.staff_id,
+        bring_items=list(dict.fromkeys(data.bring_items)) or None,
         what_to_bring=data.what_to_bring,
         checkin_code=f"{secrets.randbelow(10000):04d}",
         status=AppointmentStatus.scheduled,
@@ -115,6 +116,8 @@ def update_appointment(
     actor.require(Role.klantmanager, Role.coordinator)
     appointment = get_appointment(db, actor, appointment_id)
     changes = data.model_dump(exclude_unset=True)
+    if "bring_items" in changes:
+        changes["bring_items"] = list(dict.fromkeys(changes["bring_items"] or [])) or None
     if (
         appointment.status == AppointmentStatus.cancelled
         and changes.get("status") != AppointmentStatus.scheduled

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.lists import format_list
 
 from api.i18n import languages
 from api.i18n.catalog import N_, gettext
@@ -62,6 +63,15 @@ MAP_STATUS_LABELS = {
 }
 
 
+BRING_LABELS = {
+    "invitation_letter": N_("je uitnodigingsbrief"),
+    "id_document": N_("je identiteitsbewijs"),
+    "pip": N_("je plan (PIP)"),
+    "certificates": N_("je diploma's en certificaten"),
+    "transport_card": N_("je OV-chipkaart"),
+}
+
+
 def _locale(language: str) -> str:
     code = languages.normalize(language) or languages.DEFAULT
     return languages.LANGUAGES[code].babel_locale
@@ -108,3 +118,14 @@ def label(language: str, table: dict[str, str], code: str | None) -> str:
     if not code:
         return ""
     return gettext(language, table[code]) if code in table else code
+
+
+def things_to_bring(language: str, items: list[str] | None, extra: str | None) -> str | None:
+    """The standard items in the person's language and staff's own words (isolated: they are Dutch),
+    as one list in the language's own style ("a, b en c"); None when there is nothing to bring."""
+    named = [label(language, BRING_LABELS, item) for item in items or []]
+    if extra and extra.strip():
+        named.append(isolate(language, extra.strip()))
+    if not named:
+        return None
+    return format_list(named, locale=_locale(language))

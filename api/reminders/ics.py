@@ -88,8 +88,9 @@ def calendar(appointment: Appointment, language: str, settings: Settings) -> str
     details = []
     if appointment.staff is not None:
         details.append(render(language, texts.WITH_WHOM, who=appointment.staff.name))
-    if appointment.what_to_bring:
-        details.append(render(language, texts.BRING, bring=appointment.what_to_bring.strip()))
+    bring = formatting.things_to_bring(language, appointment.bring_items, appointment.what_to_bring)
+    if bring:
+        details.append(render(language, texts.BRING, bring=bring))
     cancelled = appointment.status == AppointmentStatus.cancelled
     host = settings.public_base_url.split("://", 1)[-1].split("/", 1)[0] or "localhost"
     lines = [

@@ -56,8 +56,8 @@ def reminder_lines(language: str, appointment: Appointment, kind: str, slot: str
     if appointment.staff is not None:
         who = formatting.isolate(language, appointment.staff.name)
         lines.append(("staff", render(language, WITH_WHOM, who=who)))
-    if appointment.what_to_bring:
-        bring = formatting.isolate(language, appointment.what_to_bring.strip())  # staff type it in Dutch
+    bring = formatting.things_to_bring(language, appointment.bring_items, appointment.what_to_bring)
+    if bring:
         lines.append(("bring", render(language, BRING, bring=bring)))
     lines.append(("consequence", render(language, CONSEQUENCE)))
     # The gateway turns a bare 1/2/3 into the matching action only right after a reminder; after a

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 15:16:17.755159
+Create Date: 2026-11-29 18:09:45.138954
 """
 
 from alembic import op
@@ -53,6 +53,7 @@ def upgrade() -> None:
     sa.Column('starts_at', api.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('ends_at', api.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('location', sa.String(length=300), nullable=False),
+    sa.Column('bring_items', sa.JSON(), nullable=True),
     sa.Column('what_to_bring', sa.Text(), nullable=True),
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
