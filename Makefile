@@ -10,6 +10,9 @@ BOT_PY := $(BOT_VENV)/bin/python
 API_STAMP := $(API_VENV)/.installed-$(shell cat requirements/api.lock pyproject.toml | sha1sum | cut -c1-12)
 BOT_STAMP := $(BOT_VENV)/.installed-$(shell cat bot/requirements.lock | sha1sum | cut -c1-12)
 
+# Rasa reports errors to its own servers unless told not to; nothing here may leave 127.0.0.1.
+export RASA_TELEMETRY_ENABLED := false
+
 .PHONY: help run test setup tools api-env bot-env catalogs model migrate demo bench lint openapi clean-envs
 
 help:

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from api.demo import DEMO_PASSWORD, STAFF
-from api.localstack import BOT_BIN, actions_command, model_path
+from api.localstack import BOT_BIN, BOT_PROCESS_ENV, actions_command, model_path
 from api.settings import ROOT, get_settings
 
 LOGS = ROOT / "var" / "log"
@@ -88,8 +88,7 @@ def main() -> int:
         "CASE_API_URL": f"http://127.0.0.1:{settings.port}",
         "BOT_SERVICE_TOKEN": settings.bot_service_token,
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        # rasa-sdk has no --interface flag; Sanic reads the bind address from here (loopback only).
-        "SANIC_HOST": "127.0.0.1",
+        **BOT_PROCESS_ENV,
     }
     running: dict[str, subprocess.Popen[bytes]] = {}
     for name, (cmd, cwd) in processes().items():

@@ -44,6 +44,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Every Rasa and action-server process: bound to loopback (rasa-sdk has no --interface flag; Sanic reads
+# the address from SANIC_HOST) and with Rasa's telemetry off, which would report errors to Rasa's servers.
+BOT_PROCESS_ENV = {"SANIC_HOST": "127.0.0.1", "RASA_TELEMETRY_ENABLED": "false"}
+
+
 def rasa_command(model: Path | str, endpoints: Path | str, port: int) -> list[str]:
     """Rasa's server with the REST channel and HTTP API, on loopback only (run it from bot/)."""
     rasa = str(BOT_BIN / "rasa")

@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
 from api.db import Database
-from api.localstack import actions_command, free_port, rasa_command, trained_model
+from api.localstack import BOT_PROCESS_ENV, actions_command, free_port, rasa_command, trained_model
 from api.messaging import service as messaging
 from api.messaging.models import Message, OutboxItem
 from api.migrate import upgrade
@@ -129,6 +129,7 @@ def _env(url: str, **extra: str) -> dict[str, str]:
         ENVIRONMENT="test",
         HF_HUB_OFFLINE="1",
         WORKER_POLL_SECONDS="0.05",
+        **BOT_PROCESS_ENV,
     )
     env.update(extra)
     return env
@@ -241,7 +242,6 @@ def _rasa(kind: str, api_port: int, url: str):
         url,
         CASE_API_URL=f"http://127.0.0.1:{api_port}",
         BOT_SERVICE_TOKEN="dev-bot-token",
-        SANIC_HOST="127.0.0.1",
     )
     actions_cmd = actions_command(actions_port)
     rasa_cmd = rasa_command(model, str(endpoints), rasa_port)

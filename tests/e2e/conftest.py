@@ -22,7 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from api.localstack import actions_command, free_port, rasa_command, trained_model
+from api.localstack import BOT_PROCESS_ENV, actions_command, free_port, rasa_command, trained_model
 from api.migrate import upgrade
 from api.settings import ROOT
 
@@ -158,7 +158,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "CASE_API_URL": f"http://127.0.0.1:{api_port}",
         "ENVIRONMENT": "test",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "SANIC_HOST": "127.0.0.1",
+        **BOT_PROCESS_ENV,
     }
     commands = {
         "api": (api_command(api_port), ROOT),

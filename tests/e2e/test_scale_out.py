@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from api.appointments.models import Appointment
 from api.attendance.models import Attendance
-from api.localstack import actions_command, free_port, rasa_command, trained_model
+from api.localstack import BOT_PROCESS_ENV, actions_command, free_port, rasa_command, trained_model
 from api.messaging.models import Conversation, Direction, Message, MessageKind, OutboxItem, OutboxStatus
 from api.migrate import upgrade
 from api.people.models import Inburgeraar, Staff
@@ -119,7 +119,7 @@ def scaled_out(
         "TWILIO_API_BASE_URL": twilio.url,
         "LOG_LEVEL": "WARNING",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "SANIC_HOST": "127.0.0.1",
+        **BOT_PROCESS_ENV,
         # What bot/endpoints.production.yml reads; Rasa refuses to start when one is missing.
         "RASA_TRACKER_DB_HOST": tracker.host or "127.0.0.1",
         "RASA_TRACKER_DB_PORT": str(tracker.port or 5432),
