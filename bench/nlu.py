@@ -94,7 +94,13 @@ def main(argv: list[str] | None = None) -> None:
         check=True,
     )
     results = json.loads(out.stdout.strip().splitlines()[-1])
-    train_s = None if "--no-train" in argv else _train_from_scratch_seconds()
+    nonsense = results.pop("nonsense")
+    if "--no-train" in argv:
+        # The last `make model` (bot/train.py) wrote its own time; on a busy machine it is an upper bound.
+        last = ROOT / "models" / "last-training-seconds.txt"
+        train_s = float(last.read_text()) if last.exists() else None
+    else:
+        train_s = _train_from_scratch_seconds()
     memory = _rasa_memory_mb(model)
     rows = [
         "| language | held-out examples | intent macro-F1 | accuracy | median parse ms | p95 parse ms | "
@@ -121,6 +127,25 @@ def main(argv: list[str] | None = None) -> None:
         if memory
         else "- Rasa server memory: not measured.",
         "- Held-out data: `bench/nlu_heldout/` (never trained on; written separately from `bot/data/nlu/`).",
+        "",
+        "### Typed nonsense",
+        "",
+        f"{nonsense['count']} strings of typed nonsense (random letters, a held key, a keyboard row, "
+        "punctuation; seeded, never trained on), and what the model took them for. *Acting* intents make the "
+        "bot record something or start a flow at once (confirm, absence, reschedule, check-in, language, "
+        "a human, urgent help); nonsense should land in `nlu_fallback` (asks to rephrase) or "
+        "`out_of_scope`.",
+        "",
+        "| intent | strings |",
+        "|---|---|",
+        *[f"| {name} | {n} |" for name, n in nonsense["intents"]],
+        "",
+        f"- Taken for an acting intent: {nonsense['acting']} of {nonsense['count']}"
+        + (
+            f", e.g. {', '.join(repr(t) for t in nonsense['acting_examples'][:5])}."
+            if nonsense["acting"]
+            else "."
+        ),
     ]
     write_section("nlu", "## NLU (held-out split)\n\n" + "\n".join(rows + summary))
     print("\n".join(rows + summary))

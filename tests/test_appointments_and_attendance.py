@@ -64,7 +64,8 @@ def test_things_to_bring_are_kept_once_each_in_order_and_can_be_cleared(client, 
         client, [person.id], bringItems=["id_document", "pip", "id_document"], whatToBring="een pen"
     )
     assert created.status_code == 201, created.text
-    assert (created.json()["bringItems"], created.json()["whatToBring"]) == (["id_document", "pip"], "een pen")
+    body = created.json()
+    assert (body["bringItems"], body["whatToBring"]) == (["id_document", "pip"], "een pen")
     url = f"/api/v1/appointments/{created.json()['id']}"
     cleared = client.patch(url, json={"bringItems": []}, headers=ADMIN)
     assert cleared.status_code == 200, cleared.text

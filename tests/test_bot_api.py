@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from api.messaging import service as messaging
-from tests.conftest import ADMIN, BOT
+from tests.conftest import BOT
 
 
 def test_profile_gives_the_bot_what_it_needs_and_nothing_for_strangers(client, make):
@@ -37,16 +37,6 @@ def test_appointments_are_upcoming_only_and_the_reminded_one_is_in_context(clien
     body = client.get(f"/api/v1/bot/inb-{person.id}/appointments", headers=BOT).json()
     assert [a["id"] for a in body["appointments"]] == [sooner.id, later.id]
     assert body["contextAppointmentId"] == later.id
-
-
-def test_opt_out_records_consent_and_tells_the_klantmanager(client, make):
-    km, km_headers = make.staff()
-    person = make.person(km)
-    response = client.post(f"/api/v1/bot/inb-{person.id}/consent", json={"optedOut": True}, headers=BOT)
-    assert response.status_code == 200
-    assert (
-        client.get(f"/api/v1/inburgeraars/{person.id}", headers=ADMIN).json()["consentState"] == "opted_out"
-    )
 
 
 def test_language_change_accepts_aliases_and_refuses_unknown(client, make):

@@ -76,9 +76,12 @@ RESPONSES: dict[str, str] = {
         "0800-0113. Is er geweld thuis? Bel Veilig Thuis: 0800-2000. Ik stuur je bericht nu ook door "
         "naar een medewerker."
     ),
-    "utter_opted_out": N_(
-        "Je krijgt geen berichten meer via deze chat. Je klantmanager weet dit. Let op: je afspraken en "
-        "je inburgeringsplicht gaan gewoon door. Vragen? Neem contact op met je klantmanager."
+    # Understanding "I want no more messages" is never enough to stop them: a misread message would end
+    # someone's reminders. Only the keyword does that (api/messaging/keywords.py), in any language.
+    # Translators: keep the word STOP as it is, in Latin letters.
+    "utter_how_to_stop": N_(
+        "Wil je geen berichten meer van ons? Stuur dan alleen het woord STOP. Let op: je afspraken en je "
+        "inburgeringsplicht gaan gewoon door, ook na STOP."
     ),
     # --- language ------------------------------------------------------------------------------------
     # Translators: {language_menu} is the numbered list of language names. Keep it on its own line.

@@ -45,10 +45,6 @@ class EscalationIn(ApiModel):
     summary: str | None = Field(None, max_length=2000)
 
 
-class ConsentIn(ApiModel):
-    opted_out: bool
-
-
 class LanguageIn(ApiModel):
     language: LanguageCode
 
@@ -86,13 +82,6 @@ def escalations(sender: str, body: EscalationIn, db: SessionDep) -> dict[str, in
     escalation_id = service.escalate(db, person, body.reason, body.urgent, body.summary)
     db.commit()
     return {"id": escalation_id}
-
-
-@router.post("/consent")
-def consent(sender: str, body: ConsentIn, db: SessionDep) -> dict[str, bool]:
-    service.set_consent(db, service.person_for_sender(db, sender), body.opted_out)
-    db.commit()
-    return {"optedOut": body.opted_out}
 
 
 @router.put("/language")

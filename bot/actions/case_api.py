@@ -88,10 +88,6 @@ class CaseApi:
             "POST", "escalations", {"reason": reason, "urgent": urgent, "summary": summary}
         )
 
-    async def opt_out(self) -> dict[str, Any]:
-        """POST the person's opt-out; the API records consent and tells the klantmanager."""
-        return await self._request("POST", "consent", {"optedOut": True})
-
     async def set_language(self, language: str) -> dict[str, Any]:
         """PUT the person's preferred language."""
         return await self._request("PUT", "language", {"language": language})

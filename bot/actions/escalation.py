@@ -111,21 +111,3 @@ class ActionOpenUrgentEscalation(Action):
                 logger.error("urgent_escalation_refused sender=%s status=%s", tracker.sender_id, exc.status)
                 break
         return []
-
-
-class ActionOptOut(Action):
-    """Records the opt-out (the API tells the klantmanager) and confirms it."""
-
-    def name(self) -> str:
-        return "action_opt_out"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        try:
-            await CaseApi(tracker.sender_id).opt_out()
-        except (CaseApiUnavailable, CaseApiError):
-            dispatcher.utter_message(response="utter_api_unavailable")
-            return []
-        dispatcher.utter_message(response="utter_opted_out")
-        return []

@@ -7,7 +7,6 @@ from actions.escalation import (
     ActionHandleNluFallback,
     ActionHandoffLowConfidence,
     ActionOpenUrgentEscalation,
-    ActionOptOut,
     ActionRequestHuman,
 )
 from support import bot_event, make_tracker, run, user_event
@@ -114,14 +113,3 @@ def test_urgent_escalation_is_retried_once_and_stays_silent_when_the_api_is_down
     assert len(case_api.sent("POST", "escalations")) == 2
 
 
-def test_opting_out_is_recorded_and_confirmed(case_api, domain):
-    case_api.on("POST", "consent", {"optedOut": True})
-
-    outcome = run(ActionOptOut(), make_tracker("stop", "opt_out"), domain)
-
-    assert outcome.responses == ["utter_opted_out"]
-    assert case_api.sent("POST", "consent")[0].body == {"optedOut": True}
-
-
-def test_opting_out_with_the_api_down_does_not_claim_it_worked(api_down, domain):
-    assert run(ActionOptOut(), make_tracker("stop", "opt_out"), domain).responses == ["utter_api_unavailable"]

@@ -146,7 +146,6 @@ def api(backend: FakeCaseApi) -> FakeCaseApi:
     backend.on("GET", "profile", PROFILE)
     backend.on("GET", "appointments", {"contextAppointmentId": None, "appointments": APPOINTMENTS})
     backend.on("POST", "escalations", {"id": 5}, status=201)
-    backend.on("POST", "consent", {"optedOut": True})
     backend.on("PUT", "language", {"language": "ar"})
     return backend
 
@@ -254,9 +253,10 @@ def test_urgent_help_in_the_middle_of_a_form_gives_only_the_crisis_numbers(bot, 
     assert bot.say(sender, "/ask_map") == ["nl|utter_faq_map"]  # the form is gone
 
 
-def test_opt_out(bot, api):
-    assert bot.say("inb-111", "/opt_out") == ["nl|utter_opted_out"]
-    assert bot.posted("inb-111", "consent") == [{"optedOut": True}]
+def test_asking_to_stop_explains_the_stop_keyword_and_changes_nothing(bot, api):
+    # Only the gateway's STOP keyword ends messages: a misread sentence must never end someone's reminders.
+    assert bot.say("inb-111", "/opt_out") == ["nl|utter_how_to_stop"]
+    assert bot.posted("inb-111", "consent") == []
 
 
 def test_with_the_case_api_down_the_bot_still_answers(bot, api):

@@ -17,8 +17,13 @@ from sqlalchemy.orm import Session
 
 from api.appointments.models import Appointment
 from api.attendance.models import Attendance
+from api.auth import Principal
+from api.bot.messages import RESPONSES
+from api.i18n.catalog import render
 from api.i18n.languages import CODES
 from api.inbox.models import Escalation
+from api.inbox.service import resolve
+from api.messaging.gateway import HANDOFF_HOLDING
 from api.people.models import Inburgeraar, Staff
 from api.settings import ROOT
 
@@ -181,3 +186,56 @@ def test_typed_rasa_shortcut_sets_no_slot_and_picks_no_appointment(stack, case):
     tracker = httpx.get(f"{stack.rasa}/conversations/inb-{person_id}/tracker").json()
     assert tracker["slots"].get("absence_reason") is None
     assert tracker["slots"].get("appointment_id") in (None, "")
+
+
+NONSENSE = [
+    "zzkv qorp yxw", "jjjjj", "kkkkkkk xxxxxxx", "lorem ipsum dolor", "tttt", "zzz", "qwx zrrp vlogh",
+    "xjq pfft grmbl", "plfrt vvqz krx", "ghjk zxcv bnm", "vvvv wwww zzzz", "brrt kzzv wuplo", "xqxqxq",
+    "pppp qqqq", "ffff gggg hhhh", "wibble wobble", "fnord", "grzyb",
+]  # fmt: skip
+
+
+def _not_understood(stack, count: int) -> list[str]:
+    """Strings the trained model sends to nlu_fallback: the test is about what happens next, not about
+    which nonsense the classifier happens to reject."""
+    found = []
+    for text in NONSENSE:
+        parsed = httpx.post(f"{stack.rasa}/model/parse", json={"text": text}, timeout=30).json()
+        if parsed["intent"]["name"] == "nlu_fallback":
+            found.append(text)
+    assert len(found) >= count, f"the model understood nonsense: {NONSENSE}"
+    return found[:count]
+
+
+def test_misunderstood_twice_goes_to_a_person_and_the_bot_resumes_when_they_hand_back(stack, case):
+    engine, _ = case
+    with Session(engine) as db:
+        km = db.scalar(select(Staff).where(Staff.email == "fatima@e2e.example"))
+        person = Inburgeraar(
+            name="Nooit Begrepen",
+            phone="+31611008888",
+            language="nl",
+            doelgroep="asielstatushouder",
+            klantmanager_id=km.id,
+        )
+        db.add(person)
+        db.commit()
+        person_id, km_id = person.id, km.id
+    phone = Phone(stack, person_id)
+    first, second = _not_understood(stack, 2)
+
+    assert phone.send(first) == [render("nl", RESPONSES["utter_ask_rephrase"])]
+    assert phone.send(second) == [render("nl", RESPONSES["utter_handoff"])]
+    with Session(engine) as db:
+        (escalation,) = db.scalars(select(Escalation).where(Escalation.inburgeraar_id == person_id)).all()
+        assert (escalation.status, escalation.reason) == ("open", "fallback")
+        escalation_id = escalation.id
+
+    # While a person handles it, the bot stays out: one holding reply, then silence.
+    assert phone.send(say("nl", "greet")) == [render("nl", HANDOFF_HOLDING)]
+    with Session(engine) as db:
+        resolve(db, Principal(kind="staff", role="klantmanager", staff_id=km_id), escalation_id)
+        db.commit()
+
+    answers = phone.send(say("nl", "ask_next_appointment"))
+    assert answers == [render("nl", RESPONSES["utter_no_appointment"])]
