@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> None:
         "### Typed nonsense",
         "",
         f"{nonsense['count']} strings of typed nonsense (random letters, a held key, a keyboard row, "
-        "punctuation; seeded, never trained on), and what the model took them for. *Acting* intents make the "
+        "punctuation; seeded, skipping any string in `bot/data/nlu/nonsense.yml`), and what the model "
+        "took them for. *Acting* intents make the "
         "bot record something or start a flow at once (confirm, absence, reschedule, check-in, language, "
         "a human, urgent help); nonsense should land in `nlu_fallback` (asks to rephrase) or "
         "`out_of_scope`.",

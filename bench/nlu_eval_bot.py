@@ -35,6 +35,7 @@ ACTING = {
     "urgent_help",
 }
 NONSENSE_COUNT = 300
+NONSENSE_TRAINING = ROOT / "bot" / "data" / "nlu" / "nonsense.yml"
 
 
 def nonsense(count: int, seed: int = 2026) -> list[str]:
@@ -61,7 +62,13 @@ def nonsense(count: int, seed: int = 2026) -> list[str]:
         return "".join(rng.choices("?!.,-#*", k=rng.randint(1, 6)))
 
     kinds = [letters, letters, held_key, keyboard_row, punctuation]
-    return [rng.choice(kinds)() for _ in range(count)]
+    trained = {example.get("text") for example in load_data(str(NONSENSE_TRAINING)).intent_examples}
+    out: list[str] = []
+    while len(out) < count:
+        text = rng.choice(kinds)()
+        if text not in trained:  # measure what the model makes of nonsense it has not seen
+            out.append(text)
+    return out
 
 
 async def evaluate_nonsense(agent: Agent) -> dict:

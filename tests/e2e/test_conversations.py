@@ -188,22 +188,23 @@ def test_typed_rasa_shortcut_sets_no_slot_and_picks_no_appointment(stack, case):
     assert tracker["slots"].get("appointment_id") in (None, "")
 
 
-NONSENSE = [
-    "zzkv qorp yxw", "jjjjj", "kkkkkkk xxxxxxx", "lorem ipsum dolor", "tttt", "zzz", "qwx zrrp vlogh",
-    "xjq pfft grmbl", "plfrt vvqz krx", "ghjk zxcv bnm", "vvvv wwww zzzz", "brrt kzzv wuplo", "xqxqxq",
-    "pppp qqqq", "ffff gggg hhhh", "wibble wobble", "fnord", "grzyb",
+# Vague words and nonsense; which of them the model is unsure about changes with each training run.
+UNCLEAR = [
+    "en nu", "misschien", "welke", "hmm misschien", "zzkv qorp yxw", "jjjjj", "kkkkkkk xxxxxxx",
+    "lorem ipsum dolor", "tttt", "zzz", "qwx zrrp vlogh", "xjq pfft grmbl", "plfrt vvqz krx", "ghjk zxcv bnm",
+    "vvvv wwww zzzz", "brrt kzzv wuplo", "xqxqxq", "pppp qqqq", "ffff gggg hhhh", "wibble wobble",
 ]  # fmt: skip
 
 
 def _not_understood(stack, count: int) -> list[str]:
     """Strings the trained model sends to nlu_fallback: the test is about what happens next, not about
-    which nonsense the classifier happens to reject."""
+    which words the classifier happens to be unsure of."""
     found = []
-    for text in NONSENSE:
+    for text in UNCLEAR:
         parsed = httpx.post(f"{stack.rasa}/model/parse", json={"text": text}, timeout=30).json()
         if parsed["intent"]["name"] == "nlu_fallback":
             found.append(text)
-    assert len(found) >= count, f"the model understood nonsense: {NONSENSE}"
+    assert len(found) >= count, f"the model was sure about all of {UNCLEAR}"
     return found[:count]
 
 
