@@ -103,6 +103,11 @@ RESPONSES: dict[str, str] = {
     ),
     # Translators: {appointment_list} is a numbered list, one appointment per line.
     "utter_ask_which_appointment": N_("Over welke afspraak gaat het? Stuur het nummer:\n{appointment_list}"),
+    # Read back before a typed confirmation or request is recorded: the model can take vague or mistyped
+    # words for these intents ("kan zijn" looked like a confirmation). The person answers yes or no.
+    "utter_readback_confirm": N_("Je komt naar {kind} op {starts_at}? Antwoord ja of nee."),
+    "utter_readback_reschedule": N_("Je wilt een andere tijd voor {kind} op {starts_at}? Antwoord ja of nee."),
+    "utter_nothing_changed": N_("Goed, ik heb niets veranderd."),
     "utter_attendance_confirmed": N_("Dank je. We verwachten je bij de afspraak: {kind}, {starts_at}."),
     # Translators: keep the numbers; the person answers with a number. The order is fixed in the bot.
     "utter_ask_absence_reason": N_(

@@ -30,7 +30,15 @@ MAX_CHOICES = 9  # one digit per line keeps the SMS short and the answer unambig
 # Sentinels the extractor hands to the validator, which answers and ends the form.
 NO_APPOINTMENT = "none"
 API_DOWN = "unavailable"
-FLOW_SLOTS = ("appointment_id", "appointment_choices", "absence_reason", "absence_details", "checkin_code")
+FLOW_SLOTS = (
+    "appointment_id",
+    "appointment_choices",
+    "absence_reason",
+    "absence_details",
+    "checkin_code",
+    "readback",
+)
+YES, NO = "yes", "no"
 
 # Replies for the API's refusals (409 codes, 404), per docs/bot-contract.md.
 REFUSALS = {
@@ -140,12 +148,41 @@ class AppointmentFormValidation(FormValidationAction):
         return {"appointment_id": None if value is None else str(value)}
 
 
-class ValidateConfirmForm(AppointmentFormValidation):
+class ReadbackFormValidation(AppointmentFormValidation):
+    """Also fills `readback` for the forms that record something from one message (confirm, reschedule).
+
+    A gateway shortcut (the reminder's menu) needs no readback. Typed text is read back once and recorded
+    only after a yes: the model takes vague or mistyped words for these intents with high confidence
+    (docs/benchmarks.md, "Typed nonsense"), and the form may have picked the appointment from context.
+    """
+
+    async def extract_readback(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if conversation.is_opening(tracker):
+            return {"readback": YES if conversation.is_trusted_shortcut(tracker) else None}
+        if tracker.get_slot("requested_slot") != "readback" or conversation.is_trusted_shortcut(tracker):
+            return {}
+        intent = conversation.latest_intent(tracker)
+        if intent == "affirm":
+            return {"readback": YES}
+        if intent == "deny":
+            return {"readback": NO}
+        # Anything else: reject, so the rules answer it and the question comes back.
+        return {}
+
+    def validate_readback(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"readback": value if value in (YES, NO) else None}
+
+
+class ValidateConfirmForm(ReadbackFormValidation):
     def name(self) -> str:
         return "validate_confirm_form"
 
 
-class ValidateRescheduleForm(AppointmentFormValidation):
+class ValidateRescheduleForm(ReadbackFormValidation):
     def name(self) -> str:
         return "validate_reschedule_form"
 
@@ -210,6 +247,34 @@ class ActionAskAppointmentId(Action):
         return [SlotSet("appointment_choices", [str(item["id"]) for item in items])]
 
 
+class ActionAskReadback(Action):
+    """Reads the chosen appointment back: "You are coming to <kind> on <date>? Answer yes or no." """
+
+    def name(self) -> str:
+        return "action_ask_readback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reschedule = (tracker.active_loop or {}).get("name") == "reschedule_form"
+        response = "utter_readback_reschedule" if reschedule else "utter_readback_confirm"
+        if times_asked(tracker, response) >= MAX_ASKS:
+            return let_go()
+        try:
+            items = (await CaseApi(tracker.sender_id).appointments()).get("appointments") or []
+        except (CaseApiUnavailable, CaseApiError):
+            dispatcher.utter_message(response="utter_api_unavailable")
+            return let_go()
+        chosen = next(
+            (item for item in items if str(item.get("id")) == tracker.get_slot("appointment_id")), None
+        )
+        if chosen is None:
+            dispatcher.utter_message(response="utter_appointment_not_found")
+            return let_go()
+        dispatcher.utter_message(response=response, kind=chosen.get("kind"), starts_at=chosen.get("startsAt"))
+        return []
+
+
 class ActionNextAppointment(Action):
     """Answers "when is my next appointment?" from the case API."""
 
@@ -244,6 +309,7 @@ class AttendanceAction(Action, ABC):
     """Posts one attendance action for the appointment the form settled on, and answers."""
 
     action = ""
+    reads_back = False  # the form asked "yes or no?" unless a gateway shortcut opened it
 
     @abstractmethod
     def name(self) -> str:
@@ -261,6 +327,11 @@ class AttendanceAction(Action, ABC):
             return reset_flow()
         if not str(appointment_id).isdigit():
             dispatcher.utter_message(response="utter_appointment_not_found")
+            return reset_flow()
+        if self.reads_back and tracker.get_slot("readback") != YES:
+            # "No" to the readback: nothing is recorded. (Without an answer the form let go silently.)
+            if tracker.get_slot("readback") == NO:
+                dispatcher.utter_message(response="utter_nothing_changed")
             return reset_flow()
         try:
             result = await CaseApi(tracker.sender_id).record_attendance(
@@ -288,6 +359,7 @@ class AttendanceAction(Action, ABC):
 
 class ActionConfirmAttendance(AttendanceAction):
     action = "confirm"
+    reads_back = True
 
     def name(self) -> str:
         return "action_confirm_attendance"
@@ -300,6 +372,7 @@ class ActionConfirmAttendance(AttendanceAction):
 
 class ActionRequestReschedule(AttendanceAction):
     action = "request_reschedule"
+    reads_back = True
 
     def name(self) -> str:
         return "action_request_reschedule"

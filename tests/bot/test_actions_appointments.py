@@ -10,12 +10,14 @@ import pytest
 from actions import appointments
 from actions.appointments import (
     ActionAskAppointmentId,
+    ActionAskReadback,
     ActionCheckIn,
     ActionConfirmAttendance,
     ActionNextAppointment,
     ActionRequestReschedule,
     ValidateCheckinForm,
     ValidateConfirmForm,
+    ValidateRescheduleForm,
     resolve_appointment,
 )
 from support import bot_event, entity, make_tracker, run
@@ -181,6 +183,79 @@ def test_anything_but_a_listed_number_is_left_to_the_rules(text, domain):
     assert "appointment_id" not in run(ValidateConfirmForm(), choice(text), domain).slots()
 
 
+# --- reading back before recording -----------------------------------------------------------------
+
+
+def test_a_typed_confirmation_is_read_back_before_anything_is_recorded(case_api, domain):
+    case_api.on("GET", "appointments", {"contextAppointmentId": 14, "appointments": [SOON, ALSO_SOON]})
+
+    slots = run(ValidateConfirmForm(), opening("kan zijn", "confirm_attendance"), domain).slots()
+
+    assert slots["appointment_id"] == "14" and slots["readback"] is None  # the form asks next
+    assert case_api.sent("POST", "attendance") == []
+
+
+def test_the_reminders_menu_answer_needs_no_readback(case_api, domain):
+    tracker = opening(
+        '/confirm_attendance{"appointment_id": "12"}', "confirm_attendance", [entity("appointment_id", "12")]
+    )
+
+    assert run(ValidateConfirmForm(), tracker, domain).slots()["readback"] == "yes"
+
+
+def answering_readback(text, intent, form="confirm_form"):
+    return make_tracker(
+        text,
+        intent,
+        form=form,
+        active_loop=form,
+        slots={"requested_slot": "readback", "appointment_id": "12"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [("ja", "affirm", "yes"), ("nee", "deny", "no"), ("ja hoor", "affirm", "yes")],
+    ids=["yes", "no", "yes-in-words"],
+)
+@pytest.mark.parametrize(
+    "validator", [ValidateConfirmForm, ValidateRescheduleForm], ids=["confirm", "reschedule"]
+)
+def test_yes_or_no_answers_the_readback(validator, text, intent, expected, domain):
+    form = "confirm_form" if validator is ValidateConfirmForm else "reschedule_form"
+    assert run(validator(), answering_readback(text, intent, form), domain).slots()["readback"] == expected
+
+
+def test_anything_but_yes_or_no_is_left_to_the_rules_and_the_question_comes_back(domain):
+    assert (
+        "readback"
+        not in run(ValidateConfirmForm(), answering_readback("wat is pvt", "ask_pvt"), domain).slots()
+    )
+
+
+@pytest.mark.parametrize(
+    ("form", "response"),
+    [("confirm_form", "utter_readback_confirm"), ("reschedule_form", "utter_readback_reschedule")],
+)
+def test_the_readback_names_the_chosen_appointment(case_api, domain, form, response):
+    case_api.on("GET", "appointments", {"contextAppointmentId": None, "appointments": [SOON, ALSO_SOON]})
+    tracker = make_tracker("kan zijn", "confirm_attendance", active_loop=form, slots={"appointment_id": "14"})
+
+    outcome = run(ActionAskReadback(), tracker, domain)
+
+    message = outcome.message(response)
+    assert (message["kind"], message["starts_at"]) == ("map_activiteit", ALSO_SOON["startsAt"])
+
+
+@pytest.mark.parametrize("action", [ActionConfirmAttendance, ActionRequestReschedule])
+def test_no_to_the_readback_records_nothing_and_says_so(case_api, domain, action):
+    outcome = run(action(), attended(readback="no"), domain)
+
+    assert outcome.responses == ["utter_nothing_changed"]
+    assert case_api.sent("POST", "attendance") == []
+    assert outcome.slots()["readback"] is None and outcome.slots()["appointment_id"] is None
+
+
 # --- next appointment -----------------------------------------------------------------------------
 
 
@@ -225,8 +300,9 @@ def test_next_appointment_with_the_api_down(api_down, domain):
 # --- confirm, reschedule, check in ------------------------------------------------------------------
 
 
-def attended(appointment_id="12", **slots):
-    return make_tracker("...", "nlu_fallback", slots={"appointment_id": appointment_id, **slots})
+def attended(appointment_id="12", readback="yes", **slots):
+    slots = {"appointment_id": appointment_id, "readback": readback, **slots}
+    return make_tracker("...", "nlu_fallback", slots=slots)
 
 
 def posted(case_api):

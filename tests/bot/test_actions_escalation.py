@@ -111,5 +111,3 @@ def test_urgent_escalation_is_retried_once_and_stays_silent_when_the_api_is_down
 
     assert outcome.messages == [] and outcome.events == []
     assert len(case_api.sent("POST", "escalations")) == 2
-
-

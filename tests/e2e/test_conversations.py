@@ -125,7 +125,7 @@ def _attendance(engine, appointment_id: int) -> Attendance:
 
 
 @pytest.mark.parametrize("language", CODES)
-def test_person_gets_next_appointment_confirms_reports_absence_asks_faq_and_reaches_a_human(
+def test_person_gets_next_appointment_confirms_after_a_readback_reports_absence_asks_faq_and_reaches_a_human(
     stack, case, language
 ):
     engine, people = case
@@ -135,7 +135,9 @@ def test_person_gets_next_appointment_confirms_reports_absence_asks_faq_and_reac
     answers = phone.send(say(language, "ask_next_appointment"))
     assert any(location in a for a in answers), answers
 
-    phone.send(say(language, "confirm_attendance"))
+    answers = phone.send(say(language, "confirm_attendance"))
+    assert _attendance(engine, appointment_id).status == "pending", answers  # read back first
+    phone.send(say(language, "affirm"))
     assert _attendance(engine, appointment_id).status == "confirmed"
 
     answers = phone.send(say(language, "report_absence", with_reason=True))
