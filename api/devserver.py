@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from api.demo import DEMO_PASSWORD, STAFF
-from api.localstack import BOT_BIN, BOT_PROCESS_ENV, actions_command, model_path
+from api.localstack import BOT_PROCESS_ENV, actions_command, api_command, model_path, rasa_command
 from api.settings import ROOT, get_settings
 
 LOGS = ROOT / "var" / "log"
@@ -26,42 +26,12 @@ def processes() -> dict[str, tuple[list[str], Path]]:
     settings = get_settings()
     api_py = sys.executable
     procs = {
-        "api": (
-            [
-                api_py,
-                "-m",
-                "uvicorn",
-                "api.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(settings.port),
-            ],
-            ROOT,
-        ),
+        "api": (api_command(settings.port), ROOT),
         "rasa": (
-            [
-                str(BOT_BIN / "rasa"),
-                "run",
-                "--enable-api",
-                "--model",
-                str(model_path()),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
-                "-i",
-                "127.0.0.1",
-                "-p",
-                "5005",
-            ],
+            rasa_command(model_path(), "endpoints.yml", 5005, credentials="credentials.yml"),
             ROOT / "bot",
         ),
-        "actions": (
-            actions_command(5055),
-            ROOT / "bot",
-        ),
+        "actions": (actions_command(5055), ROOT / "bot"),
     }
     if importlib.util.find_spec("api.worker") is not None:
         procs["worker"] = ([api_py, "-m", "api.worker"], ROOT)

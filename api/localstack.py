@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 from api.settings import ROOT
@@ -49,10 +50,21 @@ def free_port() -> int:
 BOT_PROCESS_ENV = {"SANIC_HOST": "127.0.0.1", "RASA_TELEMETRY_ENABLED": "false"}
 
 
-def rasa_command(model: Path | str, endpoints: Path | str, port: int) -> list[str]:
+def api_command(port: int, *options: str) -> list[str]:
+    """The case API as production starts it (docs/production.md), on loopback; `options` go to uvicorn."""
+    return [
+        sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), *options,
+    ]  # fmt: skip
+
+
+def rasa_command(
+    model: Path | str, endpoints: Path | str, port: int, *, credentials: str | None = None
+) -> list[str]:
     """Rasa's server with the REST channel and HTTP API, on loopback only (run it from bot/)."""
     rasa = str(BOT_BIN / "rasa")
-    return [rasa, "run", "--enable-api", "--model", str(model), "--endpoints", str(endpoints)] + [
+    extra = ["--credentials", credentials] if credentials else []
+    return [rasa, "run", "--enable-api", "--model", str(model), "--endpoints", str(endpoints), *extra] + [
         "-i", "127.0.0.1", "-p", str(port),
     ]  # fmt: skip
 

@@ -32,7 +32,14 @@ from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
 from api.db import Database
-from api.localstack import BOT_PROCESS_ENV, actions_command, free_port, rasa_command, trained_model
+from api.localstack import (
+    BOT_PROCESS_ENV,
+    actions_command,
+    api_command,
+    free_port,
+    rasa_command,
+    trained_model,
+)
 from api.messaging import service as messaging
 from api.messaging.models import Message, OutboxItem
 from api.migrate import upgrade
@@ -261,20 +268,7 @@ def inbound_latency(label: str, url: str, api_port: int, rasa_url: str, rasa: st
     database = Database(url)
     people = _people(database, max(CONCURRENCY))
     rows = []
-    api_cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "api.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(api_port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    api_cmd = api_command(api_port, "--log-level", "warning", "--no-access-log")
     # A generous timeout: a slow turn must be measured, not replaced by the "assistant busy" reply.
     env = _env(url, RASA_URL=rasa_url, RASA_TIMEOUT_SECONDS="30", BOT_SERVICE_TOKEN="dev-bot-token")
     with _process(api_cmd, env, f"api-{label}-{rasa}") as api_proc:

@@ -11,18 +11,27 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from api.localstack import BOT_PROCESS_ENV, actions_command, free_port, rasa_command, trained_model
+from api.appointments.models import Appointment
+from api.attendance.models import Attendance
+from api.localstack import (
+    BOT_PROCESS_ENV,
+    actions_command,
+    api_command,
+    free_port,
+    rasa_command,
+    trained_model,
+)
 from api.migrate import upgrade
 from api.settings import ROOT
 
@@ -42,14 +51,6 @@ def _wait(url: str, seconds: float, proc: subprocess.Popen[bytes], log: Path) ->
             pass
         time.sleep(0.5)
     raise RuntimeError(f"{url} did not come up in {seconds:.0f}s:\n{log.read_text()[-3000:]}")
-
-
-def api_command(port: int) -> list[str]:
-    """The API as production starts it (docs/production.md), on loopback."""
-    return [
-        sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port),
-    ]  # fmt: skip
 
 
 class Processes:
@@ -122,6 +123,22 @@ def throwaway_database(prefix: str) -> Iterator[str]:
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+def appointment_in_three_days(person_id: int, staff_id: int, location: str) -> Appointment:
+    """A voortgangsgesprek three days from now with the person as its one participant (not yet added)."""
+    starts_at = datetime.now(UTC) + timedelta(days=3)
+    appointment = Appointment(
+        kind="voortgangsgesprek",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+        location=location,
+        staff_id=staff_id,
+        status="scheduled",
+        checkin_code="4821",
+    )
+    appointment.attendances = [Attendance(inburgeraar_id=person_id)]
+    return appointment
 
 
 @dataclass

@@ -27,6 +27,8 @@ from api.messaging.gateway import HANDOFF_HOLDING
 from api.people.models import Inburgeraar, Staff
 from api.settings import ROOT
 
+from .conftest import appointment_in_three_days
+
 pytestmark = pytest.mark.rasa
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
@@ -101,16 +103,7 @@ def case(stack):
             )
             db.add(person)
             db.flush()
-            appointment = Appointment(
-                kind="voortgangsgesprek",
-                starts_at=datetime.now(UTC) + timedelta(days=3),
-                ends_at=datetime.now(UTC) + timedelta(days=3, hours=1),
-                location=f"Stadskantoor Balie {n + 1}",
-                staff_id=km.id,
-                status="scheduled",
-                checkin_code="4821",
-            )
-            appointment.attendances = [Attendance(inburgeraar_id=person.id)]
+            appointment = appointment_in_three_days(person.id, km.id, f"Stadskantoor Balie {n + 1}")
             db.add(appointment)
             db.flush()
             people[language] = (person.id, appointment.id, appointment.location)

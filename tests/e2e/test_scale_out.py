@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from threading import Barrier
 
 import httpx
@@ -26,9 +25,14 @@ import redis
 from sqlalchemy import create_engine, func, make_url, select, text
 from sqlalchemy.orm import Session
 
-from api.appointments.models import Appointment
-from api.attendance.models import Attendance
-from api.localstack import BOT_PROCESS_ENV, actions_command, free_port, rasa_command, trained_model
+from api.localstack import (
+    BOT_PROCESS_ENV,
+    actions_command,
+    api_command,
+    free_port,
+    rasa_command,
+    trained_model,
+)
 from api.messaging.models import Conversation, Direction, Message, MessageKind, OutboxItem, OutboxStatus
 from api.migrate import upgrade
 from api.people.models import Inburgeraar, Staff
@@ -36,7 +40,7 @@ from api.settings import ROOT
 from tests.doubles import TwilioDouble
 from tests.messaging_support import ACCOUNT_SID, AUTH_TOKEN, PUBLIC, inbound_form, sign
 
-from .conftest import ADMIN_TOKEN, BOT_TOKEN, api_command, processes, throwaway_database
+from .conftest import ADMIN_TOKEN, BOT_TOKEN, appointment_in_three_days, processes, throwaway_database
 
 pytestmark = [
     pytest.mark.rasa,
@@ -179,17 +183,7 @@ def _person(db_url: str, phone: str) -> int:
         )
         db.add(person)
         db.flush()
-        appointment = Appointment(
-            kind="voortgangsgesprek",
-            starts_at=datetime.now(UTC) + timedelta(days=3),
-            ends_at=datetime.now(UTC) + timedelta(days=3, hours=1),
-            location="Stadskantoor Balie 1",
-            staff_id=km.id,
-            status="scheduled",
-            checkin_code="4821",
-        )
-        appointment.attendances = [Attendance(inburgeraar_id=person.id)]
-        db.add(appointment)
+        db.add(appointment_in_three_days(person.id, km.id, "Stadskantoor Balie 1"))
         db.commit()
         person_id = person.id
     engine.dispose()

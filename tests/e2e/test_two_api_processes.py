@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from api.bot.service import sender_id
 from api.db import Database
-from api.localstack import free_port
+from api.localstack import api_command, free_port
 from api.messaging.models import Conversation, Direction, Message, MessageKind, OutboxItem
 from api.migrate import upgrade
 from api.people.models import Inburgeraar
@@ -35,7 +35,7 @@ from api.settings import ROOT
 from tests.doubles import FakeRasa
 from tests.messaging_support import ACCOUNT_SID, AUTH_TOKEN, PUBLIC, inbound_form, sign
 
-from .conftest import api_command, postgres_server, processes, throwaway_database
+from .conftest import postgres_server, processes, throwaway_database
 
 pytestmark = [
     pytest.mark.postgres,
