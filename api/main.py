@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy import text
 
-from api import errors
+from api import errors, wiring
 from api import logging as app_logging
 from api.appointments.routes import router as appointments_router
 from api.attendance.routes import router as attendance_router
@@ -28,6 +28,7 @@ SECURITY_HEADERS = {
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     app_logging.configure(settings.log_level)
+    wiring.install()
     app = FastAPI(
         title="Inburgering case API",
         version=API_VERSION,

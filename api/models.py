@@ -5,10 +5,10 @@ from api.attendance.models import Attendance  # noqa: F401
 from api.audit.models import AuditEvent  # noqa: F401
 from api.broadcasts.models import Broadcast, BroadcastRecipient  # noqa: F401
 from api.db import Base
-from api.inbox.models import Escalation, Task  # noqa: F401
-from api.messaging.models import ConsentEvent, Conversation, Message, OutboxItem  # noqa: F401
+from api.messaging.models import Conversation, Message, OutboxItem  # noqa: F401
 from api.people.models import Inburgeraar, Staff  # noqa: F401
 from api.reminders.models import Reminder  # noqa: F401
+from api.tasks.models import Escalation, Task  # noqa: F401
 from api.web.models import StaffSession  # noqa: F401
 
 metadata = Base.metadata

@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 
 from api import logging as app_logging
+from api import wiring
 from api.db import Database, utcnow
 from api.messaging.gateway import Gateway
 from api.messaging.outbox import Dispatcher, Report
@@ -48,6 +49,7 @@ class Worker:
         dispatcher: Dispatcher | None = None,
         gateway: Gateway | None = None,
     ) -> None:
+        wiring.install()
         self.settings = settings
         self.database = database or Database(settings.database_url)
         self.dispatcher = dispatcher or Dispatcher(self.database, settings)

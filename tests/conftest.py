@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from api import wiring
 from api.appointments.models import Appointment
 from api.attendance.models import Attendance
 from api.auth import hash_password, hash_token
@@ -69,6 +70,12 @@ def _database(backend: str, tmp_root: Any) -> Database:
         upgrade(url)
         _databases[backend] = Database(url)
     return _databases[backend]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _wired() -> None:
+    """Listeners are registered explicitly at start-up; tests that call services directly need them too."""
+    wiring.install()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

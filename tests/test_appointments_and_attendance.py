@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from api.inbox.models import Task
+from api.tasks.models import Task
 from tests.conftest import ADMIN, BOT
 
 

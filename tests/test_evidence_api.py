@@ -211,10 +211,10 @@ def test_printable_page_is_dutch_and_escapes_what_people_wrote(client, case):
 
 
 def test_person_evidence_covers_every_appointment_and_the_consent_history(client, make, db, case):
-    from api.bot.service import set_consent
+    from api.people import consent
 
     with time_machine.travel(datetime(2030, 3, 12, 13, 0, tzinfo=AMS), tick=False):
-        set_consent(db, case["person"], True)
+        consent.opt_out(db, case["person"], source="bot")
         db.commit()
     second = make.appointment(
         [case["person"]], kind="knm_les", starts_at=datetime(2030, 4, 2, 9, 0, tzinfo=AMS)

@@ -9,8 +9,6 @@ from sqlalchemy import select
 
 from api.auth import SYSTEM
 from api.i18n.catalog import render
-from api.inbox import service as inbox
-from api.inbox.models import Task
 from api.messaging import service as messaging
 from api.messaging.gateway import (
     HANDOFF_HOLDING,
@@ -19,8 +17,9 @@ from api.messaging.gateway import (
     detected_language,
     neutralise,
 )
-from api.messaging.models import ConsentEvent
-from api.people.models import Inburgeraar
+from api.people.models import ConsentEvent, Inburgeraar
+from api.tasks import service as inbox
+from api.tasks.models import Task
 from api.worker import Worker
 from tests.messaging_support import (  # noqa: F401 - fixtures
     conversation_of,

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from api.inbox.models import Task
 from api.messaging import service as messaging
 from api.messaging.models import Message
+from api.tasks.models import Task
 from tests.conftest import ADMIN
 from tests.messaging_support import (  # noqa: F401 - fixtures
     PUBLIC,

@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from api.db import utcnow
-from api.inbox.models import Task
 from api.messaging import service as messaging
-from api.messaging.models import ConsentEvent, OutboxItem
+from api.messaging.models import OutboxItem
 from api.messaging.outbox import BACKOFF_CAP, Dispatcher, backoff
 from api.messaging.transports import LocalTransport
-from api.people.models import Inburgeraar
+from api.people.models import ConsentEvent, Inburgeraar
 from api.reminders import texts
 from api.reminders.models import Reminder
+from api.tasks.models import Task
 from tests.messaging_support import (  # noqa: F401 - fixtures
     PUBLIC,
     conversation_of,

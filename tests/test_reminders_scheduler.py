@@ -10,11 +10,11 @@ import pytest
 import time_machine
 from sqlalchemy import func, select, text, update
 
-from api.inbox.models import Task
 from api.messaging.models import Message, OutboxItem
 from api.reminders import ics
 from api.reminders.models import Reminder
 from api.reminders.scheduler import explain_due, tick
+from api.tasks.models import Task
 from tests.conftest import ADMIN, BOT
 
 AMS = ZoneInfo("Europe/Amsterdam")

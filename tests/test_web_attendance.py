@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from api.attendance.models import Attendance
-from api.inbox.models import Task
+from api.tasks.models import Task
 from tests.web_helpers import open_browsers, post_form
 
 

@@ -13,8 +13,8 @@ from api.db import utcnow
 from api.i18n import segments
 from api.i18n.catalog import render
 from api.i18n.formatting import isolate
-from api.inbox.models import Escalation
 from api.messaging.models import Message, OutboxItem
+from api.tasks.models import Escalation
 from api.web.canned import CANNED_REPLIES
 from tests.web_helpers import escalate, inbound, open_browsers, post_form
 

@@ -71,8 +71,8 @@ def escalate(
     summary: str | None = None,
     created_at=None,
 ):
-    from api.inbox.service import open_escalation
     from api.messaging.service import conversation_for
+    from api.tasks.service import open_escalation
 
     escalation = open_escalation(
         db,

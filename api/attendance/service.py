@@ -19,10 +19,10 @@ from api.audit import service as audit
 from api.auth import Principal
 from api.db import utcnow
 from api.errors import Conflict, InvalidInput, NotFound
-from api.inbox import service as inbox
-from api.inbox.models import TaskKind
 from api.people.models import Role
 from api.people.service import can_see
+from api.tasks import service as tasks
+from api.tasks.models import TaskKind
 
 CHECK_IN_OPENS_MINUTES = 60
 
@@ -83,7 +83,7 @@ def report_absence(
     row.absence_details = (details or "").strip()[:1000] or None
     row.reported_at = reported_at
     row.reported_late = reported_at >= appointment.starts_at
-    inbox.open_task(
+    tasks.open_task(
         db,
         TaskKind.absence_reported,
         inburgeraar=row.inburgeraar,
@@ -100,7 +100,7 @@ def request_reschedule(
     row = attendance_for(db, inburgeraar_id, appointment_id)
     appointment = _open_for_person(row)
     row.reschedule_requested_at = utcnow()
-    inbox.open_task(
+    tasks.open_task(
         db,
         TaskKind.reschedule_requested,
         inburgeraar=row.inburgeraar,

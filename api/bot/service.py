@@ -18,10 +18,10 @@ from api.db import utcnow
 from api.errors import InvalidInput, NotFound
 from api.i18n import formatting, languages
 from api.i18n.catalog import render
-from api.inbox import service as inbox
-from api.inbox.models import TaskKind
+from api.tasks import service as tasks
+from api.tasks.models import TaskKind
 from api.messaging import service as messaging
-from api.messaging.models import ConsentEvent, Message, MessageKind
+from api.messaging.models import Message, MessageKind
 from api.people.models import ConsentState, Inburgeraar
 from api.people.service import law_for, term_ends_on
 from api.settings import Settings
@@ -134,24 +134,11 @@ def act(db: Session, person: Inburgeraar, body: dict[str, Any]) -> Attendance:
 
 def escalate(db: Session, person: Inburgeraar, reason: str, urgent: bool, summary: str | None) -> int:
     conversation = messaging.conversation_for(db, person)
-    escalation = inbox.open_escalation(
+    escalation = tasks.open_escalation(
         db, conversation.id, inburgeraar_id=person.id, reason=reason, urgent=urgent, summary=summary
     )
     audit.record(db, BOT, "escalate", "conversation", person.id, reason=reason, urgent=urgent)
     return escalation.id
-
-
-def set_consent(db: Session, person: Inburgeraar, opted_out: bool, source: str = "bot") -> None:
-    """Record the person's choice about automatic messages; opting out tells the klantmanager."""
-    state = ConsentState.opted_out if opted_out else ConsentState.granted
-    if person.consent_state == state:
-        return
-    person.consent_state = state
-    person.consent_changed_at = utcnow()
-    db.add(ConsentEvent(inburgeraar_id=person.id, state=state, source=source))
-    if opted_out:
-        inbox.open_task(db, TaskKind.opted_out, inburgeraar=person, detail=f"source={source}")
-    audit.record(db, BOT, "consent", "inburgeraar", person.id, state=state, source=source)
 
 
 def set_language(db: Session, person: Inburgeraar, language: str) -> None:

@@ -33,13 +33,13 @@ from api.broadcasts.schemas import Audience, BroadcastCreate, BroadcastDraft
 from api.broadcasts.templates import TEMPLATES, TEXT_MAX, VARIABLE_TYPES, Template
 from api.db import utcnow
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
-from api.i18n import formatting, languages, segments
+from api.i18n import formatting, segments
 from api.i18n.catalog import render
 from api.messaging import service as messaging
 from api.messaging.models import Channel, Conversation, Message, MessageKind
 from api.people.models import Inburgeraar, Role, Staff
+from api.people.reachability import NO_CHANNEL, OPTED_OUT, is_reachable, language_of, unreachable_reason
 from api.reminders.policy import Policy, load_policy
-from api.reminders.scheduler import has_usable_channel
 from api.settings import ROOT, Settings
 
 log = structlog.get_logger()
@@ -293,10 +293,6 @@ class Renderer:
         )
 
 
-def language_of(person: Inburgeraar) -> str:
-    return languages.normalize(person.language) or languages.DEFAULT
-
-
 # --- preview ------------------------------------------------------------------------------------
 
 
@@ -335,11 +331,10 @@ def preview(
     per_language: dict[str, _LanguageTotals] = {}
     opted_out = no_channel = 0
     for person in people:
-        if person.opted_out:
-            opted_out += 1
-            continue
-        if not has_usable_channel(person):
-            no_channel += 1
+        unreachable = unreachable_reason(person)
+        if unreachable is not None:
+            opted_out += unreachable == OPTED_OUT
+            no_channel += unreachable == NO_CHANNEL
             continue
         language = language_of(person)
         text = renderer.text(language, person.name)
@@ -534,7 +529,7 @@ def dispatch(db: Session, broadcast: Broadcast, *, settings: Settings) -> int:
     """Render and enqueue one broadcast for everyone its audience names now; returns messages queued."""
     template = TEMPLATES[broadcast.template]
     people = recipients(db, broadcast.audience, broadcast.caseload_of_id)
-    reachable = [p for p in people if not p.opted_out and has_usable_channel(p)]
+    reachable = [p for p in people if is_reachable(p)]
     conversations = _conversations(db, reachable, create=True)
     renderer = Renderer(template, dict(broadcast.variables or {}), settings)
     appointment_id = (
@@ -542,8 +537,7 @@ def dispatch(db: Session, broadcast: Broadcast, *, settings: Settings) -> int:
     )
     rows: list[dict[str, Any]] = []
     for person in people:
-        if person.opted_out or not has_usable_channel(person):
-            reason = "opted_out" if person.opted_out else "no_channel"
+        if (reason := unreachable_reason(person)) is not None:
             rows.append(
                 {
                     "broadcast_id": broadcast.id,

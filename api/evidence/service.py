@@ -33,11 +33,11 @@ from api.auth import Principal
 from api.db import utcnow
 from api.i18n import formatting
 from api.i18n.catalog import N_, gettext
-from api.inbox.models import Task
-from api.messaging.models import ConsentEvent, Conversation, Direction, Message, OutboxItem
+from api.messaging.models import Conversation, Direction, Message, OutboxItem
 from api.people import service as people
-from api.people.models import Inburgeraar, Role, Staff
+from api.people.models import ConsentEvent, Inburgeraar, Role, Staff
 from api.reminders.models import Reminder, ReminderKind, ReminderStatus
+from api.tasks.models import Task
 from api.web.labels import ASSESSMENT_LABELS, ATTENDANCE_LABELS, DELIVERY_LABELS, TASK_LABELS
 
 STAFF_LANGUAGE = "nl"  # the hearing file is in Dutch

@@ -24,21 +24,22 @@ from functools import lru_cache
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.bot import service as bot
 from api.db import Database, utcnow
 from api.i18n import languages
 from api.i18n.catalog import N_, render
-from api.inbox import service as inbox
-from api.inbox.models import Task, TaskKind
 from api.messaging import keywords, service, whatsapp
 from api.messaging.models import Channel, Conversation, DeliveryStatus, Direction, Message, MessageKind
 from api.messaging.rasa import RasaClient, RasaUnavailable
+from api.people import consent
 from api.people.models import Inburgeraar
 from api.people.service import find_by_phone
 from api.settings import Settings
+from api.tasks import service as tasks
+from api.tasks.models import TaskKind
 
 log = structlog.get_logger()
 
@@ -393,28 +394,13 @@ class Gateway:
                 .all()
             )
             for conversation_id in rows:
-                exists = db.scalar(
-                    select(Task.id).where(
-                        and_(
-                            Task.conversation_id == conversation_id,
-                            Task.kind == TaskKind.message_while_bot_down,
-                            Task.status == "open",
-                        )
-                    )
+                conversation = db.get(Conversation, conversation_id)
+                person = (
+                    db.get(Inburgeraar, conversation.inburgeraar_id) if conversation.inburgeraar_id else None
                 )
-                if exists is None:
-                    conversation = db.get(Conversation, conversation_id)
-                    person = (
-                        db.get(Inburgeraar, conversation.inburgeraar_id)
-                        if conversation.inburgeraar_id
-                        else None
-                    )
-                    inbox.open_task(
-                        db,
-                        TaskKind.message_while_bot_down,
-                        inburgeraar=person,
-                        conversation_id=conversation_id,
-                    )
+                if tasks.open_task_once(
+                    db, TaskKind.message_while_bot_down, inburgeraar=person, conversation_id=conversation_id
+                ):
                     opened += 1
             db.commit()
         return opened
@@ -430,7 +416,7 @@ class Gateway:
             self._unknown_number(db, conversation, message)
         elif (keyword := keywords.match(message.body)) is not None:
             self._keyword(db, conversation, person, message, keyword)
-        elif (escalation := inbox.active_escalation(db, conversation.id)) is not None:
+        elif (escalation := tasks.active_escalation(db, conversation.id)) is not None:
             self._while_escalated(db, conversation, person, message, escalation.created_at)
         elif not neutralise(message.body):
             reply = MEDIA_ONLY if message.media else NOTHING_TO_READ
@@ -467,20 +453,12 @@ class Gateway:
             )
             self._reply(db, conversation, "nl", text, message.channel)
             conversation.unknown_reply_sent_at = now
-        open_link_task = db.scalar(
-            select(Task.id).where(
-                Task.conversation_id == conversation.id,
-                Task.kind == TaskKind.link_unknown_number,
-                Task.status == "open",
-            )
+        tasks.open_task_once(
+            db,
+            TaskKind.link_unknown_number,
+            conversation_id=conversation.id,
+            detail=f"message_id={message.id}",
         )
-        if open_link_task is None:
-            inbox.open_task(
-                db,
-                TaskKind.link_unknown_number,
-                conversation_id=conversation.id,
-                detail=f"message_id={message.id}",
-            )
         log.info("inbound_unknown_number", message_id=message.id, conversation_id=conversation.id)
 
     def _keyword(
@@ -493,11 +471,11 @@ class Gateway:
     ) -> None:
         language = person.language
         if keyword == keywords.Keyword.stop:
-            bot.set_consent(db, person, True, source="keyword")
+            consent.opt_out(db, person, source="keyword")
             text = render(language, STOP_CONFIRMED)
             message.intent = "opt_out"
         elif keyword == keywords.Keyword.start:
-            bot.set_consent(db, person, False, source="keyword")
+            consent.opt_in(db, person, source="keyword")
             text = render(language, START_CONFIRMED)
             message.intent = "opt_in"
         else:

@@ -148,13 +148,3 @@ class OutboxItem(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     message: Mapped[Message] = relationship()
-
-
-class ConsentEvent(Base):
-    __tablename__ = "consent_event"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    inburgeraar_id: Mapped[int] = mapped_column(ForeignKey("inburgeraar.id"), index=True)
-    state: Mapped[str] = mapped_column(String(16))
-    source: Mapped[str] = mapped_column(String(32))  # keyword, bot, staff, provider_21610
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

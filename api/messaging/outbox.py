@@ -12,7 +12,7 @@ One round (`Dispatcher.run_once`):
    at Twilio (Twilio has no idempotency key); only when Twilio does not know it is it sent again.
 4. record each outcome in its own short transaction: sent; retry later with capped exponential backoff
    and jitter (429, 5xx, timeouts); or failed for good with Twilio's code and its meaning for staff
-   (21610 also records the opt-out).
+   (listeners act on it: 21610 records the opt-out, staff get a task, WhatsApp may fall back to SMS).
 
 See docs/adr/0004-outbox-and-delivery.md.
 """
@@ -31,15 +31,13 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.db import Database, utcnow
-from api.inbox import service as inbox
-from api.inbox.models import TaskKind
+from api.events import Hook
 from api.messaging import provider_errors, service, status
 from api.messaging.models import (
     Channel,
     Conversation,
     DeliveryStatus,
     Message,
-    MessageKind,
     OutboxItem,
     OutboxStatus,
 )
@@ -51,8 +49,6 @@ log = structlog.get_logger()
 
 BACKOFF_BASE = timedelta(seconds=2)
 BACKOFF_CAP = timedelta(minutes=15)
-# Kinds a klantmanager must hear about when they cannot be delivered (broadcasts would flood the inbox).
-TASK_ON_FAILURE = frozenset({"reminder", "notice", "staff_reply"})
 
 
 def status_callback_url(settings: Settings, outbox_id: int) -> str:
@@ -132,6 +128,23 @@ def mark_message(db: Session, message_id: int, new: str, **values: object) -> bo
     return bool(result.rowcount)
 
 
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """A message that will not arrive, as the `delivery_failed` listeners see it."""
+
+    message: Message
+    conversation: Conversation
+    person: Inburgeraar
+    code: str
+    channel: str
+    settings: Settings | None
+
+
+# Listeners are called as listener(db, failure) in the transaction that records the failure; they are
+# registered at start-up by api.wiring (consent on 21610, a task for staff, the SMS fallback).
+delivery_failed = Hook("delivery_failed")
+
+
 def record_final_failure(
     db: Session,
     settings: Settings | None,
@@ -141,11 +154,7 @@ def record_final_failure(
     *,
     new_status: str = DeliveryStatus.failed,
 ) -> None:
-    """A message will not arrive: tell staff why, and act on what the failure means.
-
-    21610 records that the person opted out (Twilio blocks the number); reminders, notices and staff
-    replies open an `undeliverable` task; a failed WhatsApp message may be sent again by SMS.
-    """
+    """A message will not arrive: record why (the code and its meaning for staff), then tell listeners."""
     code = code or "unknown"
     message = db.get(Message, item.message_id)
     assert message is not None
@@ -157,48 +166,16 @@ def record_final_failure(
         db, message.id, new_status, error_code=code[:16], error_message=provider_errors.meaning(code)
     )
     db.refresh(message)
+    log.info("outbound_failed", outbox_id=item.id, message_id=message.id, code=code)
     conversation = db.get(Conversation, message.conversation_id)
     person = (
         db.get(Inburgeraar, conversation.inburgeraar_id)
         if conversation and conversation.inburgeraar_id
         else None
     )
-    log.info("outbound_failed", outbox_id=item.id, message_id=message.id, code=code)
     if person is None or conversation is None:
         return
-    if code == provider_errors.OPTED_OUT:
-        from api.bot.service import set_consent  # bot.service imports messaging; import here, not above
-
-        set_consent(db, person, True, source="provider_21610")
-        return
-    if message.kind in TASK_ON_FAILURE:
-        inbox.open_task(
-            db,
-            TaskKind.undeliverable,
-            inburgeraar=person,
-            appointment_id=message.appointment_id,
-            conversation_id=conversation.id,
-            detail=f"message_id={message.id} code={code}",
-        )
-    fallback = settings.whatsapp_sms_fallback if settings is not None else False
-    if fallback and item.channel == Channel.whatsapp:
-        body = message.body
-        if message.kind in (MessageKind.reminder, MessageKind.notice):
-            # A WhatsApp reminder has every line; as an SMS it must keep to the SMS budget (ADR 0008).
-            from api.reminders.scheduler import sms_text_for  # reminders import messaging
-
-            body = sms_text_for(db, message) or body
-        copy = service.queue_outbound(
-            db,
-            conversation,
-            body,
-            kind=message.kind,
-            channel=Channel.sms,
-            language=message.language,
-            appointment_id=message.appointment_id,
-            staff_id=message.staff_id,
-        )
-        log.info("whatsapp_fallback_to_sms", message_id=message.id, fallback_message_id=copy.id)
+    delivery_failed.emit(db, DeliveryFailure(message, conversation, person, code, item.channel, settings))
 
 
 class Dispatcher:

@@ -81,3 +81,13 @@ class Inburgeraar(Base):
     @property
     def opted_out(self) -> bool:
         return self.consent_state == ConsentState.opted_out
+
+
+class ConsentEvent(Base):
+    __tablename__ = "consent_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inburgeraar_id: Mapped[int] = mapped_column(ForeignKey("inburgeraar.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(32))  # keyword, bot, staff, provider_21610
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

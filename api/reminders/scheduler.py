@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
 import structlog
 from sqlalchemy import Row, Select, func, literal, select, text, update
 from sqlalchemy.orm import Session
@@ -22,16 +21,17 @@ from api.appointments.models import Appointment, AppointmentStatus
 from api.attendance.models import Attendance, AttendanceStatus
 from api.db import utcnow
 from api.i18n import formatting, languages
-from api.inbox.models import Task, TaskKind
-from api.inbox.service import open_task
 from api.messaging import service as messaging
 from api.messaging.models import Channel, DeliveryStatus, Message, MessageKind
 from api.people.models import Inburgeraar
+from api.people.reachability import language_of, unreachable_reason
 from api.reminders import ics, texts
 from api.reminders.models import Delivery, Reminder, ReminderKind, ReminderStatus
 from api.reminders.planner import APPOINTMENT_CANCELLED, APPOINTMENT_MOVED
 from api.reminders.policy import Policy, load_policy
 from api.settings import Settings, get_settings
+from api.tasks.models import TaskKind
+from api.tasks.service import open_task_once
 
 log = structlog.get_logger()
 
@@ -71,35 +71,6 @@ class TickResult:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
-
-
-def has_usable_channel(person: Inburgeraar) -> bool:
-    """A number we can text: E.164 and plausible. Placeholders ("onbekend", "") are not."""
-    phone = (person.phone or "").strip()
-    if not phone.startswith("+"):
-        return False
-    try:
-        return phonenumbers.is_possible_number(phonenumbers.parse(phone, None))
-    except phonenumbers.NumberParseException:
-        return False
-
-
-def open_task_once(
-    db: Session, kind: str, person: Inburgeraar, appointment_id: int | None, detail: str | None = None
-) -> bool:
-    """One open task per kind, person and appointment: a second failure adds no second call to make."""
-    open_already = db.scalar(
-        select(Task.id).where(
-            Task.kind == kind,
-            Task.inburgeraar_id == person.id,
-            Task.appointment_id == appointment_id,
-            Task.status == "open",
-        )
-    )
-    if open_already is not None:
-        return False
-    open_task(db, kind, inburgeraar=person, appointment_id=appointment_id, detail=detail)
-    return True
 
 
 def due_query(now: Any, batch_size: int) -> Select:
@@ -257,35 +228,39 @@ class _Tick:
         if row.kind == ReminderKind.reminder and attendance.status in CLOSED_ATTENDANCE:
             self._skip(row, f"attendance_{attendance.status}")
             return
-        if person.opted_out or not has_usable_channel(person):
-            reason = "opted_out" if person.opted_out else "no_channel"
-            self._skip(row, reason)
-            if open_task_once(
-                self.db, TaskKind.undeliverable, person, appointment.id, detail=f"reason={reason}"
-            ):
-                self.result.tasks_opened += 1
+        if (unreachable := unreachable_reason(person)) is not None:
+            self._skip(row, unreachable)
+            self._task_once(TaskKind.undeliverable, person, appointment.id, f"reason={unreachable}")
             return
         reason = row.reason
         if not self.policy.in_window(self.now):
-            # Only after downtime (or for an urgent notice): wait for the window if that is still in time.
-            opens = self.policy.next_open(self.now)
-            if opens <= appointment.starts_at - self.policy.min_lead:
-                self.db.execute(
-                    update(Reminder)
-                    .where(Reminder.id == row.id, Reminder.status == ReminderStatus.planned)
-                    .values(due_at=opens, reason="deferred_to_window")
-                    .execution_options(synchronize_session=False)
-                )
-                self.result.deferred += 1
+            if self._defer_to_window(row, appointment):
                 return
             reason = reason or "late_outside_window"
         if (self.now - row.due_at).total_seconds() > self.policy.late_after_minutes * 60:
             reason = "sent_late"
-        if not _finish(self.db, row.id, self.now, ReminderStatus.sent, reason):
-            return
+        if _finish(self.db, row.id, self.now, ReminderStatus.sent, reason):
+            self._queue(row, appointment, person)
+
+    def _defer_to_window(self, row: Row[Any], appointment: Appointment) -> bool:
+        """Only after downtime (or for an urgent notice): wait for the window if that is still in time."""
+        opens = self.policy.next_open(self.now)
+        if opens > appointment.starts_at - self.policy.min_lead:
+            return False
+        self.db.execute(
+            update(Reminder)
+            .where(Reminder.id == row.id, Reminder.status == ReminderStatus.planned)
+            .values(due_at=opens, reason="deferred_to_window")
+            .execution_options(synchronize_session=False)
+        )
+        self.result.deferred += 1
+        return True
+
+    def _queue(self, row: Row[Any], appointment: Appointment, person: Inburgeraar) -> None:
+        """Write the reminder's text to the outbox on the person's channel, in their language."""
         conversation = messaging.conversation_for(self.db, person)
         channel = messaging.preferred_channel(conversation, person)
-        language = languages.normalize(person.language) or languages.DEFAULT
+        language = language_of(person)
         url = None
         if channel in (Channel.whatsapp, Channel.web):
             url = ics.calendar_url(self.settings, appointment.id, person.id)
@@ -322,6 +297,10 @@ class _Tick:
             slot=row.slot,
         )
 
+    def _task_once(self, kind: str, person: Inburgeraar, appointment_id: int, detail: str) -> None:
+        if open_task_once(self.db, kind, inburgeraar=person, appointment_id=appointment_id, detail=detail):
+            self.result.tasks_opened += 1
+
     def _skip(self, row: Row[Any], reason: str) -> None:
         if _finish(self.db, row.id, self.now, ReminderStatus.skipped, reason):
             self.result.skipped += 1
@@ -353,8 +332,7 @@ class _Tick:
         if not _finish(self.db, row.id, self.now, ReminderStatus.sent, f"task_{kind}"):
             return
         self.result.follow_ups += 1
-        if open_task_once(self.db, kind, person, appointment.id, detail=f"messages={len(deliveries)}"):
-            self.result.tasks_opened += 1
+        self._task_once(kind, person, appointment.id, f"messages={len(deliveries)}")
 
     # --- delivery outcomes ---------------------------------------------------------------------
 
@@ -387,14 +365,10 @@ class _Tick:
             self.result.deliveries_checked += 1
             if outcome == Delivery.failed:
                 person = self.db.get(Inburgeraar, row.inburgeraar_id)
-                if person is not None and open_task_once(
-                    self.db,
-                    TaskKind.undeliverable,
-                    person,
-                    row.appointment_id,
-                    detail=f"error={row.error_code}",
-                ):
-                    self.result.tasks_opened += 1
+                if person is not None:
+                    self._task_once(
+                        TaskKind.undeliverable, person, row.appointment_id, f"error={row.error_code}"
+                    )
         self.db.execute(
             update(Reminder)
             .where(Reminder.delivery == AWAITING, Reminder.appointment_starts_at < self.now)

@@ -18,12 +18,12 @@ from api.auth import Principal
 from api.db import utcnow
 from api.errors import Conflict, InvalidInput
 from api.i18n import languages
-from api.inbox import service as inbox
-from api.inbox.models import Escalation, EscalationStatus
 from api.messaging import service as messaging
 from api.messaging.models import Channel, Conversation, Direction, Message, MessageKind
 from api.people.models import Inburgeraar, Role, Staff
 from api.people.service import get_inburgeraar
+from api.tasks import service as tasks
+from api.tasks.models import Escalation, EscalationStatus
 from api.web import canned
 
 log = structlog.get_logger()
@@ -112,7 +112,7 @@ def view(db: Session, actor: Principal, inburgeraar_id: int) -> ConversationView
         )
         for m in messages
     ]
-    escalation = inbox.active_escalation(db, conversation.id) if conversation else None
+    escalation = tasks.active_escalation(db, conversation.id) if conversation else None
     channel = (
         messaging.preferred_channel(conversation, person)
         if conversation
@@ -158,9 +158,9 @@ def send_reply(
     message = messaging.queue_outbound(
         db, conversation, body, kind=MessageKind.staff_reply, language=language, staff_id=actor.staff_id
     )
-    escalation = inbox.active_escalation(db, conversation.id)
+    escalation = tasks.active_escalation(db, conversation.id)
     if escalation is not None and escalation.status == EscalationStatus.open:
-        inbox.claim(db, actor, escalation.id)
+        tasks.claim(db, actor, escalation.id)
     audit.record(db, actor, "reply", "conversation", person.id, message_id=message.id, canned=canned_key)
     log.info("staff_reply_queued", message_id=message.id, inburgeraar_id=person.id, canned=canned_key)
     return message

@@ -23,9 +23,9 @@ from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import DomainError, NotAuthenticated, NotFound, TooManyRequests
 from api.i18n.catalog import N_
-from api.inbox import service as inbox
 from api.people.models import Inburgeraar, Role, Staff
-from api.web import auth, canned, caseload, conversations, queue
+from api.tasks import service as tasks
+from api.web import auth, canned, caseload, conversations
 from api.web.deps import (
     FormUserDep,
     KlantmanagerDep,
@@ -202,7 +202,7 @@ def home(user: WebUserDep) -> Response:
 
 @router.get("/inbox")
 def inbox_page(request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None) -> Response:
-    items = queue.escalation_queue(db, user.principal)
+    items = tasks.escalation_queue(db, user.principal)
     return page(request, "inbox.html", user, title=N_("Inbox"), items=items, flash=_flash(done))
 
 
@@ -213,7 +213,7 @@ def claim(
     db: SessionDep,
     next: Annotated[str, Form(max_length=500)] = "/ui/inbox",
 ) -> Response:
-    inbox.claim(db, user.principal, escalation_id)
+    tasks.claim(db, user.principal, escalation_id)
     db.commit()
     return _back(safe_next(next, "/ui/inbox"), "claimed")
 
@@ -225,7 +225,7 @@ def resolve(
     db: SessionDep,
     next: Annotated[str, Form(max_length=500)] = "/ui/inbox",
 ) -> Response:
-    inbox.resolve(db, user.principal, escalation_id)
+    tasks.resolve(db, user.principal, escalation_id)
     db.commit()
     return _back(safe_next(next, "/ui/inbox"), "resolved")
 
@@ -421,7 +421,7 @@ def evidence_csv(appointment_id: int, user: KlantmanagerDep, db: SessionDep) -> 
 
 @router.get("/tasks")
 def tasks_page(request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None) -> Response:
-    mine, unassigned = queue.open_tasks(db, user.principal)
+    mine, unassigned = tasks.open_tasks(db, user.principal)
     return page(
         request, "tasks.html", user, title=N_("Taken"), mine=mine, unassigned=unassigned, flash=_flash(done)
     )
@@ -429,14 +429,14 @@ def tasks_page(request: Request, user: KlantmanagerDep, db: SessionDep, done: st
 
 @router.post("/tasks/{task_id}/done")
 def task_done(task_id: int, user: KlantmanagerFormDep, db: SessionDep) -> Response:
-    queue.complete_task(db, user.principal, task_id)
+    tasks.complete_task(db, user.principal, task_id)
     db.commit()
     return _back("/ui/tasks", "task_done")
 
 
 @router.post("/tasks/{task_id}/take")
 def task_take(task_id: int, user: KlantmanagerFormDep, db: SessionDep) -> Response:
-    queue.take_task(db, user.principal, task_id)
+    tasks.take_task(db, user.principal, task_id)
     db.commit()
     return _back("/ui/tasks", "task_taken")
 

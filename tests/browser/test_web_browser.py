@@ -18,9 +18,9 @@ from api.auth import hash_password
 from api.db import utcnow
 from api.i18n.catalog import gettext, render
 from api.i18n.formatting import isolate
-from api.inbox.models import Escalation, Task
 from api.messaging.models import Message
 from api.people.models import Inburgeraar, Staff
+from api.tasks.models import Escalation, Task
 from api.web.canned import CANNED_REPLIES
 from tests.browser.conftest import AXE, Live, axe_violations, screenshot
 

@@ -21,11 +21,11 @@ from api.auth import Principal
 from api.bot.messages import RESPONSES
 from api.i18n.catalog import render
 from api.i18n.languages import CODES
-from api.inbox.models import Escalation
-from api.inbox.service import resolve
 from api.messaging.gateway import HANDOFF_HOLDING
 from api.people.models import Inburgeraar, Staff
 from api.settings import ROOT
+from api.tasks.models import Escalation
+from api.tasks.service import resolve
 
 from .conftest import appointment_in_three_days
 

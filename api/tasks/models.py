@@ -32,6 +32,11 @@ class Escalation(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class TaskStatus(StrEnum):
+    open = "open"
+    done = "done"
+
+
 class TaskKind(StrEnum):
     absence_reported = "absence_reported"
     reschedule_requested = "reschedule_requested"
@@ -48,7 +53,7 @@ class Task(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.open)
     inburgeraar_id: Mapped[int | None] = mapped_column(ForeignKey("inburgeraar.id"), index=True)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"))

@@ -1,0 +1,239 @@
+"""Escalations and follow-up tasks for klantmanagers: opening them, the work lists, and taking them on.
+
+The one home of task and escalation rules; the bot endpoints, the gateway, the scheduler, the outbox's
+delivery listeners and the web UI all call these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from api.audit import service as audit
+from api.auth import Principal
+from api.db import utcnow
+from api.errors import Conflict, Forbidden, NotFound
+from api.people.caseload import in_caseload, is_in_caseload
+from api.people.models import Inburgeraar, Role, Staff
+from api.tasks.models import Escalation, EscalationStatus, Task, TaskKind, TaskStatus
+
+
+def open_task(
+    db: Session,
+    kind: str,
+    *,
+    inburgeraar: Inburgeraar | None = None,
+    appointment_id: int | None = None,
+    conversation_id: int | None = None,
+    detail: str | None = None,
+) -> Task:
+    """Open a follow-up task for the person's klantmanager (unassigned when they have none)."""
+    task = Task(
+        kind=kind,
+        inburgeraar_id=inburgeraar.id if inburgeraar else None,
+        assignee_id=inburgeraar.klantmanager_id if inburgeraar else None,
+        appointment_id=appointment_id,
+        conversation_id=conversation_id,
+        detail=detail,
+    )
+    db.add(task)
+    db.flush()
+    return task
+
+
+def open_task_once(
+    db: Session,
+    kind: str,
+    *,
+    inburgeraar: Inburgeraar | None = None,
+    appointment_id: int | None = None,
+    conversation_id: int | None = None,
+    detail: str | None = None,
+) -> Task | None:
+    """Open a task unless the same one is still open; returns the new task, or None when one was open.
+
+    "The same" is the same kind for the same person and appointment (no appointment matches no
+    appointment), and for the same conversation when one is given: a second failure or a second message
+    while the bot is down adds no second call to make.
+    """
+    query = select(Task.id).where(Task.kind == kind, Task.status == TaskStatus.open)
+    if inburgeraar is not None:
+        query = query.where(Task.inburgeraar_id == inburgeraar.id)
+    if inburgeraar is not None or appointment_id is not None:
+        query = query.where(
+            Task.appointment_id.is_(None) if appointment_id is None else Task.appointment_id == appointment_id
+        )
+    if conversation_id is not None:
+        query = query.where(Task.conversation_id == conversation_id)
+    if db.scalar(query.limit(1)) is not None:
+        return None
+    return open_task(
+        db,
+        kind,
+        inburgeraar=inburgeraar,
+        appointment_id=appointment_id,
+        conversation_id=conversation_id,
+        detail=detail,
+    )
+
+
+def active_escalation(db: Session, conversation_id: int) -> Escalation | None:
+    return db.scalar(
+        select(Escalation)
+        .where(
+            Escalation.conversation_id == conversation_id,
+            Escalation.status.in_([EscalationStatus.open, EscalationStatus.claimed]),
+        )
+        .order_by(Escalation.id.desc())
+        .limit(1)
+    )
+
+
+def open_escalation(
+    db: Session,
+    conversation_id: int,
+    *,
+    inburgeraar_id: int | None,
+    reason: str,
+    urgent: bool = False,
+    summary: str | None = None,
+) -> Escalation:
+    """Hand the conversation to a human. An open escalation is reused (made urgent if needed)."""
+    current = active_escalation(db, conversation_id)
+    if current is not None:
+        current.urgent = current.urgent or urgent
+        if summary:
+            current.summary = summary if not current.summary else f"{current.summary}\n{summary}"
+        db.flush()
+        return current
+    escalation = Escalation(
+        conversation_id=conversation_id,
+        inburgeraar_id=inburgeraar_id,
+        reason=reason,
+        urgent=urgent,
+        summary=summary,
+    )
+    db.add(escalation)
+    db.flush()
+    return escalation
+
+
+def _owned(db: Session, actor: Principal, escalation_id: int) -> Escalation:
+    escalation = db.get(Escalation, escalation_id)
+    if escalation is None:
+        raise NotFound(f"no escalation {escalation_id}")
+    if actor.role == Role.klantmanager:
+        person = db.get(Inburgeraar, escalation.inburgeraar_id) if escalation.inburgeraar_id else None
+        if person is None or not is_in_caseload(actor, person):
+            audit.record_denied(db, actor, "update", "escalation", escalation_id)
+            raise Forbidden("this conversation is not in your caseload")
+    elif not actor.is_admin:
+        raise Forbidden("only klantmanagers handle conversations")
+    return escalation
+
+
+def claim(db: Session, actor: Principal, escalation_id: int) -> Escalation:
+    escalation = _owned(db, actor, escalation_id)
+    if escalation.status == EscalationStatus.resolved:
+        raise Conflict("this escalation is already resolved", code="resolved")
+    escalation.status = EscalationStatus.claimed
+    escalation.assignee_id = actor.staff_id
+    escalation.claimed_at = utcnow()
+    audit.record(db, actor, "claim", "escalation", escalation.id)
+    return escalation
+
+
+def resolve(db: Session, actor: Principal, escalation_id: int) -> Escalation:
+    """Close the escalation; the bot answers the person again from the next message on."""
+    escalation = _owned(db, actor, escalation_id)
+    escalation.status = EscalationStatus.resolved
+    escalation.resolved_at = utcnow()
+    if escalation.assignee_id is None:
+        escalation.assignee_id = actor.staff_id
+    audit.record(db, actor, "resolve", "escalation", escalation.id)
+    return escalation
+
+
+# --- the klantmanager's work lists ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    escalation: Escalation
+    person: Inburgeraar | None
+    assignee: Staff | None
+
+
+def escalation_queue(db: Session, actor: Principal) -> list[QueueItem]:
+    """Open and claimed escalations of the caseload: urgent first, then the oldest first."""
+    actor.require(Role.klantmanager)
+    query = (
+        select(Escalation, Inburgeraar, Staff)
+        .outerjoin(Inburgeraar, Inburgeraar.id == Escalation.inburgeraar_id)
+        .outerjoin(Staff, Staff.id == Escalation.assignee_id)
+        .where(Escalation.status.in_([EscalationStatus.open, EscalationStatus.claimed]))
+        .order_by(Escalation.urgent.desc(), Escalation.created_at, Escalation.id)
+    )
+    if not actor.is_admin:
+        query = query.where(in_caseload(actor))
+    return [QueueItem(e, p, s) for e, p, s in db.execute(query).all()]
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    task: Task
+    person: Inburgeraar | None
+
+
+def open_tasks(db: Session, actor: Principal) -> tuple[list[TaskItem], list[TaskItem]]:
+    """(mine, unassigned): open tasks assigned to the caller, and those nobody owns yet (unknown numbers)."""
+    actor.require(Role.klantmanager)
+    query = (
+        select(Task, Inburgeraar)
+        .outerjoin(Inburgeraar, Inburgeraar.id == Task.inburgeraar_id)
+        .where(Task.status == TaskStatus.open)
+        .order_by(Task.created_at, Task.id)
+    )
+    rows = db.execute(query.where(or_(Task.assignee_id == actor.staff_id, Task.assignee_id.is_(None)))).all()
+    mine = [TaskItem(t, p) for t, p in rows if t.assignee_id is not None]
+    unassigned = [TaskItem(t, p) for t, p in rows if t.assignee_id is None]
+    return mine, unassigned
+
+
+def _task(db: Session, actor: Principal, task_id: int) -> Task:
+    actor.require(Role.klantmanager)
+    task = db.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    if task.assignee_id not in (None, actor.staff_id) and not actor.is_admin:
+        audit.record_denied(db, actor, "update", "task", task_id)
+        raise Forbidden("this task belongs to a colleague")
+    return task
+
+
+def take_task(db: Session, actor: Principal, task_id: int) -> Task:
+    """Take an unassigned task (e.g. linking an unknown number) so colleagues see it is handled."""
+    task = _task(db, actor, task_id)
+    if task.status != TaskStatus.open:
+        raise Conflict("this task is already done", code="done")
+    task.assignee_id = actor.staff_id
+    audit.record(db, actor, "take", "task", task.id)
+    return task
+
+
+def complete_task(db: Session, actor: Principal, task_id: int) -> Task:
+    """Mark a task done; doing it twice is harmless."""
+    task = _task(db, actor, task_id)
+    if task.status != TaskStatus.done:
+        task.status = TaskStatus.done
+        task.done_at = utcnow()
+        task.assignee_id = task.assignee_id or actor.staff_id
+        audit.record(db, actor, "complete", "task", task.id)
+    return task
+
+
+def on_consent_withdrawn(db: Session, person: Inburgeraar, source: str) -> None:
+    """Tell the klantmanager that the person no longer receives automatic messages (a consent listener)."""
+    open_task(db, TaskKind.opted_out, inburgeraar=person, detail=f"source={source}")

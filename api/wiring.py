@@ -1,0 +1,19 @@
+"""The composition root: connects the hooks of lower layers to the packages that act on them.
+
+Called explicitly by the app factory, the worker and the test suite; never by import side effect.
+"""
+
+from __future__ import annotations
+
+from api.messaging import failures, outbox
+from api.people import consent
+from api.reminders import fallback
+from api.tasks import service as tasks
+
+
+def install() -> None:
+    """Register every listener (idempotent: installing twice registers nothing new)."""
+    consent.withdrawn.connect(tasks.on_consent_withdrawn)
+    outbox.delivery_failed.connect(failures.record_opt_out)
+    outbox.delivery_failed.connect(failures.open_undeliverable_task)
+    outbox.delivery_failed.connect(fallback.send_by_sms)
