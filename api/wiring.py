@@ -5,14 +5,16 @@ Called explicitly by the app factory, the worker and the test suite; never by im
 
 from __future__ import annotations
 
+from api.appointments import service as appointments
 from api.messaging import failures, outbox
 from api.people import consent
-from api.reminders import fallback
+from api.reminders import fallback, planner
 from api.tasks import service as tasks
 
 
 def install() -> None:
     """Register every listener (idempotent: installing twice registers nothing new)."""
+    appointments.changed.connect(planner.on_appointment_change)
     consent.withdrawn.connect(tasks.on_consent_withdrawn)
     outbox.delivery_failed.connect(failures.record_opt_out)
     outbox.delivery_failed.connect(failures.open_undeliverable_task)

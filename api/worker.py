@@ -1,9 +1,10 @@
 """`python -m api.worker`: the background loop next to the API.
 
-Each round it (1) sends what the outbox holds, (2) replays inbound messages that are stored but not yet
-processed (Rasa was down, or an API process died mid-turn), and (3) lets the reminder scheduler plan
-what is due, when that module is installed. Run as many workers as you like: outbox rows are claimed
-with SKIP LOCKED leases and conversations with leases, so nothing is sent or answered twice on purpose.
+Each round runs the worker's jobs, listed in `JOBS` (the reminder tick, the dispatch of scheduled
+broadcasts), each in its own transaction; then replays inbound messages that are stored but not yet
+processed (Rasa was down, or an API process died mid-turn); then sends what the outbox holds. Run as many
+workers as you like: outbox rows are claimed with SKIP LOCKED leases and conversations with leases, so
+nothing is sent or answered twice on purpose.
 """
 
 from __future__ import annotations
@@ -11,21 +12,56 @@ from __future__ import annotations
 import argparse
 import signal
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import structlog
+from sqlalchemy.orm import Session
 
 from api import logging as app_logging
 from api import wiring
+from api.broadcasts import service as broadcasts
 from api.db import Database, utcnow
 from api.messaging.gateway import Gateway
 from api.messaging.outbox import Dispatcher, Report
 from api.reminders import scheduler
+from api.reminders.policy import load_policy
 from api.settings import Settings, get_settings
 
 log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class DueBroadcasts:
+    broadcasts: int = 0
+    messages: int = 0
+
+
+def reminder_tick(db: Session, now: datetime, settings: Settings) -> scheduler.TickResult:
+    """Send the reminders and notices that are due; check deliveries and unanswered reminders."""
+    return scheduler.tick(db, now, settings=settings)
+
+
+def broadcast_dispatch(db: Session, now: datetime, settings: Settings) -> DueBroadcasts:
+    """Start the scheduled broadcasts whose time has come (inside the send window)."""
+    count, messages = broadcasts.dispatch_due(db, now, settings=settings, policy=load_policy())
+    return DueBroadcasts(count, messages)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A unit of scheduled work: runs in one transaction, which the worker commits."""
+
+    name: str
+    run: Callable[[Session, datetime, Settings], Any]
+
+
+JOBS: tuple[Job, ...] = (
+    Job("reminder_tick", reminder_tick),
+    Job("broadcast_dispatch", broadcast_dispatch),
+)
 
 
 @dataclass
@@ -33,7 +69,7 @@ class Round:
     outbox: Report
     replayed: int
     rasa_down: bool
-    scheduled: Any = None
+    jobs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def busy(self) -> bool:
@@ -48,26 +84,33 @@ class Worker:
         *,
         dispatcher: Dispatcher | None = None,
         gateway: Gateway | None = None,
+        jobs: tuple[Job, ...] = JOBS,
     ) -> None:
         wiring.install()
         self.settings = settings
         self.database = database or Database(settings.database_url)
         self.dispatcher = dispatcher or Dispatcher(self.database, settings)
         self.gateway = gateway or Gateway(self.database, settings)
+        self.jobs = jobs
         self.stopping = False
 
     def run_once(self, now: datetime | None = None) -> Round:
-        """One round: schedule, replay, send (sending last, so this round's replies go out at once)."""
-        scheduled = None
-        try:
-            with self.database.session() as db:
-                scheduled = scheduler.tick(db, now or utcnow(), settings=self.settings)
-                db.commit()
-        except Exception as exc:  # the scheduler's bug must not stop sending and replaying
-            log.exception("scheduler_tick_failed", error=type(exc).__name__)
+        """One round: the jobs, replay, send (sending last, so this round's replies go out at once)."""
+        results = {job.name: self.run_job(job, now or utcnow()) for job in self.jobs}
         replay = self.gateway.replay_pending()
         report = self.dispatcher.drain(max_rounds=20, now=now)
-        return Round(outbox=report, replayed=replay.handled, rasa_down=replay.rasa_down, scheduled=scheduled)
+        return Round(outbox=report, replayed=replay.handled, rasa_down=replay.rasa_down, jobs=results)
+
+    def run_job(self, job: Job, now: datetime) -> Any:
+        """Run one job in its own transaction; its failure is logged and never stops sending and replaying."""
+        try:
+            with self.database.session() as db:
+                result = job.run(db, now, self.settings)
+                db.commit()
+                return result
+        except Exception as exc:
+            log.exception("worker_job_failed", job=job.name, error=type(exc).__name__)
+            return None
 
     def run_forever(self) -> None:
         log.info("worker_started", transport=self.dispatcher.transport.name)

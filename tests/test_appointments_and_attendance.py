@@ -172,9 +172,11 @@ def test_cancelled_appointment_cannot_be_confirmed(client, make):
 
 def test_reinstating_a_cancelled_appointment_notifies_listeners(client, make, monkeypatch):
     from api.appointments import service as appointments
+    from api.events import Hook
 
     seen = []
-    monkeypatch.setattr(appointments, "listeners", [lambda db, a, change: seen.append((a.id, change))])
+    monkeypatch.setattr(appointments, "changed", Hook("appointment_changed"))
+    appointments.changed.connect(lambda db, a, change: seen.append((a.id, change)))
     person = make.person()
     appointment_id = _create(client, [person.id]).json()["id"]
     client.patch(f"/api/v1/appointments/{appointment_id}", json={"status": "cancelled"}, headers=ADMIN)

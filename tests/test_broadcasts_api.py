@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from api.broadcasts.models import BroadcastRecipient
 from api.i18n import segments
 from api.messaging.models import Message
-from api.reminders.scheduler import tick
+from api.worker import broadcast_dispatch
 from tests.conftest import BOT
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -22,8 +22,9 @@ OFFICE_CLOSED = {"template": "office_closed", "variables": {"date": "2030-03-12"
 
 
 def run_tick(database, settings, at):
+    """The worker's broadcast job at `at`, in its own transaction."""
     with database.session() as session:
-        result = tick(session, at.astimezone(UTC), settings=settings)
+        result = broadcast_dispatch(session, at.astimezone(UTC), settings)
         session.commit()
     return result
 
@@ -230,7 +231,7 @@ def test_scheduled_broadcast_is_sent_by_the_tick_at_its_time_and_only_once(
         assert run_tick(database, settings, NOW).broadcasts == 0
     with time_machine.travel(send_at, tick=False):
         result = run_tick(database, settings, send_at)
-        assert (result.broadcasts, result.broadcast_messages) == (1, 3)
+        assert (result.broadcasts, result.messages) == (1, 3)
         assert run_tick(database, settings, send_at).broadcasts == 0
         shown = client.get(f"/api/v1/broadcasts/{broadcast['id']}", headers=coordinator).json()
     assert shown["status"] == "sent"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from api.appointments.models import Appointment, AppointmentStatus
 from api.appointments.schemas import AppointmentCreate, AppointmentUpdate
@@ -15,18 +14,18 @@ from api.attendance.models import Attendance
 from api.audit import service as audit
 from api.auth import Principal
 from api.errors import InvalidInput, NotFound
+from api.events import Hook
+from api.people.caseload import in_caseload, is_in_caseload
 from api.people.models import Inburgeraar, Role, Staff
 from api.people.service import can_see
 
-# Other domains (reminders) subscribe to appointment changes; kept as plain callbacks so that this
-# package does not import them. Each gets (db, appointment, change) with change in created/moved/cancelled.
-ChangeListener = Callable[[Session, Appointment, str], None]
-listeners: list[ChangeListener] = []
+# Other domains (reminders) register on appointment changes at start-up (api.wiring), so this package
+# does not import them. Listeners get (db, appointment, change) with change in created/moved/cancelled.
+changed = Hook("appointment_changed")
 
 
 def _notify(db: Session, appointment: Appointment, change: str) -> None:
-    for listener in listeners:
-        listener(db, appointment, change)
+    changed.emit(db, appointment, change)
 
 
 def to_out(appointment: Appointment) -> dict:
@@ -77,7 +76,7 @@ def get_appointment(db: Session, actor: Principal, appointment_id: int) -> Appoi
     if appointment is None:
         raise NotFound(f"no appointment {appointment_id}")
     if actor.role == Role.klantmanager and not any(
-        a.inburgeraar.klantmanager_id == actor.staff_id for a in appointment.attendances
+        is_in_caseload(actor, a.inburgeraar) for a in appointment.attendances
     ):
         audit.record_denied(db, actor, "read", "appointment", appointment_id)
         raise NotFound(f"no appointment {appointment_id}")
@@ -104,7 +103,7 @@ def list_appointments(
         if inburgeraar_id is not None:
             query = query.where(Attendance.inburgeraar_id == inburgeraar_id)
         if actor.role == Role.klantmanager:
-            query = query.where(Inburgeraar.klantmanager_id == actor.staff_id)
+            query = query.where(in_caseload(actor))
         query = query.distinct()
     return list(db.scalars(query.limit(limit)).unique())
 
@@ -144,3 +143,26 @@ def update_appointment(
         # A reinstated appointment is news to the person just like a moved one: plan afresh and tell them.
         _notify(db, appointment, "moved")
     return appointment
+
+
+def caseload_appointments(
+    db: Session, actor: Principal, *, start: datetime, end: datetime
+) -> list[tuple[Appointment, list[Attendance]]]:
+    """Appointments between `start` and `end` with the attendances the caller may see, by name.
+
+    A group appointment shows a klantmanager only their own people; an admin sees everyone.
+    """
+    query = (
+        select(Appointment)
+        .where(Appointment.starts_at >= start, Appointment.starts_at <= end)
+        .options(selectinload(Appointment.attendances))
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    if not actor.is_admin:
+        mine_ids = select(Attendance.appointment_id).join(Inburgeraar).where(in_caseload(actor))
+        query = query.where(Appointment.id.in_(mine_ids))
+    rows = []
+    for appointment in db.scalars(query):
+        mine = [a for a in appointment.attendances if actor.is_admin or is_in_caseload(actor, a.inburgeraar)]
+        rows.append((appointment, sorted(mine, key=lambda a: a.inburgeraar.name)))
+    return rows

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from api.audit import service as audit
 from api.auth import Principal, hash_password, hash_token, new_token
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.people.caseload import in_caseload, is_in_caseload
 from api.people.models import Inburgeraar, Role, Staff
 from api.people.schemas import InburgeraarCreate, InburgeraarUpdate, StaffCreate
 
@@ -77,7 +78,7 @@ def create_inburgeraar(db: Session, actor: Principal, data: InburgeraarCreate) -
 
 def can_see(actor: Principal, person: Inburgeraar) -> bool:
     if actor.role == Role.klantmanager:
-        return person.klantmanager_id == actor.staff_id
+        return is_in_caseload(actor, person)
     return actor.is_admin or actor.role == Role.coordinator or actor.is_bot
 
 
@@ -100,7 +101,7 @@ def list_inburgeraars(
     actor.require(Role.klantmanager, Role.coordinator)
     query = select(Inburgeraar).order_by(Inburgeraar.name, Inburgeraar.id)
     if actor.role == Role.klantmanager:
-        query = query.where(Inburgeraar.klantmanager_id == actor.staff_id)
+        query = query.where(in_caseload(actor))
     return list(db.scalars(query.limit(limit).offset(offset)))
 
 

@@ -2,7 +2,7 @@
 
 `plan()` is pure (policy, kind, start, now → slots) and property-tested; `schedule()` writes its result
 for every participant in the caller's transaction; `plan_bulk()` plans many appointments with core
-inserts (imports and the benchmark). Importing this module subscribes to appointment changes.
+inserts (imports and the benchmark). api.wiring registers `on_appointment_change` at start-up.
 
     python -m api.reminders.planner backfill   # plan upcoming appointments that have no reminders yet
 """
@@ -18,7 +18,6 @@ import structlog
 from sqlalchemy import and_, exists, insert, select, update
 from sqlalchemy.orm import Session
 
-from api.appointments import service as appointment_service
 from api.appointments.models import Appointment, AppointmentStatus
 from api.attendance.models import Attendance
 from api.db import utcnow
@@ -244,12 +243,8 @@ def schedule(
 
 
 def on_appointment_change(db: Session, appointment: Appointment, change: str) -> None:
-    """Listener registered with the appointments service."""
+    """Listener on `appointments.service.changed`, registered at start-up by api.wiring."""
     schedule(db, appointment, change)
-
-
-if on_appointment_change not in appointment_service.listeners:
-    appointment_service.listeners.append(on_appointment_change)
 
 
 def plan_bulk(

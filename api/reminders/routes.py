@@ -13,9 +13,9 @@ from api.appointments.models import Appointment
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import NotFound
 from api.i18n import languages
+from api.people.caseload import in_caseload
 from api.people.models import Inburgeraar, Role
 from api.reminders import ics
-from api.reminders import planner as _planner  # noqa: F401 - importing subscribes to appointment changes
 from api.reminders.models import Reminder
 from api.reminders.policy import load_policy
 from api.schemas import ApiOut
@@ -55,9 +55,7 @@ def appointment_reminders(appointment_id: int, db: SessionDep, actor: PrincipalD
     appointment = appointments.get_appointment(db, actor, appointment_id)
     query = select(Reminder).where(Reminder.appointment_id == appointment.id)
     if actor.role == Role.klantmanager:
-        query = query.join(Inburgeraar, Inburgeraar.id == Reminder.inburgeraar_id).where(
-            Inburgeraar.klantmanager_id == actor.staff_id
-        )
+        query = query.join(Inburgeraar, Inburgeraar.id == Reminder.inburgeraar_id).where(in_caseload(actor))
     return list(db.scalars(query.order_by(Reminder.inburgeraar_id, Reminder.revision, Reminder.due_at)))
 
 

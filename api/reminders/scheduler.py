@@ -1,4 +1,4 @@
-"""The scheduler tick: send what is due, check deliveries and answers, start scheduled broadcasts.
+"""The reminder tick: send the reminders and notices that are due, check deliveries and answers.
 
 The worker calls `tick(db, now)` in a loop and commits after each call. A due reminder is marked sent in
 the same transaction as its outbox row, so a crash before the commit leaves both undone (the next tick
@@ -62,8 +62,6 @@ class TickResult:
     follow_ups: int = 0
     tasks_opened: int = 0
     deliveries_checked: int = 0
-    broadcasts: int = 0
-    broadcast_messages: int = 0
 
     @property
     def busy(self) -> bool:
@@ -129,12 +127,6 @@ class _Tick:
     def run(self) -> TickResult:
         self.send_due()
         self.check_deliveries()
-        from api.broadcasts import service as broadcasts  # the broadcasts package builds on this module
-
-        count, messages = broadcasts.dispatch_due(
-            self.db, self.now, settings=self.settings, policy=self.policy
-        )
-        self.result.broadcasts, self.result.broadcast_messages = count, messages
         return self.result
 
     # --- due reminders, notices and follow-ups -------------------------------------------------

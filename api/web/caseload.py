@@ -21,6 +21,7 @@ from api.attendance.models import Attendance, AttendanceStatus
 from api.auth import Principal
 from api.db import utcnow
 from api.i18n.formatting import TZ
+from api.people.caseload import in_caseload
 from api.people.models import Inburgeraar, MapStatus, Role
 from api.people.service import term_ends_on
 
@@ -111,7 +112,7 @@ def caseload_deadlines(db: Session, actor: Principal, today: date | None = None)
     today = today or now.astimezone(TZ).date()
     query = select(Inburgeraar).order_by(Inburgeraar.name, Inburgeraar.id)
     if not actor.is_admin:
-        query = query.where(Inburgeraar.klantmanager_id == actor.staff_id)
+        query = query.where(in_caseload(actor))
     people = list(db.scalars(query))
     upcoming: dict[int, list[tuple[Appointment, str]]] = {p.id: [] for p in people}
     if people:

@@ -13,22 +13,21 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.audit import service as audit
 from api.auth import Principal
 from api.db import utcnow
-from api.errors import Conflict, InvalidInput
+from api.errors import InvalidInput
 from api.i18n import languages
 from api.messaging import service as messaging
-from api.messaging.models import Channel, Conversation, Direction, Message, MessageKind
-from api.people.models import Inburgeraar, Role, Staff
+from api.messaging import staff_replies
+from api.messaging.models import Channel, Conversation, Direction, Message
+from api.people.models import Inburgeraar, Staff
 from api.people.service import get_inburgeraar
 from api.tasks import service as tasks
-from api.tasks.models import Escalation, EscalationStatus
+from api.tasks.models import Escalation
 from api.web import canned
 
 log = structlog.get_logger()
 
-MAX_REPLY_CHARS = 1600  # Twilio's limit for one message body
 REASON_ENTITIES = ("reason", "absence_reason")
 
 
@@ -131,36 +130,17 @@ def send_reply(
     canned_key: str | None = None,
     municipality_phone: str,
 ) -> Message:
-    """Queue a klantmanager's reply (free text, or a canned reply in the person's language).
-
-    The outbox row is written in the caller's transaction; an open escalation is claimed by whoever
-    answers, so two colleagues do not both pick it up.
-    """
-    actor.require(Role.klantmanager)
-    person = get_inburgeraar(db, actor, inburgeraar_id, action="reply")
+    """Queue a klantmanager's reply: free text, or a canned reply rendered in the person's language."""
+    person = staff_replies.replyable_person(db, actor, inburgeraar_id)
     body = (text or "").strip()
     if canned_key and body:
         raise InvalidInput("choose a canned reply or write a text, not both", field="text")
-    if person.opted_out:
-        raise Conflict("this person sent STOP; reach them another way", code="opted_out")
-    language: str | None = None
-    if canned_key:
-        if canned_key not in canned.CANNED_REPLIES:
-            raise InvalidInput(f"unknown canned reply {canned_key!r}", field="canned")
-        staff = db.get(Staff, actor.staff_id) if actor.staff_id else None
-        body = canned.render_reply(canned_key, person, staff, municipality_phone).text
-        language = person.language
-    elif not body:
-        raise InvalidInput("write a reply or choose a canned reply", field="text")
-    if len(body) > MAX_REPLY_CHARS:
-        raise InvalidInput(f"a reply has at most {MAX_REPLY_CHARS} characters", field="text")
-    conversation = messaging.conversation_for(db, person)
-    message = messaging.queue_outbound(
-        db, conversation, body, kind=MessageKind.staff_reply, language=language, staff_id=actor.staff_id
+    if not canned_key:
+        return staff_replies.send_staff_reply(db, actor, person, body)
+    if canned_key not in canned.CANNED_REPLIES:
+        raise InvalidInput(f"unknown canned reply {canned_key!r}", field="canned")
+    staff = db.get(Staff, actor.staff_id) if actor.staff_id else None
+    body = canned.render_reply(canned_key, person, staff, municipality_phone).text
+    return staff_replies.send_staff_reply(
+        db, actor, person, body, language=person.language, canned_key=canned_key
     )
-    escalation = tasks.active_escalation(db, conversation.id)
-    if escalation is not None and escalation.status == EscalationStatus.open:
-        tasks.claim(db, actor, escalation.id)
-    audit.record(db, actor, "reply", "conversation", person.id, message_id=message.id, canned=canned_key)
-    log.info("staff_reply_queued", message_id=message.id, inburgeraar_id=person.id, canned=canned_key)
-    return message

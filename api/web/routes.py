@@ -11,19 +11,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from api.appointments.models import Appointment
+from api.appointments import service as appointments
 from api.attendance import service as attendance
-from api.attendance.models import Assessment, Attendance
+from api.attendance.models import Assessment
 from api.auth import new_token
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import DomainError, NotAuthenticated, NotFound, TooManyRequests
 from api.i18n.catalog import N_
-from api.people.models import Inburgeraar, Role, Staff
+from api.messaging import staff_replies
+from api.people.models import Staff
 from api.tasks import service as tasks
 from api.web import auth, canned, caseload, conversations
 from api.web.deps import (
@@ -259,7 +258,7 @@ def _conversation_page(
         error=error,
         error_field=error_field,
         draft=draft,
-        max_chars=conversations.MAX_REPLY_CHARS,
+        max_chars=staff_replies.MAX_REPLY_CHARS,
     )
 
 
@@ -327,31 +326,9 @@ def appointments_page(
     request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None
 ) -> Response:
     now = utcnow()
-    query = (
-        select(Appointment)
-        .where(
-            Appointment.starts_at >= now - APPOINTMENTS_BACK,
-            Appointment.starts_at <= now + APPOINTMENTS_AHEAD,
-        )
-        .options(selectinload(Appointment.attendances))
-        .order_by(Appointment.starts_at, Appointment.id)
+    rows = appointments.caseload_appointments(
+        db, user.principal, start=now - APPOINTMENTS_BACK, end=now + APPOINTMENTS_AHEAD
     )
-    if user.role != Role.admin:
-        mine_ids = (
-            select(Attendance.appointment_id)
-            .join(Inburgeraar, Inburgeraar.id == Attendance.inburgeraar_id)
-            .where(Inburgeraar.klantmanager_id == user.staff_id)
-        )
-        query = query.where(Appointment.id.in_(mine_ids))
-    rows = []
-    for appointment in db.scalars(query):
-        # Group appointments show only this klantmanager's own people.
-        mine = [
-            a
-            for a in appointment.attendances
-            if user.role == Role.admin or a.inburgeraar.klantmanager_id == user.staff_id
-        ]
-        rows.append((appointment, sorted(mine, key=lambda a: a.inburgeraar.name)))
     return page(
         request,
         "appointments.html",
