@@ -66,11 +66,20 @@ def _domain_mounts() -> list:
     from api.bot import routes as bot_routes
     from api.broadcasts import routes as broadcast_routes
     from api.evidence import routes as evidence_routes
-    from api.messaging import webhooks
+    from api.messaging.simulator import routes as simulator_routes
     from api.reminders import routes as reminder_routes
+    from api.twilio import webhooks as twilio_webhooks
     from api.web import routes as web_routes
 
     return [
         m.mount
-        for m in (bot_routes, webhooks, reminder_routes, broadcast_routes, evidence_routes, web_routes)
+        for m in (
+            bot_routes,
+            twilio_webhooks,
+            simulator_routes,
+            reminder_routes,
+            broadcast_routes,
+            evidence_routes,
+            web_routes,
+        )
     ]

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +60,16 @@ class Settings(BaseSettings):
         str(ROOT / "config" / "whatsapp_templates.json"),
         description="JSON file with the approved WhatsApp templates (ContentSid per purpose and language).",
     )
+    reminder_policy_path: Path = Field(
+        ROOT / "config" / "reminder_policy.json",
+        description="JSON file with the reminder policy (reminders per appointment kind, send window, "
+        "holidays); re-read when it changes.",
+    )
+    broadcast_cost_path: Path = Field(
+        ROOT / "config" / "broadcasts.json",
+        description="JSON file with the prices a broadcast preview estimates its cost from; re-read when it "
+        "changes.",
+    )
     whatsapp_sms_fallback: bool = Field(
         False, description="Send a failed WhatsApp message again by SMS (costs an SMS; off by default)."
     )
@@ -79,6 +89,12 @@ class Settings(BaseSettings):
     municipality_phone: str = Field("14 020", description="Phone number of the municipality shown to people.")
     simulator_enabled: bool = Field(True, description="Serve the phone simulator (never in production).")
     log_level: str = Field("INFO", description="Log level of the structured logs.")
+
+    @field_validator("reminder_policy_path", "broadcast_cost_path", mode="before")
+    @classmethod
+    def _empty_path_means_default(cls, value: object, info: ValidationInfo) -> object:
+        # An empty variable (`REMINDER_POLICY_PATH=`) has always meant the file in config/.
+        return cls.model_fields[info.field_name].default if value in ("", None) else value
 
     @property
     def twilio_configured(self) -> bool:

@@ -14,8 +14,8 @@ from api.messaging.gateway import Gateway
 from api.messaging.models import Conversation, Message, OutboxItem
 from api.messaging.outbox import Dispatcher
 from api.messaging.rasa import RasaClient
-from api.messaging.transports import TwilioTransport
 from api.settings import Settings
+from api.twilio.transport import TwilioTransport
 from tests.doubles import FakeRasa, TwilioDouble
 
 ACCOUNT_SID = "AC" + "1" * 32

@@ -16,9 +16,8 @@ from sqlalchemy import func, select
 
 from api.db import utcnow
 from api.messaging import service as messaging
-from api.messaging.gateway import Inbound
+from api.messaging.gateway import Inbound, store
 from api.messaging.models import Message
-from api.messaging.webhooks import store
 from api.worker import Worker
 from tests.conftest import ADMIN
 from tests.messaging_support import (  # noqa: F401 - fixtures

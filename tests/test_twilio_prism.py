@@ -20,8 +20,9 @@ import pytest
 from api.db import utcnow
 from api.localstack import free_port
 from api.messaging import service as messaging
-from api.messaging.transports import Outgoing, SendFailed, TwilioTransport
+from api.messaging.transports import Outgoing, SendFailed
 from api.settings import ROOT
+from api.twilio.transport import TwilioTransport
 from tests.messaging_support import dispatcher, outbox_rows, twilio_settings
 
 SPEC_CANDIDATES = [

@@ -10,6 +10,7 @@ from api.auth import Principal
 from api.bot import service
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import Forbidden
+from api.messaging.rasa import person_for_sender
 from api.people.schemas import LanguageCode
 from api.schemas import ApiModel
 
@@ -51,19 +52,19 @@ class LanguageIn(ApiModel):
 
 @router.get("/profile")
 def profile(sender: str, db: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    return service.profile(service.person_for_sender(db, sender), settings)
+    return service.profile(person_for_sender(db, sender), settings)
 
 
 @router.get("/appointments")
 def appointments(sender: str, db: SessionDep) -> dict[str, Any]:
-    result = service.appointments(db, service.person_for_sender(db, sender))
+    result = service.appointments(db, person_for_sender(db, sender))
     db.commit()
     return result
 
 
 @router.post("/attendance")
 def attendance(sender: str, body: AttendanceAction, db: SessionDep) -> dict[str, Any]:
-    person = service.person_for_sender(db, sender)
+    person = person_for_sender(db, sender)
     row = service.act(db, person, body.model_dump())
     db.commit()
     return {
@@ -78,7 +79,7 @@ def attendance(sender: str, body: AttendanceAction, db: SessionDep) -> dict[str,
 
 @router.post("/escalations", status_code=status.HTTP_201_CREATED)
 def escalations(sender: str, body: EscalationIn, db: SessionDep) -> dict[str, int]:
-    person = service.person_for_sender(db, sender)
+    person = person_for_sender(db, sender)
     escalation_id = service.escalate(db, person, body.reason, body.urgent, body.summary)
     db.commit()
     return {"id": escalation_id}
@@ -86,7 +87,7 @@ def escalations(sender: str, body: EscalationIn, db: SessionDep) -> dict[str, in
 
 @router.put("/language")
 def language(sender: str, body: LanguageIn, db: SessionDep) -> dict[str, str]:
-    service.set_language(db, service.person_for_sender(db, sender), body.language)
+    service.set_language(db, person_for_sender(db, sender), body.language)
     db.commit()
     return {"language": body.language}
 

@@ -15,7 +15,7 @@ from api.attendance.models import Attendance
 from api.audit import service as audit
 from api.auth import BOT
 from api.db import utcnow
-from api.errors import InvalidInput, NotFound
+from api.errors import InvalidInput
 from api.i18n import formatting, languages
 from api.i18n.catalog import render
 from api.tasks import service as tasks
@@ -26,22 +26,8 @@ from api.people.models import ConsentState, Inburgeraar
 from api.people.service import law_for, term_ends_on
 from api.settings import Settings
 
-SENDER_PREFIX = "inb-"
 CONTEXT_WINDOW = timedelta(hours=48)
 PVT_HOURS_REQUIRED = 12
-
-
-def sender_id(person: Inburgeraar) -> str:
-    return f"{SENDER_PREFIX}{person.id}"
-
-
-def person_for_sender(db: Session, sender: str) -> Inburgeraar:
-    if not sender.startswith(SENDER_PREFIX) or not sender[len(SENDER_PREFIX) :].isdigit():
-        raise NotFound(f"unknown sender {sender!r}")
-    person = db.get(Inburgeraar, int(sender[len(SENDER_PREFIX) :]))
-    if person is None:
-        raise NotFound(f"unknown sender {sender!r}")
-    return person
 
 
 def profile(person: Inburgeraar, settings: Settings) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.deps import PrincipalDep, SessionDep
-from api.evidence import service
+from api.evidence import export, service
+from api.evidence.collect import Evidence
 from api.evidence.schemas import EvidenceOut
 
 router = APIRouter(tags=["evidence"])
@@ -23,14 +24,15 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _respond(evidence: service.Evidence, fmt: str, filename: str) -> Response:
+def _respond(evidence: Evidence, fmt: str, filename: str) -> Response:
     headers = {"Cache-Control": "no-store"}
     if fmt == "csv":
         headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return Response(service.to_csv(evidence), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(export.to_csv(evidence), media_type="text/csv; charset=utf-8", headers=headers)
     if fmt == "html":
-        return HTMLResponse(service.to_html(evidence), headers=headers)
-    return JSONResponse(service.to_json(evidence), headers=headers)
+        return HTMLResponse(export.to_html(evidence), headers=headers)
+    # The body is the EvidenceOut schema object (export.to_schema), written out by export.to_json.
+    return JSONResponse(export.to_json(evidence), headers=headers)
 
 
 @router.get("/appointments/{appointment_id}/evidence", responses=RESPONSES, response_class=Response)

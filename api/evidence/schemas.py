@@ -1,4 +1,4 @@
-"""The JSON shape of an evidence trail (documentation for the OpenAPI document; built by service.to_json)."""
+"""The JSON shape of an evidence trail: the OpenAPI document and what export.to_schema builds."""
 
 from __future__ import annotations
 

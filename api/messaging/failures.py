@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from api.messaging import provider_errors
 from api.messaging.models import MessageKind
 from api.messaging.outbox import DeliveryFailure
 from api.people import consent
 from api.tasks import service as tasks
 from api.tasks.models import TaskKind
+from api.twilio import errors as provider_errors
 
 # Kinds a klantmanager must hear about when they cannot be delivered (broadcasts would flood the inbox).
 TASK_ON_FAILURE = frozenset({MessageKind.reminder, MessageKind.notice, MessageKind.staff_reply})

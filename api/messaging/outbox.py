@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from api.db import Database, utcnow
 from api.events import Hook
-from api.messaging import provider_errors, service, status
+from api.messaging import service, status
 from api.messaging.models import (
     Channel,
     Conversation,
@@ -44,6 +44,7 @@ from api.messaging.models import (
 from api.messaging.transports import LocalTransport, Outgoing, SendFailed, Sent, Transport, make_transport
 from api.people.models import ConsentState, Inburgeraar
 from api.settings import Settings
+from api.twilio import errors as provider_errors
 
 log = structlog.get_logger()
 
@@ -372,7 +373,7 @@ class Dispatcher:
             for outbox_id in moved:
                 job = by_id[outbox_id]
                 assert isinstance(job.result, Sent)
-                new = status.from_twilio(job.result.status) or DeliveryStatus.sent
+                new = job.result.status or DeliveryStatus.sent
                 by_status.setdefault(new, []).append(job.message_id)
                 job.notes["outcome"] = "sent"
             cleared = {"error_code": None, "error_message": None}

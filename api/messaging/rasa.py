@@ -3,6 +3,9 @@
 Rasa answers a turn in the HTTP response of `POST /webhooks/rest/webhook`; the bot's understanding of the
 person's message (intent, confidence, entities, language slot) is read from the tracker afterwards, for
 the klantmanager's inbox. Both calls fail as `RasaUnavailable`, never with another exception.
+
+Rasa knows a person by a sender id ("inb-<id>"): `sender_id` makes it for the gateway, and
+`person_for_sender` reads it back when the bot's actions call /api/v1/bot/{sender}.
 """
 
 from __future__ import annotations
@@ -11,8 +14,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session
 
+from api.errors import NotFound
+from api.people.models import Inburgeraar
 from api.settings import Settings
+
+SENDER_PREFIX = "inb-"
+
+
+def sender_id(person: Inburgeraar) -> str:
+    """The id Rasa keeps this person's conversation (tracker) under."""
+    return f"{SENDER_PREFIX}{person.id}"
+
+
+def person_for_sender(db: Session, sender: str) -> Inburgeraar:
+    """The person behind a sender id (NotFound for anything that is not one of ours)."""
+    if not sender.startswith(SENDER_PREFIX) or not sender[len(SENDER_PREFIX) :].isdigit():
+        raise NotFound(f"unknown sender {sender!r}")
+    person = db.get(Inburgeraar, int(sender[len(SENDER_PREFIX) :]))
+    if person is None:
+        raise NotFound(f"unknown sender {sender!r}")
+    return person
 
 
 class RasaUnavailable(Exception):

@@ -14,7 +14,6 @@ from api.db import utcnow
 from api.errors import Forbidden
 from api.i18n import segments
 from api.i18n.catalog import N_, render
-from api.messaging import provider_errors, whatsapp
 from api.messaging.models import (
     Channel,
     Conversation,
@@ -28,10 +27,10 @@ from api.messaging.models import (
 from api.people.models import Inburgeraar, Role
 from api.people.service import get_inburgeraar
 from api.settings import get_settings
+from api.twilio import errors as provider_errors
+from api.twilio import whatsapp
 
 log = structlog.get_logger()
-
-WHATSAPP_WINDOW_HOURS = 24
 
 
 def conversation_for(db: Session, person: Inburgeraar) -> Conversation:

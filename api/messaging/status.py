@@ -1,8 +1,8 @@
-"""Delivery status only moves forward, whatever order Twilio's callbacks arrive in.
+"""Delivery status only moves forward, whatever order the provider's reports arrive in.
 
-Twilio reports queued/accepted/sending/sent/delivered/read and undelivered/failed, but callbacks are
-independent HTTP requests: "delivered" can overtake "sent". We rank our own states and only ever move up;
-undelivered and failed are terminal.
+Reports are independent HTTP requests: "delivered" can overtake "sent". We rank our own states and only
+ever move up; undelivered, failed and cancelled are terminal. What a provider's own status words mean in
+these states is the provider package's business (api.twilio.statuses).
 """
 
 from __future__ import annotations
@@ -18,27 +18,6 @@ RANK: dict[str, int] = {
     DeliveryStatus.read: 5,
 }
 TERMINAL = frozenset({DeliveryStatus.undelivered, DeliveryStatus.failed, DeliveryStatus.cancelled})
-
-# Twilio's message statuses mapped onto ours. Twilio's queued/accepted/sending all mean "Twilio has it",
-# which is what our `sent` says; `scheduled` is never used by us.
-TWILIO_TO_OURS: dict[str, str] = {
-    "accepted": DeliveryStatus.sent,
-    "scheduled": DeliveryStatus.sent,
-    "queued": DeliveryStatus.sent,
-    "sending": DeliveryStatus.sent,
-    "sent": DeliveryStatus.sent,
-    "delivered": DeliveryStatus.delivered,
-    "partially_delivered": DeliveryStatus.delivered,
-    "read": DeliveryStatus.read,
-    "undelivered": DeliveryStatus.undelivered,
-    "failed": DeliveryStatus.failed,
-    "canceled": DeliveryStatus.failed,
-}
-
-
-def from_twilio(status: str | None) -> str | None:
-    """Our status for a Twilio status value, or None for values that say nothing about delivery."""
-    return TWILIO_TO_OURS.get((status or "").strip().lower())
 
 
 def can_move(current: str, new: str) -> bool:

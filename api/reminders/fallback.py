@@ -9,11 +9,11 @@ from __future__ import annotations
 import structlog
 from sqlalchemy.orm import Session
 
-from api.messaging import provider_errors
 from api.messaging import service as messaging
 from api.messaging.models import Channel, MessageKind
 from api.messaging.outbox import DeliveryFailure
 from api.reminders.scheduler import sms_text_for
+from api.twilio import errors as provider_errors
 
 log = structlog.get_logger()
 

@@ -8,7 +8,6 @@ day before, also across a daylight-saving switch); offsets in hours or minutes a
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
@@ -18,9 +17,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.settings import ROOT
+from api.settings import Settings
 
-DEFAULT_PATH = ROOT / "config" / "reminder_policy.json"
 OFFSET_RE = re.compile(r"^(\d{1,3})([dhm])$")
 # How far the window search looks for an open day; a longer run of holidays is a configuration error.
 MAX_CLOSED_DAYS = 31
@@ -196,7 +194,12 @@ def _bounds(zone: str, start: time, end: time, day: date) -> tuple[datetime, dat
 
 
 def policy_path() -> Path:
-    return Path(os.environ.get("REMINDER_POLICY_PATH") or DEFAULT_PATH)
+    """The policy file the settings name (`REMINDER_POLICY_PATH`).
+
+    Settings are read afresh (about a millisecond), not from the cached `get_settings()`: the path has
+    always followed the environment of the moment, and callers of `load_policy()` hold no settings.
+    """
+    return Settings().reminder_policy_path
 
 
 @lru_cache(maxsize=4)

@@ -7,7 +7,7 @@ coordinators out and writes the audit event; this module adds what the assistant
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from api.people.models import Inburgeraar, Staff
 from api.people.service import get_inburgeraar
 from api.tasks import service as tasks
 from api.tasks.models import Escalation
+from api.twilio import whatsapp
 from api.web import canned
 
 log = structlog.get_logger()
@@ -94,7 +95,7 @@ def whatsapp_window(
     """Whether free text may go out on WhatsApp now: only within 24 hours of the person's last message."""
     if conversation is None or conversation.last_whatsapp_inbound_at is None:
         return False, None
-    closes_at = conversation.last_whatsapp_inbound_at + timedelta(hours=messaging.WHATSAPP_WINDOW_HOURS)
+    closes_at = whatsapp.window_closes_at(conversation.last_whatsapp_inbound_at)
     return (now or utcnow()) < closes_at, closes_at
 
 

@@ -1,12 +1,19 @@
 """Labels staff read in the web UI: Dutch source strings, translated through the catalogs like all text.
 
 These describe the person's message to the klantmanager ("Wil een andere afspraak"), so they are worded
-for staff, unlike the labels in api.i18n.formatting which speak to the person ("ik ben ziek").
+for staff, unlike the labels in api.i18n.formatting which speak to the person ("ik ben ziek"). The
+ones the evidence file shares live in api.i18n.labels.
 """
 
 from __future__ import annotations
 
 from api.i18n.catalog import N_
+
+# Shared with the evidence file; re-exported because api.web.rendering takes every table from here.
+from api.i18n.labels import ASSESSMENT_LABELS as ASSESSMENT_LABELS
+from api.i18n.labels import ATTENDANCE_LABELS as ATTENDANCE_LABELS
+from api.i18n.labels import DELIVERY_LABELS as DELIVERY_LABELS
+from api.i18n.labels import TASK_LABELS as TASK_LABELS
 
 INTENT_LABELS = {
     "greet": N_("Groet"),
@@ -77,20 +84,6 @@ KIND_LABELS = {
     "knm_les": N_("KNM-les"),
 }
 
-ATTENDANCE_LABELS = {
-    "pending": N_("Geen reactie"),
-    "confirmed": N_("Bevestigd"),
-    "absence_reported": N_("Afgemeld"),
-    "checked_in": N_("Ingecheckt"),
-    "attended": N_("Aanwezig"),
-    "no_show": N_("Niet verschenen"),
-}
-
-ASSESSMENT_LABELS = {
-    "verschoonbaar": N_("Verschoonbaar"),
-    "verwijtbaar": N_("Verwijtbaar"),
-    "needs_hearing": N_("Eerst horen (hoorplicht)"),
-}
 
 ESCALATION_REASON_LABELS = {
     "request_human": N_("Wil een mens spreken"),
@@ -108,31 +101,9 @@ ESCALATION_STATUS_LABELS = {
     "resolved": N_("Afgehandeld"),
 }
 
-TASK_LABELS = {
-    "absence_reported": N_("Afmelding beoordelen"),
-    "reschedule_requested": N_("Nieuwe afspraak maken"),
-    "reminder_unanswered": N_("Geen reactie op herinnering: bellen"),
-    "undeliverable": N_("Bericht kwam niet aan: bellen"),
-    "link_unknown_number": N_("Onbekend nummer koppelen"),
-    "opted_out": N_("Persoon wil geen berichten meer: op een andere manier bereiken"),
-    "message_while_bot_down": N_("Bericht kwam binnen toen de assistent niet werkte"),
-}
 
 CHANNEL_LABELS = {"sms": N_("SMS"), "whatsapp": N_("WhatsApp"), "web": N_("Web")}
 
-DELIVERY_LABELS = {
-    "received": N_("Ontvangen"),
-    "processed": N_("Verwerkt"),
-    "queued": N_("In de wachtrij"),
-    "sending": N_("Wordt verstuurd"),
-    "sent": N_("Verstuurd"),
-    "delivered": N_("Afgeleverd"),
-    "read": N_("Gelezen"),
-    "undelivered": N_("Niet afgeleverd"),
-    "failed": N_("Mislukt"),
-    "held": N_("Wacht op WhatsApp-venster"),
-    "cancelled": N_("Niet verstuurd"),
-}
 
 MESSAGE_KIND_LABELS = {
     "person": N_("Bericht van de persoon"),

@@ -25,10 +25,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from api.bot.service import sender_id
 from api.db import Database
 from api.localstack import api_command, free_port
 from api.messaging.models import Conversation, Direction, Message, MessageKind, OutboxItem
+from api.messaging.rasa import sender_id
 from api.migrate import upgrade
 from api.people.models import Inburgeraar
 from api.settings import ROOT

@@ -1,9 +1,10 @@
 """WhatsApp's 24-hour rule: free text inside the window, an approved template outside it.
 
-Outside the window a purpose-specific template in the person's language is used when one exists (for
-example a reminder with its date filled in). Otherwise the generic "a message is waiting, please reply"
-template goes out in the closest language we have, and the real message is held until the person replies,
-which opens the window again (see `release_held`).
+The window is defined here once (`WINDOW`, `window_open`, `window_closes_at`); the outbox, the gateway
+and the staff inbox all ask these functions. Outside the window a purpose-specific template in the
+person's language is used when one exists (for example a reminder with its date filled in). Otherwise the
+generic "a message is waiting, please reply" template goes out in the closest language we have, and the
+real message is held until the person replies, which opens the window again.
 """
 
 from __future__ import annotations
@@ -15,14 +16,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
 from api.db import utcnow
-from api.messaging.models import Channel, Conversation, DeliveryStatus, Message, OutboxItem, OutboxStatus
+from api.messaging.models import Conversation
 
 WINDOW = timedelta(hours=24)
 GENERIC = "generic"
+
+
+def window_closes_at(last_inbound: datetime) -> datetime:
+    """When free text stops being allowed: 24 hours after the person's last WhatsApp message."""
+    return last_inbound + WINDOW
+
+
+def window_open(last_inbound: datetime | None, now: datetime | None = None) -> bool:
+    """True while the person's last WhatsApp message (None: never) is less than 24 hours old."""
+    return last_inbound is not None and (now or utcnow()) < window_closes_at(last_inbound)
 
 
 @dataclass(frozen=True)
@@ -60,12 +68,6 @@ def load(path: str) -> TemplateBook:
     return TemplateBook(data.get("templates", {}), data.get("closest", {}))
 
 
-def window_open(conversation: Conversation, now: datetime | None = None) -> bool:
-    """True while the person's last WhatsApp message is less than 24 hours old."""
-    last = conversation.last_whatsapp_inbound_at
-    return last is not None and (now or utcnow()) - last < WINDOW
-
-
 @dataclass(frozen=True)
 class Plan:
     """How to send one WhatsApp message: free text, a template (with variables), or hold it."""
@@ -85,7 +87,7 @@ def plan(
     now: datetime | None = None,
 ) -> Plan:
     """Decide free text / template / hold for a WhatsApp message to this conversation now."""
-    if window_open(conversation, now):
+    if window_open(conversation.last_whatsapp_inbound_at, now):
         return Plan("free")
     values = values or {}
     specific = book.find(purpose, language, exact=True)
@@ -99,36 +101,3 @@ def plan(
 
 def _numbered(template: Template, values: dict[str, str]) -> dict[str, str]:
     return {str(i): str(values.get(name, "")) for i, name in enumerate(template.variables, start=1)}
-
-
-def release_held(db: Session, conversation: Conversation, channel: str) -> int:
-    """The person wrote: send what was held, on the channel they just used. Returns how many."""
-    ids = list(
-        db.scalars(
-            select(OutboxItem.id)
-            .join(Message, Message.id == OutboxItem.message_id)
-            .where(Message.conversation_id == conversation.id, OutboxItem.status == OutboxStatus.held)
-        )
-    )
-    if not ids:
-        return 0
-    to = conversation.phone if channel != Channel.whatsapp else f"whatsapp:{conversation.phone}"
-    now = utcnow()
-    db.execute(
-        update(OutboxItem)
-        .where(OutboxItem.id.in_(ids))
-        .values(
-            status=OutboxStatus.pending,
-            next_attempt_at=now,
-            channel=channel,
-            to=to,
-            content_sid=None,
-            content_variables=None,
-        )
-    )
-    db.execute(
-        update(Message)
-        .where(Message.id.in_(select(OutboxItem.message_id).where(OutboxItem.id.in_(ids))))
-        .values(status=DeliveryStatus.queued, channel=channel)
-    )
-    return len(ids)

@@ -1,4 +1,4 @@
-"""Twilio error codes and what they mean for staff, and which ones are worth another attempt.
+"""Twilio's error codes: what they mean for staff, and which ones are worth another attempt.
 
 Meanings are Dutch source strings (staff read them in the conversation view); the web UI translates them.
 """

@@ -1,0 +1,272 @@
+"""Collect: the queries that gather what happened around one appointment for one participant.
+
+The facts become a timeline of events (plain dicts with codes, sorted by time). Redaction happens here,
+so no later stage can show what a coordinator must not see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from api.appointments.models import Appointment
+from api.attendance.models import Attendance
+from api.audit.models import AuditEvent
+from api.db import utcnow
+from api.evidence.labels import ACTOR_LABELS, STAFF_LANGUAGE, t
+from api.i18n import formatting
+from api.messaging.models import Conversation, Direction, Message, OutboxItem
+from api.people.models import ConsentEvent, Inburgeraar, Staff
+from api.reminders.models import Reminder, ReminderKind, ReminderStatus
+from api.tasks.models import Task
+
+
+@dataclass
+class Participation:
+    appointment: Appointment
+    person: Inburgeraar
+    attendance: Attendance
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Evidence:
+    scope: str  # appointment | inburgeraar
+    subject_id: int
+    redacted: bool
+    generated_at: datetime
+    participations: list[Participation]
+    consent: list[dict[str, Any]] = field(default_factory=list)
+
+
+def hours_before(appointment: Appointment, moment: datetime | None) -> float | None:
+    if moment is None:
+        return None
+    return round((appointment.starts_at - moment).total_seconds() / 3600, 1)
+
+
+def appointment_evidence(
+    db: Session, appointment: Appointment, attendances: list[Attendance], *, redacted: bool
+) -> Evidence:
+    """The trail of one appointment for the given participants (the caller decides who may be seen)."""
+    collector = _Collector(db, redacted)
+    participations = [collector.collect(appointment, att.inburgeraar, att) for att in attendances]
+    return Evidence("appointment", appointment.id, redacted, utcnow(), participations)
+
+
+def person_evidence(db: Session, person: Inburgeraar, *, redacted: bool) -> Evidence:
+    """The trail of every appointment of one person, soonest first, and their consent history."""
+    collector = _Collector(db, redacted)
+    rows = db.execute(
+        select(Appointment, Attendance)
+        .join(Attendance, Attendance.appointment_id == Appointment.id)
+        .where(Attendance.inburgeraar_id == person.id)
+        .order_by(Appointment.starts_at, Appointment.id)
+    ).all()
+    participations = [collector.collect(appointment, person, att) for appointment, att in rows]
+    consent = [
+        {"at": c.at, "state": c.state, "source": c.source}
+        for c in db.scalars(
+            select(ConsentEvent).where(ConsentEvent.inburgeraar_id == person.id).order_by(ConsentEvent.id)
+        )
+    ]
+    return Evidence("inburgeraar", person.id, redacted, utcnow(), participations, consent)
+
+
+class _Collector:
+    """Builds participations' timelines; remembers staff names across them (one lookup per person)."""
+
+    def __init__(self, db: Session, redacted: bool) -> None:
+        self.db, self.redacted = db, redacted
+        self._staff_names: dict[int, str] = {}
+
+    def collect(self, appointment: Appointment, person: Inburgeraar, att: Attendance) -> Participation:
+        p = Participation(appointment, person, att)
+        first_sent = self.reminders(p)
+        self.replies(p, first_sent)
+        self.attendance(p)
+        self.tasks(p)
+        self.staff_actions(p)
+        self.assessment(p)
+        # Stable sort: events at the same moment keep the order they were collected in.
+        p.events.sort(key=lambda e: (e["at"] is None, e["at"] or utcnow()))
+        return p
+
+    def actor_name(self, label: str) -> str:
+        if label.startswith("staff:") and label[6:].isdigit():
+            staff_id = int(label[6:])
+            if staff_id not in self._staff_names:
+                staff = self.db.get(Staff, staff_id)
+                self._staff_names[staff_id] = staff.name if staff else label
+            return self._staff_names[staff_id]
+        return t(ACTOR_LABELS[label]) if label in ACTOR_LABELS else label
+
+    def event(self, at: datetime | None, event: str, **values: Any) -> dict[str, Any]:
+        if self.redacted:
+            values.pop("text", None)
+        return {"at": at, "event": event, **{k: v for k, v in values.items() if v is not None}}
+
+    def reminders(self, p: Participation) -> datetime | None:
+        """Every reminder, notice and follow-up row and what became of it; returns when the first went out."""
+        rows = self.db.execute(
+            select(Reminder, Message, OutboxItem.sent_at)
+            .outerjoin(Message, Message.id == Reminder.message_id)
+            .outerjoin(OutboxItem, OutboxItem.message_id == Message.id)
+            .where(Reminder.appointment_id == p.appointment.id, Reminder.inburgeraar_id == p.person.id)
+            .order_by(Reminder.id)
+        ).all()
+        first_sent: datetime | None = None
+        for reminder, message, handed_over in rows:
+            if reminder.kind == ReminderKind.follow_up and reminder.status == ReminderStatus.planned:
+                continue  # a follow-up that has not come up yet says nothing
+            went_out = reminder.status == ReminderStatus.sent and message is not None
+            if went_out and reminder.kind != ReminderKind.follow_up:
+                first_sent = min(first_sent or message.created_at, message.created_at)
+            p.events.append(self.reminder_event(p.appointment, reminder, message, handed_over))
+        return first_sent
+
+    def reminder_event(
+        self, a: Appointment, reminder: Reminder, message: Message | None, handed_over: datetime | None
+    ) -> dict[str, Any]:
+        common = {"slot": reminder.slot, "revision": reminder.revision, "reminder_id": reminder.id}
+        if reminder.kind == ReminderKind.follow_up:
+            at, event = reminder.processed_at, "follow_up"
+        elif reminder.status == ReminderStatus.sent and message is not None:
+            return self.event(
+                message.created_at,
+                "reminder_sent" if reminder.kind == ReminderKind.reminder else "notice_sent",
+                channel=message.channel,
+                language=message.language,
+                status=message.status,
+                reason=reminder.reason,
+                text=message.body,
+                message_id=message.id,
+                error_code=message.error_code,
+                segments=message.segments,
+                handed_over_at=handed_over,
+                hours_before_start=hours_before(a, message.created_at),
+                **common,
+            )
+        elif reminder.status == ReminderStatus.planned:
+            at, event = reminder.due_at, "reminder_planned"
+        else:
+            at, event = reminder.processed_at or reminder.created_at, "reminder_not_sent"
+        return self.event(at, event, status=reminder.status, reason=reminder.reason, **common)
+
+    def replies(self, p: Participation, since: datetime | None) -> None:
+        conversation_id = self.db.scalar(
+            select(Conversation.id).where(Conversation.inburgeraar_id == p.person.id)
+        )
+        if conversation_id is None:
+            return
+        a = p.appointment
+        related = Message.appointment_id == a.id
+        if since is not None:
+            # Untagged messages count as replies between our first message about it and its end.
+            related = or_(
+                related,
+                and_(
+                    Message.appointment_id.is_(None),
+                    Message.created_at >= since,
+                    Message.created_at <= (a.ends_at or a.starts_at),
+                ),
+            )
+        for message in self.db.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation_id, Message.direction == Direction.inbound, related
+            )
+            .order_by(Message.id)
+        ):
+            p.events.append(
+                self.event(
+                    message.created_at,
+                    "reply",
+                    channel=message.channel,
+                    language=message.language,
+                    text=message.body,
+                    intent=None if self.redacted else message.intent,
+                    message_id=message.id,
+                    hours_before_start=hours_before(a, message.created_at),
+                )
+            )
+
+    def attendance(self, p: Participation) -> None:
+        """Confirmation, absence report, request for another time and check-in, as the person gave them."""
+        a, att = p.appointment, p.attendance
+        if att.confirmed_at:
+            p.events.append(
+                self.event(
+                    att.confirmed_at, "confirmed", hours_before_start=hours_before(a, att.confirmed_at)
+                )
+            )
+        if att.reported_at:
+            p.events.append(
+                self.event(
+                    att.reported_at,
+                    "absence_reported",
+                    reason=att.absence_reason,
+                    reason_label=formatting.label(
+                        STAFF_LANGUAGE, formatting.REASON_LABELS, att.absence_reason
+                    ),
+                    text=att.absence_details,
+                    late=bool(att.reported_late),
+                    hours_before_start=hours_before(a, att.reported_at),
+                )
+            )
+        if att.reschedule_requested_at:
+            p.events.append(
+                self.event(
+                    att.reschedule_requested_at,
+                    "reschedule_requested",
+                    hours_before_start=hours_before(a, att.reschedule_requested_at),
+                )
+            )
+        if att.checked_in_at:
+            p.events.append(self.event(att.checked_in_at, "checked_in"))
+
+    def tasks(self, p: Participation) -> None:
+        for task in self.db.scalars(
+            select(Task)
+            .where(Task.inburgeraar_id == p.person.id, Task.appointment_id == p.appointment.id)
+            .order_by(Task.id)
+        ):
+            p.events.append(self.event(task.created_at, "task", status=task.status, reason=task.kind))
+
+    def staff_actions(self, p: Participation) -> None:
+        targets = or_(
+            and_(AuditEvent.object_type == "appointment", AuditEvent.object_id == str(p.appointment.id)),
+            and_(AuditEvent.object_type == "attendance", AuditEvent.object_id == str(p.attendance.id)),
+        )
+        for event in self.db.scalars(
+            select(AuditEvent)
+            .where(targets, AuditEvent.result == "ok", AuditEvent.action.not_in(["read", "read_evidence"]))
+            .order_by(AuditEvent.id)
+        ):
+            detail = ", ".join(f"{k}={v}" for k, v in sorted((event.detail or {}).items()))
+            p.events.append(
+                self.event(
+                    event.at,
+                    "staff_action",
+                    status=event.action,
+                    reason=detail or None,
+                    actor=self.actor_name(event.actor),
+                )
+            )
+
+    def assessment(self, p: Participation) -> None:
+        att = p.attendance
+        if att.assessment:
+            p.events.append(
+                self.event(
+                    att.assessed_at,
+                    "assessment",
+                    status=att.assessment,
+                    text=att.assessment_note,
+                    actor=self.actor_name(f"staff:{att.assessed_by_id}") if att.assessed_by_id else None,
+                )
+            )

@@ -1,0 +1,87 @@
+"""The reminder's menu: "1", "2" or "3" right after a reminder becomes a trusted Rasa shortcut.
+
+Only the gateway may send Rasa a `/intent{...}` shortcut; a person's own slashes are stripped (text.py).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db import utcnow
+from api.messaging.models import Conversation, Direction, Message, MessageKind
+
+MENU_INTENTS = {"1": "confirm_attendance", "2": "report_absence", "3": "request_reschedule"}
+MENU_WINDOW = timedelta(hours=48)
+
+
+def menu_digit(text: str) -> str | None:
+    """ "1", "2" or "3" for a one-digit answer in any script people type digits in (١ ۱ ፩ ...)."""
+    stripped = (text or "").strip().rstrip(".)")
+    if len(stripped) != 1:
+        return None
+    if stripped in "፩፪፫":
+        return str("፩፪፫".index(stripped) + 1)
+    try:
+        digit = unicodedata.digit(stripped)
+    except (TypeError, ValueError):
+        return None
+    return str(digit) if str(digit) in MENU_INTENTS else None
+
+
+def menu_shortcut(db: Session, conversation: Conversation, message: Message) -> str | None:
+    """`/confirm_attendance{"appointment_id": "12"}` when "1"/"2"/"3" answers a reminder's menu.
+
+    Only right after the reminder: the latest outbound message (holding replies aside) is a reminder
+    about an appointment from the last 48 hours, and the person has not written since.
+    """
+    digit = menu_digit(message.body)
+    if digit is None:
+        return None
+    reminder = _latest_reminder(db, conversation, message)
+    if reminder is None or _answered_since(db, conversation, reminder, message):
+        return None
+    entity = json.dumps({"appointment_id": str(reminder.appointment_id)})
+    return f"/{MENU_INTENTS[digit]}{entity}"
+
+
+def _latest_reminder(db: Session, conversation: Conversation, message: Message) -> Message | None:
+    """The last outbound message before `message` (system replies aside), if it is a recent reminder."""
+    last_out = db.scalar(
+        select(Message)
+        .where(
+            Message.conversation_id == conversation.id,
+            Message.direction == Direction.outbound,
+            Message.kind != MessageKind.system,
+            Message.id < message.id,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if (
+        last_out is None
+        or last_out.kind != MessageKind.reminder
+        or last_out.appointment_id is None
+        or last_out.created_at < utcnow() - MENU_WINDOW
+    ):
+        return None
+    return last_out
+
+
+def _answered_since(db: Session, conversation: Conversation, reminder: Message, message: Message) -> bool:
+    """True when the person wrote between the reminder and `message` (the digit is then not an answer)."""
+    earlier = db.scalar(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conversation.id,
+            Message.direction == Direction.inbound,
+            Message.id > reminder.id,
+            Message.id < message.id,
+        )
+        .limit(1)
+    )
+    return earlier is not None

@@ -1,0 +1,123 @@
+"""Who answers a stored message: the routing chain, first match wins.
+
+unknown number -> STOP/START/HELP -> escalation open (bot silent) -> nothing to read -> the bot (turn.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy.orm import Session
+
+from api.db import utcnow
+from api.i18n.catalog import render
+from api.messaging import keywords
+from api.messaging.gateway.inbound import mark_processed
+from api.messaging.gateway.replies import (
+    HANDOFF_HOLDING,
+    HELP_TEXT,
+    MEDIA_ONLY,
+    NOTHING_TO_READ,
+    START_CONFIRMED,
+    STOP_CONFIRMED,
+    UNKNOWN_NUMBER,
+    reply,
+)
+from api.messaging.gateway.text import detected_language, neutralise
+from api.messaging.models import Conversation, Message
+from api.people import consent
+from api.people.models import Inburgeraar
+from api.settings import Settings
+from api.tasks import service as tasks
+from api.tasks.models import TaskKind
+
+log = structlog.get_logger()
+
+UNKNOWN_REPLY_EVERY = timedelta(hours=24)
+
+# One bot turn for a known person's message: True when done, False when Rasa is unavailable.
+BotTurn = Callable[[Session, Conversation, Inburgeraar, Message], bool]
+
+
+def route(db: Session, settings: Settings, message: Message, *, bot_turn: BotTurn) -> bool:
+    """Process one message and commit. False when Rasa is unavailable (the message stays stored)."""
+    conversation = db.get(Conversation, message.conversation_id)
+    assert conversation is not None
+    person = db.get(Inburgeraar, conversation.inburgeraar_id) if conversation.inburgeraar_id else None
+    if person is None:
+        unknown_number(db, settings, conversation, message)
+    elif (keyword := keywords.match(message.body)) is not None:
+        keyword_reply(db, settings, conversation, person, message, keyword)
+    elif (escalation := tasks.active_escalation(db, conversation.id)) is not None:
+        while_escalated(db, settings, conversation, person, message, escalation.created_at)
+    elif not neutralise(message.body):
+        text = MEDIA_ONLY if message.media else NOTHING_TO_READ
+        reply(db, conversation, person.language, render(person.language, text), message.channel)
+    else:
+        return bot_turn(db, conversation, person, message)
+    mark_processed(message)
+    db.commit()
+    return True
+
+
+def unknown_number(db: Session, settings: Settings, conversation: Conversation, message: Message) -> None:
+    """A number we cannot link to a person: at most one reply a day, and a task for staff to link it."""
+    now = utcnow()
+    last = conversation.unknown_reply_sent_at
+    if last is None or now - last >= UNKNOWN_REPLY_EVERY:
+        detected = detected_language(message.body)
+        codes = ["nl", "en"] + ([detected] if detected and detected not in ("nl", "en") else ["ar"])
+        text = "\n".join(render(code, UNKNOWN_NUMBER, phone=settings.municipality_phone) for code in codes)
+        reply(db, conversation, "nl", text, message.channel)
+        conversation.unknown_reply_sent_at = now
+    tasks.open_task_once(
+        db,
+        TaskKind.link_unknown_number,
+        conversation_id=conversation.id,
+        detail=f"message_id={message.id}",
+    )
+    log.info("inbound_unknown_number", message_id=message.id, conversation_id=conversation.id)
+
+
+def keyword_reply(
+    db: Session,
+    settings: Settings,
+    conversation: Conversation,
+    person: Inburgeraar,
+    message: Message,
+    keyword: keywords.Keyword,
+) -> None:
+    """STOP and START change the person's consent (and say so); HELP says who we are and how to stop."""
+    language = person.language
+    if keyword == keywords.Keyword.stop:
+        consent.opt_out(db, person, source="keyword")
+        text = render(language, STOP_CONFIRMED)
+        message.intent = "opt_out"
+    elif keyword == keywords.Keyword.start:
+        consent.opt_in(db, person, source="keyword")
+        text = render(language, START_CONFIRMED)
+        message.intent = "opt_in"
+    else:
+        text = render(language, HELP_TEXT, phone=settings.municipality_phone)
+        message.intent = "help"
+    message.intent_confidence = 1.0
+    reply(db, conversation, language, text, message.channel)
+    log.info("inbound_keyword", message_id=message.id, keyword=str(keyword))
+
+
+def while_escalated(
+    db: Session,
+    settings: Settings,
+    conversation: Conversation,
+    person: Inburgeraar,
+    message: Message,
+    escalated_at: datetime,
+) -> None:
+    """A klantmanager has the conversation: the bot stays silent; one holding reply per escalation."""
+    sent = conversation.holding_reply_sent_at
+    if settings.handoff_holding_reply and (sent is None or sent < escalated_at):
+        reply(db, conversation, person.language, render(person.language, HANDOFF_HOLDING), message.channel)
+        conversation.holding_reply_sent_at = utcnow()
+    log.info("inbound_routed_to_staff", message_id=message.id, conversation_id=conversation.id)

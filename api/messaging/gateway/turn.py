@@ -1,0 +1,109 @@
+"""One bot turn: a known person's message to Rasa, Rasa's understanding onto the message, replies out.
+
+A turn that may already have happened (an earlier attempt ended ambiguously) is not asked again: the
+replies are read back from Rasa's tracker. When Rasa does not answer the message stays `received`, the
+person gets one holding reply per outage, and the worker replays it later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from sqlalchemy.orm import Session
+
+from api.db import utcnow
+from api.i18n import languages
+from api.i18n.catalog import render
+from api.messaging.gateway.inbound import mark_processed
+from api.messaging.gateway.menu import MENU_INTENTS, menu_digit, menu_shortcut
+from api.messaging.gateway.replies import OUTAGE_HOLDING, reply
+from api.messaging.gateway.text import detected_language, neutralise
+from api.messaging.models import Conversation, Message, MessageKind
+from api.messaging.rasa import RasaClient, RasaUnavailable, Understanding, sender_id
+from api.people.models import Inburgeraar
+
+log = structlog.get_logger()
+
+RASA_MAX_CHARS = 1000  # the stored message keeps everything; Rasa gets the first part
+
+
+def bot_turn(
+    db: Session, rasa: RasaClient, conversation: Conversation, person: Inburgeraar, message: Message
+) -> bool:
+    """Ask Rasa about `message`, record what it understood, queue its replies and commit.
+
+    Returns False when Rasa is unavailable: the message stays stored for a replay.
+    """
+    sender = sender_id(person)
+    shortcut = menu_shortcut(db, conversation, message)
+    text = shortcut or neutralise(message.body)[:RASA_MAX_CHARS]
+    metadata = {
+        "channel": message.channel,
+        "language": person.language,
+        "detectedLanguage": None if shortcut else detected_language(text),
+        "inburgeraarId": person.id,
+        "messageId": message.id,
+    }
+    replies = _ask(db, rasa, sender, text, metadata, conversation, person, message)
+    if replies is None:
+        return False
+    language = _record_understanding(
+        message, person, rasa.understanding(sender), shortcut, metadata["detectedLanguage"]
+    )
+    for answer in replies:
+        reply(db, conversation, language, answer, message.channel, kind=MessageKind.bot_reply)
+    conversation.outage_reply_sent_at = None
+    mark_processed(message)
+    db.commit()
+    log.info("inbound_bot_turn", message_id=message.id, replies=len(replies), shortcut=shortcut is not None)
+    return True
+
+
+def _ask(
+    db: Session,
+    rasa: RasaClient,
+    sender: str,
+    text: str,
+    metadata: dict[str, Any],
+    conversation: Conversation,
+    person: Inburgeraar,
+    message: Message,
+) -> list[str] | None:
+    """Rasa's replies to this message, or None when Rasa is unavailable (after the outage reply)."""
+    earlier_attempt = message.bot_attempts > 0
+    message.bot_attempts += 1
+    db.commit()  # before Rasa sees it: a replay must know this turn may already have happened
+    try:
+        replies = rasa.replies_already_given(sender, message.id) if earlier_attempt else None
+        if replies is None:
+            replies = rasa.send(sender, text, metadata)
+    except RasaUnavailable as exc:
+        log.warning("rasa_unavailable", message_id=message.id, reason=exc.reason, ambiguous=exc.ambiguous)
+        if conversation.outage_reply_sent_at is None:
+            holding = render(person.language, OUTAGE_HOLDING)
+            reply(db, conversation, person.language, holding, message.channel)
+            conversation.outage_reply_sent_at = utcnow()
+        db.commit()
+        return None
+    return replies
+
+
+def _record_understanding(
+    message: Message,
+    person: Inburgeraar,
+    understanding: Understanding,
+    shortcut: str | None,
+    detected: str | None,
+) -> str:
+    """Put Rasa's intent, confidence, entities and language on the message; returns the reply language."""
+    language = languages.normalize(understanding.language) or person.language
+    if shortcut:
+        message.intent = MENU_INTENTS[menu_digit(message.body) or "1"]
+        message.intent_confidence = 1.0
+    else:
+        message.intent = understanding.intent
+        message.intent_confidence = understanding.confidence
+        message.entities = understanding.entities or None
+    message.language = languages.normalize(understanding.language) or detected or language
+    return language
