@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import Forbidden, NotAuthenticated
-from api.people.models import Role, Staff
 from api.settings import Settings
+from api.staff.models import Role, Staff
 
 _hasher = PasswordHasher()
 

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.appointments.models import Appointment, AppointmentStatus
-from api.attendance.models import Attendance
+from api.appointments.models import Appointment, AppointmentStatus, Attendance
 from api.auth import hash_password, hash_token
 from api.db import Database
-from api.people.models import Inburgeraar, Staff
+from api.people.models import Inburgeraar
 from api.settings import get_settings
+from api.staff.models import Staff
 
 TZ = ZoneInfo("Europe/Amsterdam")
 DEMO_PASSWORD = "demo-wachtwoord"

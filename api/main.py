@@ -63,11 +63,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
 def _domain_mounts() -> list:
     """Domain packages that register their own routes (outside /api/v1 too): each exposes `mount(app, v1)`."""
-    from api.bot import routes as bot_routes
+    from api.bot_endpoints import routes as bot_routes
     from api.broadcasts import routes as broadcast_routes
     from api.evidence import routes as evidence_routes
-    from api.messaging.simulator import routes as simulator_routes
     from api.reminders import routes as reminder_routes
+    from api.simulator import routes as simulator_routes
     from api.twilio import webhooks as twilio_webhooks
     from api.web import routes as web_routes
 

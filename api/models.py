@@ -1,13 +1,13 @@
 """Imports every domain's models so that metadata (Alembic, tests) sees all tables."""
 
 from api.appointments.models import Appointment  # noqa: F401
-from api.attendance.models import Attendance  # noqa: F401
 from api.audit.models import AuditEvent  # noqa: F401
 from api.broadcasts.models import Broadcast, BroadcastRecipient  # noqa: F401
 from api.db import Base
 from api.messaging.models import Conversation, Message, OutboxItem  # noqa: F401
-from api.people.models import Inburgeraar, Staff  # noqa: F401
+from api.people.models import ConsentEvent, Inburgeraar  # noqa: F401
 from api.reminders.models import Reminder  # noqa: F401
+from api.staff.models import Staff  # noqa: F401
 from api.tasks.models import Escalation, Task  # noqa: F401
 from api.web.models import StaffSession  # noqa: F401
 

@@ -6,14 +6,16 @@ Called explicitly by the app factory, the worker and the test suite; never by im
 from __future__ import annotations
 
 from api.appointments import service as appointments
-from api.messaging import failures, outbox
+from api.messaging import failures, outbox, provider
 from api.people import consent
 from api.reminders import fallback, planner
 from api.tasks import service as tasks
+from api.twilio.provider import TWILIO
 
 
 def install() -> None:
-    """Register every listener (idempotent: installing twice registers nothing new)."""
+    """Install the channel provider and register every listener (idempotent)."""
+    provider.install(TWILIO)
     appointments.changed.connect(planner.on_appointment_change)
     consent.withdrawn.connect(tasks.on_consent_withdrawn)
     outbox.delivery_failed.connect(failures.record_opt_out)

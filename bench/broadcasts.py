@@ -2,7 +2,7 @@
 
 On a fresh database: 10,000 inburgeraars (1,000 per language; a third on WhatsApp, half with a conversation
 already), plus opted-out people who must be skipped. Times the preview (per-language text, segments and
-cost over the whole audience), then the scheduler tick that renders every message in its recipient's
+cost over the whole audience), then the worker's broadcast job that renders every message in its recipient's
 language and writes message + outbox rows in one transaction, and reports the rate and peak memory.
 
     .venv/api/bin/python -m bench.broadcasts [--recipients 10000] [--postgres postgresql://...]
@@ -35,7 +35,8 @@ def _maxrss_mb() -> float:
 
 def _populate(db, recipients: int) -> None:  # type: ignore[no-untyped-def]
     from api.messaging.models import Conversation
-    from api.people.models import Inburgeraar, Staff
+    from api.people.models import Inburgeraar
+    from api.staff.models import Staff
 
     db.execute(
         insert(Staff.__table__),
@@ -95,8 +96,8 @@ def run(url: str, recipients: int) -> dict:
     from api.logging import configure
     from api.messaging.models import Message, OutboxItem
     from api.models import metadata
-    from api.reminders.scheduler import tick
     from api.settings import Settings
+    from api.worker import broadcast_dispatch
 
     configure("WARNING")
     database = Database(url)
@@ -122,13 +123,13 @@ def run(url: str, recipients: int) -> dict:
         db.commit()
         rss_before = _maxrss_mb()
         started, cpu = time.perf_counter(), time.process_time()
-        result = tick(db, NOW, settings=settings)
+        result = broadcast_dispatch(db, NOW, settings)
         figures["render_enqueue_s"] = time.perf_counter() - started
         figures["render_enqueue_cpu_s"] = time.process_time() - cpu
         started = time.perf_counter()
         db.commit()
         figures["commit_s"] = time.perf_counter() - started
-        figures["queued"] = result.broadcast_messages
+        figures["queued"] = result.messages
         figures["rss_before_mb"] = rss_before
         figures["rss_peak_mb"] = _maxrss_mb()
         figures["messages"] = db.scalar(select(func.count()).select_from(Message))
@@ -171,7 +172,7 @@ def _markdown(results: list[dict]) -> str:
 language plus {OPTED_OUT} who opted out (skipped); a third on WhatsApp (outside the 24-hour window, so held
 behind one approved template each, as `api.messaging.service.queue_outbound` does), half with an existing
 conversation. Preview = per-language text, segments and cost over the whole audience. Render + enqueue =
-the scheduler tick that renders each message in its recipient's language and writes message and outbox
+the worker's broadcast job that renders each message in its recipient's language and writes message and outbox
 rows, all in one transaction (then committed); CPU = the process's CPU time for it (the machine is shared,
 so wall time includes waiting for a core).""".splitlines(),
         "",
@@ -207,7 +208,7 @@ so wall time includes waiting for a core).""".splitlines(),
     stats = results[0]["stats"]
     lines += [
         "",
-        f"Delivery statistics right after the tick: {stats['messages']}, skipped {stats['skipped']}.",
+        f"Delivery statistics right after the job: {stats['messages']}, skipped {stats['skipped']}.",
     ]
     return "\n".join(lines)
 

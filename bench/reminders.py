@@ -48,9 +48,9 @@ def _maxrss_mb() -> float:
 
 def _generate(db: Session, size: int) -> None:
     """Staff, people and appointments (with one attendance each) by core inserts, in chunks."""
-    from api.appointments.models import Appointment, AppointmentKind
-    from api.attendance.models import Attendance
-    from api.people.models import Inburgeraar, Staff
+    from api.appointments.models import Appointment, AppointmentKind, Attendance
+    from api.people.models import Inburgeraar
+    from api.staff.models import Staff
 
     rng = random.Random(size)
     staff = [

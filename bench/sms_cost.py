@@ -21,8 +21,8 @@ from statistics import mean
 from types import SimpleNamespace
 
 from api.appointments.models import Appointment
-from api.bot import service as bot_service
-from api.bot.messages import PLACEHOLDER_DEFAULTS, RESPONSES
+from api.bot_endpoints import service as bot_service
+from api.bot_endpoints.messages import PLACEHOLDER_DEFAULTS, RESPONSES
 from api.broadcasts.service import Renderer
 from api.broadcasts.templates import TEMPLATES
 from api.i18n import catalog, languages, manage, segments
@@ -30,9 +30,10 @@ from api.i18n.catalog import render
 from api.i18n.formatting import TZ
 from api.messaging import gateway
 from api.messaging.service import WHATSAPP_WAITING
-from api.people.models import Inburgeraar, Staff
+from api.people.models import Inburgeraar
 from api.reminders import texts
 from api.reminders.texts import reminder_text
+from api.staff.models import Staff
 from api.web.canned import CANNED_REPLIES, render_reply
 from bench.report import write_section
 

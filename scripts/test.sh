@@ -9,8 +9,8 @@ status=0
 echo "== case API, gateway, reminders, web, catalogs (Python 3.11)"
 .venv/api/bin/python -m pytest tests || status=$?
 echo "== bot actions (Python 3.10)"
-if [ -d tests/bot ]; then
-  .venv/bot/bin/python -m pytest -c tests/bot/pytest.ini tests/bot || status=$?
+if [ -d tests/rasa ]; then
+  .venv/bot/bin/python -m pytest -c tests/rasa/pytest.ini tests/rasa || status=$?
 fi
 echo "== rasa data validate"
 (cd bot && ../.venv/bot/bin/rasa data validate --domain domain.yml --data data --config ../config.yml --fail-on-warnings) \

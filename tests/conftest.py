@@ -15,16 +15,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from api import wiring
-from api.appointments.models import Appointment
-from api.attendance.models import Attendance
+from api.appointments.models import Appointment, Attendance
 from api.auth import hash_password, hash_token
 from api.db import Database
 from api.i18n import catalog, manage
 from api.main import create_app
 from api.migrate import upgrade
 from api.models import metadata
-from api.people.models import Inburgeraar, Staff
+from api.people.models import Inburgeraar
 from api.settings import Settings
+from api.staff.models import Staff
 
 ADMIN_TOKEN = "test-admin-token"
 BOT_TOKEN = "test-bot-token"

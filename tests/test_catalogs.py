@@ -18,12 +18,12 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from api.appointments.models import Appointment
-from api.bot import service as bot_service
-from api.bot.messages import RESPONSES
+from api.bot_endpoints import service as bot_service
+from api.bot_endpoints.messages import RESPONSES
 from api.i18n import catalog, languages, manage
 from api.i18n.formatting import FSI, PDI
 from api.i18n.segments import is_gsm7
-from api.people.models import Staff
+from api.staff.models import Staff
 
 CODES = languages.CODES
 RTL = [code for code in CODES if languages.LANGUAGES[code].rtl]

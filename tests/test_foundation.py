@@ -13,8 +13,9 @@ from api import demo
 from api.appointments.models import Appointment
 from api.models import metadata
 from api.openapi import DOCUMENT, current
-from api.people.models import Inburgeraar, Staff
+from api.people.models import Inburgeraar
 from api.settings import ROOT, Settings, markdown_table
+from api.staff.models import Staff
 
 
 def test_health_answers_when_the_database_does(client):

@@ -9,8 +9,8 @@ import pytest
 from api.appointments.models import Appointment
 from api.i18n import languages, segments
 from api.i18n.formatting import FSI, PDI
-from api.people.models import Staff
 from api.reminders import texts
+from api.staff.models import Staff
 
 STARTS_AT = datetime(2030, 3, 12, 9, 0, tzinfo=UTC)
 LONG_ADDRESS = "Wijkcentrum De Schakel, Burgemeester Kuperusplein 12, Heerenveen"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from api.attendance.models import Attendance
+from api.appointments.models import Attendance
 from api.tasks.models import Task
 from tests.web_helpers import open_browsers, post_form
 

@@ -8,16 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from api.appointments.models import Appointment, AppointmentStatus
+from api.appointments.models import Appointment, AppointmentStatus, Attendance
 from api.appointments.schemas import AppointmentCreate, AppointmentUpdate
-from api.attendance.models import Attendance
 from api.audit import service as audit
 from api.auth import Principal
 from api.errors import InvalidInput, NotFound
 from api.events import Hook
 from api.people.caseload import in_caseload, is_in_caseload
-from api.people.models import Inburgeraar, Role, Staff
+from api.people.models import Inburgeraar
 from api.people.service import can_see
+from api.staff.models import Role, Staff
 
 # Other domains (reminders) register on appointment changes at start-up (api.wiring), so this package
 # does not import them. Listeners get (db, appointment, change) with change in created/moved/cancelled.

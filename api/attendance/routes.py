@@ -5,9 +5,9 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import Field
 
+from api.appointments.models import Assessment
 from api.appointments.schemas import AttendanceOut
 from api.attendance import service
-from api.attendance.models import Assessment
 from api.deps import PrincipalDep, SessionDep
 from api.schemas import ApiModel
 

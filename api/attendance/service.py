@@ -13,14 +13,20 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.appointments.models import Appointment, AppointmentStatus
-from api.attendance.models import AbsenceReason, Assessment, Attendance, AttendanceStatus
+from api.appointments.models import (
+    AbsenceReason,
+    Appointment,
+    AppointmentStatus,
+    Assessment,
+    Attendance,
+    AttendanceStatus,
+)
 from api.audit import service as audit
 from api.auth import Principal
 from api.db import utcnow
 from api.errors import Conflict, InvalidInput, NotFound
-from api.people.models import Role
 from api.people.service import can_see
+from api.staff.models import Role
 from api.tasks import service as tasks
 from api.tasks.models import TaskKind
 

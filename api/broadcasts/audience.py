@@ -14,14 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.appointments import service as appointments
-from api.appointments.models import Appointment
-from api.attendance.models import Attendance
+from api.appointments.models import Appointment, Attendance
 from api.auth import Principal
 from api.broadcasts.schemas import Audience
 from api.errors import Forbidden, InvalidInput
 from api.messaging import service as messaging
 from api.messaging.models import Conversation
-from api.people.models import Inburgeraar, Role, Staff
+from api.people.models import Inburgeraar
+from api.staff.models import Role, Staff
 
 IN_CHUNK = 5000  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 _audience_adapter: TypeAdapter[Any] = TypeAdapter(Audience)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI, Query, status
 from api.broadcasts import service
 from api.broadcasts.schemas import BroadcastCreate, BroadcastDraft, BroadcastOut, Preview, TemplateOut
 from api.deps import PrincipalDep, SessionDep, SettingsDep
-from api.people.models import Role
+from api.staff.models import Role
 
 router = APIRouter(prefix="/broadcasts", tags=["broadcasts"])
 

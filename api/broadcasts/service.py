@@ -25,8 +25,8 @@ from api.broadcasts.sending import dispatch, dispatch_due, send_time, stats
 from api.broadcasts.templates import TEMPLATES, VARIABLE_TYPES, Renderer, check_variables, template_for
 from api.db import utcnow
 from api.errors import Conflict, InvalidInput, NotFound
-from api.people.models import Role
 from api.reminders.policy import Policy, load_policy
+from api.staff.models import Role
 
 __all__ = [
     "TEMPLATES",

@@ -13,15 +13,15 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from api.appointments.models import Appointment
-from api.attendance.models import Attendance
+from api.appointments.models import Appointment, Attendance
 from api.audit.models import AuditEvent
 from api.db import utcnow
 from api.evidence.labels import ACTOR_LABELS, STAFF_LANGUAGE, t
 from api.i18n import formatting
 from api.messaging.models import Conversation, Direction, Message, OutboxItem
-from api.people.models import ConsentEvent, Inburgeraar, Staff
+from api.people.models import ConsentEvent, Inburgeraar
 from api.reminders.models import Reminder, ReminderKind, ReminderStatus
+from api.staff.models import Staff
 from api.tasks.models import Task
 
 

@@ -24,7 +24,7 @@ from api.evidence import collect
 from api.evidence.collect import Evidence
 from api.evidence.export import to_csv, to_html, to_json, to_schema
 from api.people import service as people
-from api.people.models import Role
+from api.staff.models import Role
 
 __all__ = ["Evidence", "for_appointment", "for_inburgeraar", "to_csv", "to_html", "to_json", "to_schema"]
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from api.db import Database, utcnow
 from api.events import Hook
-from api.messaging import service, status
+from api.messaging import provider, service, status
 from api.messaging.models import (
     Channel,
     Conversation,
@@ -41,20 +41,14 @@ from api.messaging.models import (
     OutboxItem,
     OutboxStatus,
 )
-from api.messaging.transports import LocalTransport, Outgoing, SendFailed, Sent, Transport, make_transport
+from api.messaging.transports import LocalTransport, Outgoing, SendFailed, Sent, Transport
 from api.people.models import ConsentState, Inburgeraar
 from api.settings import Settings
-from api.twilio import errors as provider_errors
 
 log = structlog.get_logger()
 
 BACKOFF_BASE = timedelta(seconds=2)
 BACKOFF_CAP = timedelta(minutes=15)
-
-
-def status_callback_url(settings: Settings, outbox_id: int) -> str:
-    """Twilio posts delivery reports here; the outbox id lets us find the row whatever Twilio's SID is."""
-    return f"{settings.public_base_url.rstrip('/')}/twilio/status?outboxId={outbox_id}"
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -139,6 +133,7 @@ class DeliveryFailure:
     code: str
     channel: str
     settings: Settings | None
+    opted_out: bool = False  # the provider says the person blocked our messages (Twilio's 21610)
 
 
 # Listeners are called as listener(db, failure) in the transaction that records the failure; they are
@@ -164,7 +159,7 @@ def record_final_failure(
     item.last_error_code = code[:16]
     item.last_error = (detail or "")[:300]
     mark_message(
-        db, message.id, new_status, error_code=code[:16], error_message=provider_errors.meaning(code)
+        db, message.id, new_status, error_code=code[:16], error_message=provider.current().meaning(code)
     )
     db.refresh(message)
     log.info("outbound_failed", outbox_id=item.id, message_id=message.id, code=code)
@@ -176,7 +171,9 @@ def record_final_failure(
     )
     if person is None or conversation is None:
         return
-    delivery_failed.emit(db, DeliveryFailure(message, conversation, person, code, item.channel, settings))
+    opted_out = provider.current().means_opted_out(code)
+    failure = DeliveryFailure(message, conversation, person, code, item.channel, settings, opted_out)
+    delivery_failed.emit(db, failure)
 
 
 class Dispatcher:
@@ -192,7 +189,7 @@ class Dispatcher:
     ) -> None:
         self.database = database
         self.settings = settings
-        self.transport = transport or make_transport(settings)
+        self.transport = transport or provider.current().make_transport(settings)
         self.local = LocalTransport()  # the simulator's "web" channel never goes to Twilio
         self.rng = rng or random.Random()
         self.worker = uuid.uuid4().hex[:12]
@@ -267,12 +264,12 @@ class Dispatcher:
                         message.id,
                         DeliveryStatus.cancelled,
                         error_code="opted_out",
-                        error_message=provider_errors.meaning("opted_out"),
+                        error_message=service.NOT_SENT_OPTED_OUT,
                     )
                     report.cancelled += 1
                     continue
                 if item.channel == Channel.whatsapp and not item.content_sid and not item.ambiguous:
-                    if service.apply_whatsapp_rules(db, conversation, message, item, now=now) == "hold":
+                    if provider.apply_whatsapp_rules(db, conversation, message, item, now=now) == "hold":
                         item.locked_until = None
                         report.held += 1
                         continue
@@ -285,7 +282,7 @@ class Dispatcher:
                             body=item.body,
                             content_sid=item.content_sid,
                             content_variables=item.content_variables if item.content_sid else None,
-                            status_callback=status_callback_url(self.settings, item.id)
+                            status_callback=provider.current().status_callback(self.settings, item.id)
                             if item.channel != Channel.web
                             else None,
                             queued_at=item.created_at,
@@ -422,7 +419,7 @@ class Dispatcher:
                     update(Message)
                     .where(Message.id == job.message_id)
                     .values(
-                        error_code=item.last_error_code, error_message=provider_errors.meaning(result.code)
+                        error_code=item.last_error_code, error_message=provider.current().meaning(result.code)
                     )
                 )
                 job.notes["outcome"] = "retry"

@@ -10,8 +10,9 @@ from api.auth import Principal
 from api.errors import Conflict, InvalidInput
 from api.messaging import service as messaging
 from api.messaging.models import Message, MessageKind
-from api.people.models import Inburgeraar, Role
+from api.people.models import Inburgeraar
 from api.people.service import get_inburgeraar
+from api.staff.models import Role
 from api.tasks import service as tasks
 from api.tasks.models import EscalationStatus
 

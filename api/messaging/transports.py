@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from api.messaging.models import DeliveryStatus
-from api.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -73,13 +72,3 @@ class LocalTransport:
 
     def lookup(self, message: Outgoing) -> list[Sent]:
         return []
-
-
-def make_transport(settings: Settings) -> Transport:
-    """Twilio when it is configured, else the local transport (development and the simulator)."""
-    if not settings.twilio_configured:
-        return LocalTransport()
-    # Imported here, not at the top: api.twilio.transport builds on this module's types.
-    from api.twilio.transport import TwilioTransport
-
-    return TwilioTransport(settings)

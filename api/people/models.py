@@ -7,12 +7,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime, utcnow
-
-
-class Role(StrEnum):
-    klantmanager = "klantmanager"
-    coordinator = "coordinator"
-    admin = "admin"
+from api.staff.models import Staff
 
 
 class Doelgroep(StrEnum):
@@ -39,20 +34,6 @@ class MapStatus(StrEnum):
 class ConsentState(StrEnum):
     granted = "granted"
     opted_out = "opted_out"
-
-
-class Staff(Base):
-    __tablename__ = "staff"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    role: Mapped[str] = mapped_column(String(20))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    password_hash: Mapped[str | None] = mapped_column(String(255))
-    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Inburgeraar(Base):

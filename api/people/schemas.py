@@ -7,8 +7,9 @@ import phonenumbers
 from pydantic import AfterValidator, Field, field_validator
 
 from api.i18n import languages
-from api.people.models import Doelgroep, Leerroute, MapStatus, Role
+from api.people.models import Doelgroep, Leerroute, MapStatus
 from api.schemas import ApiModel, ApiOut
+from api.staff.models import Role
 
 
 def normalize_phone(value: str) -> str:

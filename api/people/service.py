@@ -12,8 +12,9 @@ from api.audit import service as audit
 from api.auth import Principal, hash_password, hash_token, new_token
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.people.caseload import in_caseload, is_in_caseload
-from api.people.models import Inburgeraar, Role, Staff
+from api.people.models import Inburgeraar
 from api.people.schemas import InburgeraarCreate, InburgeraarUpdate, StaffCreate
+from api.staff.models import Role, Staff
 
 WI2021_START = date(2022, 1, 1)
 

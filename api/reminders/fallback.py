@@ -13,7 +13,6 @@ from api.messaging import service as messaging
 from api.messaging.models import Channel, MessageKind
 from api.messaging.outbox import DeliveryFailure
 from api.reminders.scheduler import sms_text_for
-from api.twilio import errors as provider_errors
 
 log = structlog.get_logger()
 
@@ -23,7 +22,7 @@ def send_by_sms(db: Session, failure: DeliveryFailure) -> None:
     settings = failure.settings
     if settings is None or not settings.whatsapp_sms_fallback or failure.channel != Channel.whatsapp:
         return
-    if failure.code == provider_errors.OPTED_OUT:
+    if failure.opted_out:
         return
     message = failure.message
     body = message.body

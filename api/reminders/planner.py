@@ -18,8 +18,7 @@ import structlog
 from sqlalchemy import and_, exists, insert, select, update
 from sqlalchemy.orm import Session
 
-from api.appointments.models import Appointment, AppointmentStatus
-from api.attendance.models import Attendance
+from api.appointments.models import Appointment, AppointmentStatus, Attendance
 from api.db import utcnow
 from api.reminders.models import Reminder, ReminderKind, ReminderStatus
 from api.reminders.policy import Policy, load_policy

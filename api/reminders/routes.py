@@ -14,11 +14,12 @@ from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import NotFound
 from api.i18n import languages
 from api.people.caseload import in_caseload
-from api.people.models import Inburgeraar, Role
+from api.people.models import Inburgeraar
 from api.reminders import ics
 from api.reminders.models import Reminder
 from api.reminders.policy import load_policy
 from api.schemas import ApiOut
+from api.staff.models import Role
 
 router = APIRouter(tags=["reminders"])
 public = APIRouter(tags=["calendar"])

@@ -17,8 +17,7 @@ import structlog
 from sqlalchemy import Row, Select, func, literal, select, text, update
 from sqlalchemy.orm import Session
 
-from api.appointments.models import Appointment, AppointmentStatus
-from api.attendance.models import Attendance, AttendanceStatus
+from api.appointments.models import Appointment, AppointmentStatus, Attendance, AttendanceStatus
 from api.db import utcnow
 from api.i18n import formatting, languages
 from api.messaging import service as messaging

@@ -16,7 +16,8 @@ from api.auth import Principal
 from api.db import utcnow
 from api.errors import Conflict, Forbidden, NotFound
 from api.people.caseload import in_caseload, is_in_caseload
-from api.people.models import Inburgeraar, Role, Staff
+from api.people.models import Inburgeraar
+from api.staff.models import Role, Staff
 from api.tasks.models import Escalation, EscalationStatus, Task, TaskKind, TaskStatus
 
 

@@ -27,7 +27,6 @@ MEANINGS: dict[str, str] = {
     "63024": N_("WhatsApp: ongeldige ontvanger (geen WhatsApp op dit nummer)."),
     "63003": N_("WhatsApp: ongeldig nummer van de ontvanger."),
     "63018": N_("WhatsApp: te veel berichten verstuurd, later opnieuw."),
-    "opted_out": N_("Niet verstuurd: de persoon heeft zich afgemeld voor automatische berichten."),
     "timeout": N_("Twilio gaf geen antwoord op tijd."),
     "unavailable": N_("Twilio was tijdelijk niet bereikbaar."),
     "rate_limited": N_("Twilio vroeg ons langzamer te versturen."),

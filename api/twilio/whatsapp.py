@@ -16,8 +16,27 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from api.db import utcnow
-from api.messaging.models import Conversation
+from api.i18n import segments
+from api.i18n.catalog import render
+from api.messaging.models import (
+    Channel,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Message,
+    MessageKind,
+    OutboxItem,
+    OutboxStatus,
+)
+from api.messaging.service import WHATSAPP_WAITING
+from api.settings import get_settings
+
+log = structlog.get_logger()
 
 WINDOW = timedelta(hours=24)
 GENERIC = "generic"
@@ -101,3 +120,82 @@ def plan(
 
 def _numbered(template: Template, values: dict[str, str]) -> dict[str, str]:
     return {str(i): str(values.get(name, "")) for i, name in enumerate(template.variables, start=1)}
+
+
+def apply_rules(
+    db: Session,
+    conversation: Conversation,
+    message: Message,
+    item: OutboxItem,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """Apply WhatsApp's 24-hour rule to one free-text outbox row; returns "free", "template" or "hold".
+
+    Called when a message is queued and again just before it is sent (a reminder planned days ahead
+    may find the window closed by then). Holding also queues the generic "a message is waiting"
+    template once per closed window; the held messages go out when the person writes again.
+    """
+    if item.channel != Channel.whatsapp or item.content_sid:
+        return "free" if not item.content_sid else "template"
+    book = load(get_settings().whatsapp_templates_path)
+    values = (item.content_variables or {}).get("_values") or {}
+    language = message.language or conversation.language or "nl"
+    decision = plan(book, conversation, purpose=message.kind, language=language, values=values, now=now)
+    if decision.action == "free":
+        return "free"
+    if decision.action == "template":
+        assert decision.template is not None
+        item.content_sid = decision.template.content_sid
+        item.content_variables = decision.variables
+        db.flush()
+        return "template"
+    already_waiting = db.scalar(
+        select(OutboxItem.id)
+        .join(Message, Message.id == OutboxItem.message_id)
+        .where(
+            Message.conversation_id == conversation.id,
+            OutboxItem.status == OutboxStatus.held,
+            OutboxItem.id != item.id,
+        )
+        .limit(1)
+    )
+    item.status = OutboxStatus.held
+    message.status = DeliveryStatus.held
+    if already_waiting is None and decision.template is not None:
+        template = decision.template
+        notice_body = render(template.language, WHATSAPP_WAITING)
+        info = segments.count(notice_body)
+        notice = Message(
+            conversation_id=conversation.id,
+            direction=Direction.outbound,
+            channel=Channel.whatsapp,
+            kind=MessageKind.system,
+            body=notice_body,
+            language=template.language,
+            status=DeliveryStatus.queued,
+            segments=info.segments,
+            encoding=info.encoding,
+        )
+        db.add(notice)
+        db.flush()
+        db.add(
+            OutboxItem(
+                message_id=notice.id,
+                to=item.to,
+                channel=Channel.whatsapp,
+                body=notice_body,
+                content_sid=template.content_sid,
+                content_variables=decision.variables or None,
+                status=OutboxStatus.pending,
+                next_attempt_at=utcnow(),
+            )
+        )
+    db.flush()
+    log.info(
+        "whatsapp_message_held",
+        message_id=message.id,
+        outbox_id=item.id,
+        template_sent=already_waiting is None,
+    )
+    return "hold"

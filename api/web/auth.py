@@ -21,8 +21,8 @@ from api.audit.models import AuditEvent
 from api.auth import hash_password, hash_token, new_token, verify_password
 from api.db import utcnow
 from api.errors import NotAuthenticated, TooManyRequests
-from api.people.models import Staff
 from api.settings import Settings
+from api.staff.models import Staff
 from api.web.models import StaffSession
 
 log = structlog.get_logger()

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from api.i18n import segments
 from api.i18n.catalog import N_, render
 from api.i18n.formatting import isolate
-from api.people.models import Inburgeraar, Staff
+from api.people.models import Inburgeraar
+from api.staff.models import Staff
 
 CANNED_REPLIES: dict[str, str] = {
     "received": N_(

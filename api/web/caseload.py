@@ -16,14 +16,14 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.appointments.models import Appointment, AppointmentStatus
-from api.attendance.models import Attendance, AttendanceStatus
+from api.appointments.models import Appointment, AppointmentStatus, Attendance, AttendanceStatus
 from api.auth import Principal
 from api.db import utcnow
 from api.i18n.formatting import TZ
 from api.people.caseload import in_caseload
-from api.people.models import Inburgeraar, MapStatus, Role
+from api.people.models import Inburgeraar, MapStatus
 from api.people.service import term_ends_on
+from api.staff.models import Role
 
 PIP_DUE_AFTER_HOUSING = timedelta(weeks=10)
 LEERROUTE_SWITCH_MONTHS = 18

@@ -20,8 +20,9 @@ from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import InvalidInput, NotFound
 from api.i18n.catalog import N_, gettext
-from api.people.models import Doelgroep, Leerroute, Role, Staff
+from api.people.models import Doelgroep, Leerroute
 from api.settings import ROOT
+from api.staff.models import Role, Staff
 from api.web import broadcast_form, stats
 from api.web.deps import CoordinatorDep, CoordinatorFormDep, WebRoute
 from api.web.rendering import WebUser, page

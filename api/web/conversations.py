@@ -20,8 +20,9 @@ from api.i18n import languages
 from api.messaging import service as messaging
 from api.messaging import staff_replies
 from api.messaging.models import Channel, Conversation, Direction, Message
-from api.people.models import Inburgeraar, Staff
+from api.people.models import Inburgeraar
 from api.people.service import get_inburgeraar
+from api.staff.models import Staff
 from api.tasks import service as tasks
 from api.tasks.models import Escalation
 from api.twilio import whatsapp

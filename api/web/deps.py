@@ -16,7 +16,7 @@ from api.auth import principal_for_staff
 from api.deps import SessionDep, SettingsDep
 from api.errors import DomainError, Forbidden
 from api.i18n.catalog import N_
-from api.people.models import Role
+from api.staff.models import Role
 from api.web import auth
 from api.web.rendering import WebUser, page
 

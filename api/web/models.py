@@ -12,7 +12,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime, utcnow
-from api.people.models import Staff
+from api.staff.models import Staff
 
 
 class StaffSession(Base):

@@ -19,7 +19,7 @@ from api.db import utcnow
 from api.i18n import languages
 from api.i18n.catalog import N_, gettext
 from api.i18n.formatting import TZ
-from api.people.models import Role
+from api.staff.models import Role
 from api.web import labels
 
 HERE = Path(__file__).resolve().parent

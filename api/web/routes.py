@@ -14,15 +14,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api.appointments import service as appointments
+from api.appointments.models import Assessment
 from api.attendance import service as attendance
-from api.attendance.models import Assessment
 from api.auth import new_token
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import DomainError, NotAuthenticated, NotFound, TooManyRequests
 from api.i18n.catalog import N_
 from api.messaging import staff_replies
-from api.people.models import Staff
+from api.staff.models import Staff
 from api.tasks import service as tasks
 from api.web import auth, canned, caseload, conversations
 from api.web.deps import (

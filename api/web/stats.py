@@ -14,12 +14,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.appointments.models import Appointment, AppointmentStatus
-from api.attendance.models import Attendance, AttendanceStatus
+from api.appointments.models import Appointment, AppointmentStatus, Attendance, AttendanceStatus
 from api.auth import Principal
 from api.db import utcnow
 from api.i18n.formatting import TZ
-from api.people.models import Role
+from api.staff.models import Role
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import conversation
 from actions.appointments import AppointmentFormValidation, AttendanceAction
 
-# Menu order of utter_ask_absence_reason (api/bot/messages.py): the digit picks the code at that position.
+# Menu order of utter_ask_absence_reason (api/bot_endpoints/messages.py): the digit picks the code at that position.
 REASON_MENU = (
     "sick",
     "child_sick",

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from api.appointments.models import Appointment
-from api.attendance.models import Attendance
+from api.appointments.models import Appointment, Attendance
 from api.auth import hash_password
 from api.db import utcnow
 from api.i18n.catalog import gettext, render
 from api.i18n.formatting import isolate
 from api.messaging.models import Message
-from api.people.models import Inburgeraar, Staff
+from api.people.models import Inburgeraar
+from api.staff.models import Staff
 from api.tasks.models import Escalation, Task
 from api.web.canned import CANNED_REPLIES
 from tests.browser.conftest import AXE, Live, axe_violations, screenshot

@@ -22,8 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from api.appointments.models import Appointment
-from api.attendance.models import Attendance
+from api.appointments.models import Appointment, Attendance
 from api.localstack import (
     BOT_PROCESS_ENV,
     actions_command,

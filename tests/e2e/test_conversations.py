@@ -15,15 +15,15 @@ import yaml
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from api.appointments.models import Appointment
-from api.attendance.models import Attendance
+from api.appointments.models import Appointment, Attendance
 from api.auth import Principal
-from api.bot.messages import RESPONSES
+from api.bot_endpoints.messages import RESPONSES
 from api.i18n.catalog import render
 from api.i18n.languages import CODES
 from api.messaging.gateway import HANDOFF_HOLDING
-from api.people.models import Inburgeraar, Staff
+from api.people.models import Inburgeraar
 from api.settings import ROOT
+from api.staff.models import Staff
 from api.tasks.models import Escalation
 from api.tasks.service import resolve
 

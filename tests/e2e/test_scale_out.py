@@ -35,8 +35,9 @@ from api.localstack import (
 )
 from api.messaging.models import Conversation, Direction, Message, MessageKind, OutboxItem, OutboxStatus
 from api.migrate import upgrade
-from api.people.models import Inburgeraar, Staff
+from api.people.models import Inburgeraar
 from api.settings import ROOT
+from api.staff.models import Staff
 from tests.doubles import TwilioDouble
 from tests.messaging_support import ACCOUNT_SID, AUTH_TOKEN, PUBLIC, inbound_form, sign
 

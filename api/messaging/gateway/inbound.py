@@ -141,7 +141,7 @@ def store(database: Database, inbound: Inbound, *, retry: bool = True) -> Receip
 def release_held(db: Session, conversation: Conversation, channel: str) -> int:
     """The person wrote: send what was held, on the channel they just used. Returns how many.
 
-    Messages are held by `service.apply_whatsapp_rules` while WhatsApp's window is closed; a message
+    Messages are held by `provider.apply_whatsapp_rules` while WhatsApp's window is closed; a message
     from the person (on any channel) is what lets them go.
     """
     ids = list(

@@ -1,6 +1,6 @@
 """What the gateway says itself (Dutch msgids, translated from the catalogs), and how it queues a reply.
 
-Everything else a person reads from the gateway is the bot's (Rasa's NLG, rendered by api.bot).
+Everything else a person reads from the gateway is the bot's (Rasa's NLG, rendered by api.bot_endpoints).
 """
 
 from __future__ import annotations

@@ -18,9 +18,9 @@ from api.errors import NotFound
 from api.messaging.gateway import Inbound, store
 from api.messaging.gateway.background import process_after_response
 from api.messaging.models import Channel, Conversation, Message
-from api.messaging.simulator import page, script
 from api.people.models import Inburgeraar
 from api.schemas import ApiModel
+from api.simulator import page, script
 
 router = APIRouter(prefix="/simulator", tags=["simulator"], include_in_schema=False)
 
@@ -105,8 +105,8 @@ def simulator_messages(request: Request, inburgeraar_id: int, after: int = 0) ->
 
 @router.put("/{inburgeraar_id}/language")
 def simulator_language(request: Request, inburgeraar_id: int, body: SimulatedLanguage) -> dict[str, str]:
-    # What the bot's language action does. api.bot sits above messaging: imported only when used.
-    from api.bot.service import set_language
+    # What the bot's language action does. api.bot_endpoints sits above messaging: imported only when used.
+    from api.bot_endpoints.service import set_language
 
     with request.app.state.db.session() as db:
         person = db.get(Inburgeraar, inburgeraar_id)

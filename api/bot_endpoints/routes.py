@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, FastAPI, status
 from pydantic import Field
 
-from api.attendance.models import AbsenceReason
+from api.appointments.models import AbsenceReason
 from api.auth import Principal
-from api.bot import service
+from api.bot_endpoints import service
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import Forbidden
 from api.messaging.rasa import person_for_sender
@@ -96,9 +96,9 @@ nlg_router = APIRouter(tags=["bot"])
 
 
 @nlg_router.post("/nlg")
-def nlg(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:
+def nlg(payload: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     """Rasa's NLG endpoint: renders every reply from the catalogs in the conversation's language."""
-    from api.bot.messages import PLACEHOLDER_DEFAULTS, RESPONSES
+    from api.bot_endpoints.messages import PLACEHOLDER_DEFAULTS, RESPONSES
 
     return service.nlg(payload, RESPONSES, PLACEHOLDER_DEFAULTS)
 

@@ -53,5 +53,5 @@ def domain() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def messages() -> Any:
-    """api/bot/messages.py (reply texts by response name)."""
+    """api/bot_endpoints/messages.py (reply texts by response name)."""
     return MESSAGES

@@ -1,9 +1,10 @@
 """Dutch source text of every bot reply, by Rasa response name.
 
-The bot's domain lists response names only; the NLG endpoint (`api.bot.service.nlg`) looks the name up in
-`RESPONSES` and renders the msgid in the conversation's language. Placeholders use `{brace}` style and are
-filled from the action's arguments and the slots; see docs/bot-contract.md for the arguments the API
-formats itself (`starts_at`, `date`, `kind`, `reason`, `leerroute`, `map_status`, `appointment_list`).
+The bot's domain lists response names only; the NLG endpoint (`api.bot_endpoints.service.nlg`) looks
+the name up in `RESPONSES` and renders the msgid in the conversation's language. Placeholders use
+`{brace}` style and are filled from the action's arguments and the slots; see docs/bot-contract.md
+for the arguments the API formats itself (`starts_at`, `date`, `kind`, `reason`, `leerroute`, `map_status`,
+`appointment_list`).
 
 Writing rules: plain Dutch (B1), the informal "je" used across the product, SMS-sized, GSM-7/ASCII
 friendly (no curly quotes, no emoji, no accented letters outside GSM-7). Facts come only from
@@ -106,7 +107,9 @@ RESPONSES: dict[str, str] = {
     # Read back before a typed confirmation or request is recorded: the model can take vague or mistyped
     # words for these intents ("kan zijn" looked like a confirmation). The person answers yes or no.
     "utter_readback_confirm": N_("Je komt naar {kind} op {starts_at}? Antwoord ja of nee."),
-    "utter_readback_reschedule": N_("Je wilt een andere tijd voor {kind} op {starts_at}? Antwoord ja of nee."),
+    "utter_readback_reschedule": N_(
+        "Je wilt een andere tijd voor {kind} op {starts_at}? Antwoord ja of nee."
+    ),
     "utter_nothing_changed": N_("Goed, ik heb niets veranderd."),
     "utter_attendance_confirmed": N_("Dank je. We verwachten je bij de afspraak: {kind}, {starts_at}."),
     # Translators: keep the numbers; the person answers with a number. The order is fixed in the bot.

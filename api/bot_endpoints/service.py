@@ -9,22 +9,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.appointments.models import Appointment, AppointmentStatus
+from api.appointments.models import Appointment, AppointmentStatus, Attendance
 from api.attendance import service as attendance
-from api.attendance.models import Attendance
 from api.audit import service as audit
 from api.auth import BOT
 from api.db import utcnow
 from api.errors import InvalidInput
 from api.i18n import formatting, languages
 from api.i18n.catalog import render
-from api.tasks import service as tasks
-from api.tasks.models import TaskKind
 from api.messaging import service as messaging
 from api.messaging.models import Message, MessageKind
-from api.people.models import ConsentState, Inburgeraar
+from api.people.models import Inburgeraar
 from api.people.service import law_for, term_ends_on
 from api.settings import Settings
+from api.tasks import service as tasks
 
 CONTEXT_WINDOW = timedelta(hours=48)
 PVT_HOURS_REQUIRED = 12

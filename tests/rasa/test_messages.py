@@ -1,4 +1,4 @@
-"""The reply texts (api/bot/messages.py) against the domain, the actions and the house rules."""
+"""The reply texts (api/bot_endpoints/messages.py) against the domain, the actions and the house rules."""
 
 from __future__ import annotations
 

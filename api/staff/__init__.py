@@ -1,0 +1,1 @@
+"""Municipal staff and their roles: who signs in to the inbox, the console and the API."""

@@ -1,0 +1,26 @@
+"""Runs inside the bot environment (Python 3.10): the trained model's top intent for each line of stdin.
+
+Reads a JSON list of texts on stdin and prints a JSON list of {"intent", "confidence"} in the same order.
+Used by benchmarks that measure a whole path (detector + model) in the API environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from rasa.core.agent import Agent
+
+
+async def parse_all(model: str, texts: list[str]) -> list[dict]:
+    agent = Agent.load(model)
+    out = []
+    for text in texts:
+        intent = (await agent.parse_message(text))["intent"]
+        out.append({"intent": intent.get("name"), "confidence": float(intent.get("confidence") or 0.0)})
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(parse_all(sys.argv[1], json.loads(sys.stdin.read())))))
