@@ -69,7 +69,11 @@ def _at(days: int, hour: int, minute: int = 0) -> datetime:
 
 
 def load(db: Session) -> dict[str, int]:
-    """Insert what is missing; running it twice changes nothing."""
+    """Insert what is missing; running it twice changes nothing.
+
+    Long on purpose: one straight walk through the demo caseload (staff, people, appointments) reads
+    better than helpers that each insert one table.
+    """
     staff: dict[str, Staff] = {}
     for email, name, role, phone, token in STAFF:
         member = db.scalar(select(Staff).where(Staff.email == email))

@@ -13,7 +13,7 @@ from api.db import Database
 from api.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+def app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -25,7 +25,7 @@ def get_db(request: Request) -> Iterator[Session]:
     yield from request.app.state.db.sessions()
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 SessionDep = Annotated[Session, Depends(get_db)]
 
 

@@ -51,6 +51,7 @@ def _wait_for(url: str, seconds: float) -> bool:
 
 
 def main() -> int:
+    """Start API, worker, Rasa and the action server and wait; one straight sequence, kept in one place."""
     settings = get_settings()
     LOGS.mkdir(parents=True, exist_ok=True)
     env = {

@@ -7,15 +7,36 @@ from sqlalchemy import text
 
 from api import errors, wiring
 from api import logging as app_logging
-from api.appointments.routes import router as appointments_router
-from api.attendance.routes import router as attendance_router
+from api.appointments import routes as appointment_routes
+from api.attendance import routes as attendance_routes
+from api.bot_endpoints import routes as bot_routes
+from api.broadcasts import routes as broadcast_routes
 from api.db import Database
 from api.deps import SessionDep
-from api.messaging.routes import router as messaging_router
-from api.people.routes import router as people_router
+from api.evidence import routes as evidence_routes
+from api.messaging import routes as messaging_routes
+from api.people import routes as people_routes
+from api.reminders import routes as reminder_routes
 from api.settings import Settings, get_settings
+from api.simulator import routes as simulator_routes
+from api.twilio import webhooks as twilio_webhooks
+from api.web import routes as web_routes
 
 API_VERSION = "1.0"
+# Every package with routes exposes `mount(app, v1)`; this order is the order of the OpenAPI document.
+ROUTES = (
+    people_routes,
+    appointment_routes,
+    attendance_routes,
+    messaging_routes,
+    bot_routes,
+    twilio_webhooks,
+    simulator_routes,
+    reminder_routes,
+    broadcast_routes,
+    evidence_routes,
+    web_routes,
+)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -53,33 +74,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return {"status": "ok"}
 
     v1 = APIRouter(prefix="/api/v1")
-    for router in (people_router, appointments_router, attendance_router, messaging_router):
-        v1.include_router(router)
-    for mount in _domain_mounts():
-        mount(app, v1)
+    for routes in ROUTES:
+        routes.mount(app, v1)
     app.include_router(v1)
     return app
-
-
-def _domain_mounts() -> list:
-    """Domain packages that register their own routes (outside /api/v1 too): each exposes `mount(app, v1)`."""
-    from api.bot_endpoints import routes as bot_routes
-    from api.broadcasts import routes as broadcast_routes
-    from api.evidence import routes as evidence_routes
-    from api.reminders import routes as reminder_routes
-    from api.simulator import routes as simulator_routes
-    from api.twilio import webhooks as twilio_webhooks
-    from api.web import routes as web_routes
-
-    return [
-        m.mount
-        for m in (
-            bot_routes,
-            twilio_webhooks,
-            simulator_routes,
-            reminder_routes,
-            broadcast_routes,
-            evidence_routes,
-            web_routes,
-        )
-    ]

@@ -9,7 +9,7 @@ import time_machine
 from sqlalchemy import select
 
 from api.audit.models import AuditEvent
-from api.web import auth
+from api.web import signin
 from api.web.models import StaffSession
 from tests.web_helpers import csrf_of, login, open_browsers, post_form
 
@@ -73,7 +73,7 @@ def test_five_wrong_passwords_lock_the_address_for_a_quarter_even_for_the_right_
     colleague, _ = make.staff()
     browser = web()
     with time_machine.travel(START, tick=False):
-        for _ in range(auth.LOCKOUT_AFTER):
+        for _ in range(signin.LOCKOUT_AFTER):
             assert login(browser, km.email, "guess").status_code == 401
         locked = login(browser, km.email.upper())  # the right password, the address typed differently
         assert locked.status_code == 429
@@ -82,7 +82,7 @@ def test_five_wrong_passwords_lock_the_address_for_a_quarter_even_for_the_right_
         assert login(web(), colleague.email).status_code == 303  # only this address is locked
     with time_machine.travel(START + timedelta(minutes=10), tick=False):
         assert login(browser, km.email).status_code == 429  # refused attempts do not extend the lock
-    with time_machine.travel(START + auth.LOCKOUT_WINDOW + timedelta(seconds=1), tick=False):
+    with time_machine.travel(START + signin.LOCKOUT_WINDOW + timedelta(seconds=1), tick=False):
         assert login(browser, km.email).status_code == 303
     refused = db.scalars(select(AuditEvent).where(AuditEvent.action == "login_locked")).all()
     assert [e.object_id for e in refused] == [str(km.id), str(km.id)]
@@ -92,7 +92,7 @@ def test_five_wrong_passwords_lock_the_address_for_a_quarter_even_for_the_right_
 def test_an_unknown_address_locks_the_same_way_so_locking_reveals_no_account(web, make):
     browser = web()
     with time_machine.travel(START, tick=False):
-        for _ in range(auth.LOCKOUT_AFTER):
+        for _ in range(signin.LOCKOUT_AFTER):
             assert login(browser, "nobody@gemeente.example", "guess").status_code == 401
         assert login(browser, "nobody@gemeente.example", "guess").status_code == 429
 

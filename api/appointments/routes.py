@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, FastAPI, Query, status
 from pydantic import AwareDatetime
 
 from api.appointments import service
@@ -47,3 +47,7 @@ def update_appointment(
 def get_attendance(appointment_id: int, db: SessionDep, actor: PrincipalDep) -> list:
     appointment = service.get_appointment(db, actor, appointment_id)
     return sorted(appointment.attendances, key=lambda a: a.inburgeraar_id)
+
+
+def mount(app: FastAPI, v1: APIRouter) -> None:
+    v1.include_router(router)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from pydantic import Field
 
 from api.appointments.models import Assessment
@@ -41,3 +41,7 @@ def assess_attendance(
     row = service.assess(db, actor, appointment_id, inburgeraar_id, body.assessment, body.note)
     db.commit()
     return row
+
+
+def mount(app: FastAPI, v1: APIRouter) -> None:
+    v1.include_router(router)

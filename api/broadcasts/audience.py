@@ -20,6 +20,7 @@ from api.broadcasts.schemas import Audience
 from api.errors import Forbidden, InvalidInput
 from api.messaging import service as messaging
 from api.messaging.models import Conversation
+from api.people.caseload import caseload_of as caseload
 from api.people.models import Inburgeraar
 from api.staff.models import Role, Staff
 
@@ -83,7 +84,7 @@ def recipients(db: Session, rule: dict[str, Any], caseload_of: int | None) -> li
     audience = _audience_adapter.validate_python(rule)
     query = select(Inburgeraar).order_by(Inburgeraar.id)
     if caseload_of is not None:
-        query = query.where(Inburgeraar.klantmanager_id == caseload_of)
+        query = query.where(caseload(caseload_of))
     if audience.type == "appointment":
         query = query.join(Attendance, Attendance.inburgeraar_id == Inburgeraar.id).where(
             Attendance.appointment_id == audience.appointment_id
@@ -93,7 +94,7 @@ def recipients(db: Session, rule: dict[str, Any], caseload_of: int | None) -> li
     elif audience.type == "doelgroep":
         query = query.where(Inburgeraar.doelgroep == audience.doelgroep)
     elif audience.type == "caseload":
-        query = query.where(Inburgeraar.klantmanager_id == audience.klantmanager_id)
+        query = query.where(caseload(audience.klantmanager_id))
     else:
         people: list[Inburgeraar] = []
         for chunk in chunks(sorted(set(audience.inburgeraar_ids))):

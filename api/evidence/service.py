@@ -24,6 +24,7 @@ from api.evidence import collect
 from api.evidence.collect import Evidence
 from api.evidence.export import to_csv, to_html, to_json, to_schema
 from api.people import service as people
+from api.people.caseload import is_in_caseload
 from api.staff.models import Role
 
 __all__ = ["Evidence", "for_appointment", "for_inburgeraar", "to_csv", "to_html", "to_json", "to_schema"]
@@ -40,7 +41,7 @@ def for_appointment(db: Session, actor: Principal, appointment_id: int, *, fmt: 
     visible = [
         att
         for att in sorted(appointment.attendances, key=lambda x: x.inburgeraar_id)
-        if actor.role != Role.klantmanager or att.inburgeraar.klantmanager_id == actor.staff_id
+        if actor.role != Role.klantmanager or is_in_caseload(actor, att.inburgeraar)
     ]
     evidence = collect.appointment_evidence(db, appointment, visible, redacted=_redacted(actor))
     audit.record(

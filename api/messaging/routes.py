@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from api.deps import PrincipalDep, SessionDep
 from api.messaging import service
@@ -37,3 +37,7 @@ def list_messages(inburgeraar_id: int, db: SessionDep, actor: PrincipalDep) -> l
     rows = service.list_messages(db, actor, inburgeraar_id)
     db.commit()  # the audit event of this read
     return rows
+
+
+def mount(app: FastAPI, v1: APIRouter) -> None:
+    v1.include_router(router)

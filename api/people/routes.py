@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, FastAPI, Query, status
 
 from api.deps import PrincipalDep, SessionDep
 from api.people import service
@@ -53,3 +53,7 @@ def create_staff(body: StaffCreate, db: SessionDep, actor: PrincipalDep) -> dict
     staff, token = service.create_staff(db, actor, body)
     db.commit()
     return {**StaffOut.model_validate(staff).model_dump(), "api_token": token}
+
+
+def mount(app: FastAPI, v1: APIRouter) -> None:
+    v1.include_router(router)

@@ -163,34 +163,7 @@ def apply_rules(
     item.status = OutboxStatus.held
     message.status = DeliveryStatus.held
     if already_waiting is None and decision.template is not None:
-        template = decision.template
-        notice_body = render(template.language, WHATSAPP_WAITING)
-        info = segments.count(notice_body)
-        notice = Message(
-            conversation_id=conversation.id,
-            direction=Direction.outbound,
-            channel=Channel.whatsapp,
-            kind=MessageKind.system,
-            body=notice_body,
-            language=template.language,
-            status=DeliveryStatus.queued,
-            segments=info.segments,
-            encoding=info.encoding,
-        )
-        db.add(notice)
-        db.flush()
-        db.add(
-            OutboxItem(
-                message_id=notice.id,
-                to=item.to,
-                channel=Channel.whatsapp,
-                body=notice_body,
-                content_sid=template.content_sid,
-                content_variables=decision.variables or None,
-                status=OutboxStatus.pending,
-                next_attempt_at=utcnow(),
-            )
-        )
+        _queue_waiting_notice(db, conversation, item.to, decision.template, decision.variables)
     db.flush()
     log.info(
         "whatsapp_message_held",
@@ -199,3 +172,36 @@ def apply_rules(
         template_sent=already_waiting is None,
     )
     return "hold"
+
+
+def _queue_waiting_notice(
+    db: Session, conversation: Conversation, to: str, template: Template, variables: dict[str, str] | None
+) -> None:
+    """The approved "a message is waiting for you" template, once per closed window."""
+    body = render(template.language, WHATSAPP_WAITING)
+    info = segments.count(body)
+    notice = Message(
+        conversation_id=conversation.id,
+        direction=Direction.outbound,
+        channel=Channel.whatsapp,
+        kind=MessageKind.system,
+        body=body,
+        language=template.language,
+        status=DeliveryStatus.queued,
+        segments=info.segments,
+        encoding=info.encoding,
+    )
+    db.add(notice)
+    db.flush()
+    db.add(
+        OutboxItem(
+            message_id=notice.id,
+            to=to,
+            channel=Channel.whatsapp,
+            body=body,
+            content_sid=template.content_sid,
+            content_variables=variables or None,
+            status=OutboxStatus.pending,
+            next_attempt_at=utcnow(),
+        )
+    )

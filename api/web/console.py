@@ -24,7 +24,7 @@ from api.people.models import Doelgroep, Leerroute
 from api.settings import ROOT
 from api.staff.models import Role, Staff
 from api.web import broadcast_form, stats
-from api.web.deps import CoordinatorDep, CoordinatorFormDep, WebRoute
+from api.web.guards import CoordinatorDep, CoordinatorFormDep, WebRoute
 from api.web.rendering import WebUser, page
 
 router = APIRouter(prefix="/ui", route_class=WebRoute, include_in_schema=False)

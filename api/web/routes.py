@@ -24,8 +24,8 @@ from api.i18n.catalog import N_
 from api.messaging import staff_replies
 from api.staff.models import Staff
 from api.tasks import service as tasks
-from api.web import auth, canned, caseload, conversations
-from api.web.deps import (
+from api.web import canned, caseload, conversations, signin
+from api.web.guards import (
     FormUserDep,
     KlantmanagerDep,
     KlantmanagerFormDep,
@@ -94,7 +94,7 @@ def _login_page(
         email=email,
         title=N_("Inloggen"),
     )
-    auth.set_login_csrf_cookie(response, settings, token)
+    signin.set_login_csrf_cookie(response, settings, token)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -108,12 +108,12 @@ def login_form(
     expired: bool = False,
     lang: str | None = None,
 ) -> Response:
-    if auth.current_session(db, settings, request.cookies.get(auth.SESSION_COOKIE)) is not None:
+    if signin.current_session(db, settings, request.cookies.get(signin.SESSION_COOKIE)) is not None:
         db.commit()
         return RedirectResponse(safe_next(next), status_code=303)
     db.commit()
     return _login_page(
-        request, settings, language=auth.ui_language(lang), next_path=safe_next(next), expired=expired
+        request, settings, language=signin.ui_language(lang), next_path=safe_next(next), expired=expired
     )
 
 
@@ -128,7 +128,7 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/ui/",
     language: Annotated[str, Form(max_length=8)] = "nl",
 ) -> Response:
-    language = auth.ui_language(language)
+    language = signin.ui_language(language)
 
     def again(status_code: int, error: str) -> Response:
         """The login form once more, with what went wrong and the address typed."""
@@ -142,12 +142,12 @@ def login(
             email=email,
         )
 
-    if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE), csrf_token):
+    if not signin.csrf_ok(request.cookies.get(signin.LOGIN_CSRF_COOKIE), csrf_token):
         return again(403, N_("Het formulier is verlopen. Probeer het nog eens."))
     if not email.strip() or not password:
         return again(400, N_("Vul je e-mailadres en wachtwoord in."))
     try:
-        _, token = auth.login(db, email, password, language=language)
+        _, token = signin.login(db, email, password, language=language)
     except TooManyRequests:
         db.commit()  # keep the audit event of the refused attempt
         return again(429, N_("Te vaak een verkeerd wachtwoord. Probeer het over een kwartier opnieuw."))
@@ -156,8 +156,8 @@ def login(
         return again(401, N_("E-mailadres of wachtwoord klopt niet."))
     db.commit()
     response = RedirectResponse(safe_next(next), status_code=303)
-    auth.set_session_cookie(response, settings, token)
-    response.delete_cookie(auth.LOGIN_CSRF_COOKIE, path="/ui")
+    signin.set_session_cookie(response, settings, token)
+    response.delete_cookie(signin.LOGIN_CSRF_COOKIE, path="/ui")
     return response
 
 
@@ -167,10 +167,10 @@ def logout(user: FormUserDep, db: SessionDep, settings: SettingsDep) -> Response
 
     session = db.get(StaffSession, user.session_id)
     if session is not None:
-        auth.logout(db, session)
+        signin.logout(db, session)
     db.commit()
     response = RedirectResponse("/ui/login", status_code=303)
-    auth.clear_session_cookie(response, settings)
+    signin.clear_session_cookie(response, settings)
     return response
 
 
@@ -185,7 +185,7 @@ def set_language(
 
     session = db.get(StaffSession, user.session_id)
     if session is not None:
-        session.language = auth.ui_language(language)
+        session.language = signin.ui_language(language)
     db.commit()
     return RedirectResponse(safe_next(next), status_code=303)
 

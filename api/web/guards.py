@@ -17,7 +17,7 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import DomainError, Forbidden
 from api.i18n.catalog import N_
 from api.staff.models import Role
-from api.web import auth
+from api.web import signin
 from api.web.rendering import WebUser, page
 
 log = structlog.get_logger()
@@ -106,8 +106,8 @@ class WebRoute(APIRoute):
 
 
 def get_web_user(request: Request, db: SessionDep, settings: SettingsDep) -> WebUser:
-    token = request.cookies.get(auth.SESSION_COOKIE)
-    session = auth.current_session(db, settings, token)
+    token = request.cookies.get(signin.SESSION_COOKIE)
+    session = signin.current_session(db, settings, token)
     db.commit()  # last_seen, or the removal of an expired session
     if session is None:
         raise LoginRequired(expired=bool(token))
@@ -132,7 +132,7 @@ async def checked_form(request: Request, user: WebUserDep) -> WebUser:
     """Every POST from the UI carries the session's CSRF token."""
     form = await request.form()
     submitted = form.get("csrf_token")
-    if not auth.csrf_ok(user.csrf, submitted if isinstance(submitted, str) else None):
+    if not signin.csrf_ok(user.csrf, submitted if isinstance(submitted, str) else None):
         log.info("web_csrf_refused", staff_id=user.staff_id, path=request.url.path)
         raise Forbidden("CSRF token missing or wrong", field="csrf_token", code="csrf")
     return user
