@@ -86,7 +86,11 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(8, description="Attempts before a retryable send failure is final.")
     worker_poll_seconds: float = Field(1.0, description="Pause of the worker loop when nothing is due.")
     timezone: str = Field("Europe/Amsterdam", description="Time zone in which times are shown and planned.")
-    municipality_phone: str = Field("14 020", description="Phone number of the municipality shown to people.")
+    municipality_phone: str = Field(
+        "14 0513",
+        description="Phone number of the municipality shown to people (14 + area code). Required in "
+        "production; the default is the demo municipality Heerenveen's.",
+    )
     simulator_enabled: bool = Field(True, description="Serve the phone simulator (never in production).")
     log_level: str = Field("INFO", description="Log level of the structured logs.")
 
@@ -108,6 +112,8 @@ class Settings(BaseSettings):
                     raise ValueError(f"{name.upper()} must be set to a real secret in production")
             if self.simulator_enabled:
                 raise ValueError("SIMULATOR_ENABLED must be false in production")
+            if "municipality_phone" not in self.model_fields_set:
+                raise ValueError("MUNICIPALITY_PHONE must be set in production (people are told to call it)")
         return self
 
 

@@ -73,7 +73,7 @@ def test_preview_gives_text_segments_recipients_and_cost_per_language(client, ma
 
     nl = by_language["nl"]
     assert (
-        nl["text"].startswith("Hallo Sanne 0.") and "12 maart 2030" in nl["text"] and "14 020" in nl["text"]
+        nl["text"].startswith("Hallo Sanne 0.") and "12 maart 2030" in nl["text"] and "14 0513" in nl["text"]
     )
     assert (nl["recipients"], nl["encoding"]) == (3, "GSM-7")
     assert nl["segments"] == segments.count(nl["text"]).segments

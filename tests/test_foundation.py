@@ -61,6 +61,22 @@ def test_production_refuses_placeholder_secrets():
         Settings(environment="production", simulator_enabled=False)
 
 
+def test_production_requires_the_municipality_phone(monkeypatch):
+    import pytest
+
+    secrets = {
+        "case_api_admin_token": "a" * 40,
+        "bot_service_token": "b" * 40,
+        "session_secret": "c" * 40,
+    }
+    monkeypatch.delenv("MUNICIPALITY_PHONE", raising=False)
+    with pytest.raises(ValueError, match="MUNICIPALITY_PHONE"):
+        Settings(environment="production", simulator_enabled=False, **secrets)
+    phone = {"municipality_phone": "14 058"}
+    settings = Settings(environment="production", simulator_enabled=False, **phone, **secrets)
+    assert settings.municipality_phone == "14 058"
+
+
 def test_demo_data_loads_twice_without_duplicates(db):
     first = demo.load(db)
     db.commit()

@@ -17,6 +17,7 @@ from api.messaging.gateway import (
     detected_language,
     neutralise,
 )
+from api.messaging.gateway.replies import with_emergency
 from api.people.models import ConsentEvent, Inburgeraar
 from api.tasks import service as inbox
 from api.tasks.models import Task
@@ -48,10 +49,10 @@ KEYWORDS = [
     ("ar", "توقف", "ابدأ", "مساعدة"),
     ("ti", "ደው በል", "ጀምር", "ሓገዝ"),
     ("fa", "توقف", "شروع", "کمک"),
-    ("fa_AF", "بس", "شروع", "کمک"),
+    ("fa_AF", "توقف", "شروع", "کمک"),
     ("tr", "DUR", "Başla", "yardım"),
     ("so", "Jooji", "Bilow", "Caawimo"),
-    ("ps", "بند", "پیل", "مرسته"),
+    ("ps", "ودروه", "پیل", "مرسته"),
     ("ku", "Raweste", "Dest pê bike", "Alîkarî"),
 ]
 
@@ -75,7 +76,7 @@ def test_stop_start_help_work_in_every_language_without_the_bot(
     db.expire_all()
     assert db.get(Inburgeraar, person.id).consent_state == "granted"
     post_inbound(client, person.phone, help_word, _sid(3))
-    assert "14 020" in messages_of(db, conversation.id)[-1].body
+    assert "14 0513" in messages_of(db, conversation.id)[-1].body
     assert fake_rasa.turns == []
     events = db.scalars(select(ConsentEvent.state).order_by(ConsentEvent.id)).all()
     assert events == ["opted_out", "granted"]
@@ -180,7 +181,9 @@ def test_rasa_down_keeps_messages_holds_once_and_replays_in_order(
     conversation = conversation_of(db, person.id)
     stored = messages_of(db, conversation.id)
     assert [m.status for m in stored if m.direction == "in"] == ["received"] * 3
-    assert [m.body for m in stored if m.direction == "out"] == [render("nl", OUTAGE_HOLDING)]
+    assert [m.body for m in stored if m.direction == "out"] == [
+        with_emergency("nl", render("nl", OUTAGE_HOLDING))
+    ]
 
     fake_rasa.start(port=fake_rasa.port)
     worker = Worker(

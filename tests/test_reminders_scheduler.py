@@ -103,7 +103,7 @@ def test_due_reminder_says_what_when_where_with_whom_what_to_bring_and_how_to_an
         "Stadskantoor, Spui 70",
         "Joost Bakker",
         "je paspoort",
-        "gevolgen",
+        "Laat het ons vooraf weten",
         "1 Ik kom",
         "2 Ik kan niet komen",
         "3 Andere tijd",

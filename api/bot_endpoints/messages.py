@@ -73,9 +73,9 @@ RESPONSES: dict[str, str] = {
     ),
     # Translators: the only reply to someone in crisis. Keep all three phone numbers exactly as they are.
     "utter_urgent_help": N_(
-        "Ben je in direct gevaar? Bel 112. Denk je aan zelfdoding? Bel 113 Zelfmoordpreventie: "
-        "0800-0113. Is er geweld thuis? Bel Veilig Thuis: 0800-2000. Ik stuur je bericht nu ook door "
-        "naar een medewerker."
+        "Ben je in direct gevaar? Bel 112. Denk je aan zelfdoding? Bel gratis en anoniem 113 "
+        "Zelfmoordpreventie: 0800-0113. Is er geweld thuis? Bel gratis Veilig Thuis: 0800-2000. Ik stuur "
+        "je bericht nu ook door naar een medewerker."
     ),
     # Understanding "I want no more messages" is never enough to stop them: a misread message would end
     # someone's reminders. Only the keyword does that (api/messaging/keywords.py), in any language.
@@ -122,10 +122,11 @@ RESPONSES: dict[str, str] = {
         "Wil je nog iets kort uitleggen voor je klantmanager? Geen medische details, alsjeblieft. Stuur 0 "
         "als je niets wilt toevoegen."
     ),
-    # Never say the absence is excused: the klantmanager decides that.
+    # Never say the absence is excused: the klantmanager decides that. Never echo the reason back: it may
+    # be health data, which does not belong in SMS or WhatsApp (facts §6).
     "utter_absence_recorded": N_(
-        "Dank je. Je afmelding voor {kind} op {starts_at} is doorgegeven. Reden: {reason}. Je "
-        "klantmanager weet het nu, beslist wat er verder gebeurt en neemt contact met je op."
+        "Dank je. Je afmelding voor {kind} op {starts_at} is doorgegeven. Je klantmanager weet het nu, "
+        "beslist wat er verder gebeurt en neemt contact met je op."
     ),
     "utter_absence_recorded_late": N_(
         "Dank je. Je afmelding voor {kind} op {starts_at} is doorgegeven, maar wel laat. Je klantmanager "
@@ -134,7 +135,7 @@ RESPONSES: dict[str, str] = {
     ),
     "utter_reschedule_requested": N_(
         "Dank je. Je klantmanager weet dat je {kind} op {starts_at} wilt verzetten en stelt je een andere "
-        "tijd voor."
+        "tijd voor. Tot er een nieuwe tijd is afgesproken, blijft deze afspraak staan."
     ),
     "utter_ask_checkin_code": N_("Stuur de aanmeldcode van 4 cijfers."),
     "utter_checked_in": N_("Dank je, je bent aangemeld voor {kind}."),
@@ -153,8 +154,8 @@ RESPONSES: dict[str, str] = {
     ),
     # --- term, progress and contact (from the person's own file) -------------------------------------
     "utter_term_deadline": N_(
-        "Je inburgeringstermijn loopt tot {date}. Dat staat ook in de brief van DUO en in Mijn "
-        "Inburgering op inburgeren.nl."
+        "Volgens je dossier loopt je inburgeringstermijn tot {date}. Klopt dit niet met wat je weet? Vraag "
+        "het je klantmanager of kijk in Mijn Inburgering op inburgeren.nl."
     ),
     "utter_term_no_pip": N_(
         "Je termijn van 3 jaar begint op de dag na de datum van je eerste PIP. Je PIP is er nog niet. De "

@@ -1,6 +1,7 @@
 """STOP / START / HELP in the ten languages, recognised by the gateway before Rasa sees the message.
 
-Only a whole message counts ("stop", "STOP!", "توقف"): "stop met de les" is a sentence for the bot.
+Only a whole message counts ("stop", "STOP!", "توقف"): "stop met de les" is a sentence for the bot. A word
+that may also mean "I can't come" ("afmelden", Dari "بس", Pashto "بند") changes nothing: the gateway asks.
 Twilio's own list (STOP, STOPALL, UNSUBSCRIBE, ...) is included because carriers and Twilio act on it
 anyway. CANCEL, END and QUIT are left out on purpose: people answer a reminder with "cancel" to say
 they cannot come, and that must reach the bot as an absence, not end all reminders.
@@ -17,6 +18,8 @@ class Keyword(StrEnum):
     stop = "stop"
     start = "start"
     help = "help"
+    # Words that mean "stop the messages" and also "I can't come" or just "enough": asked, never acted on.
+    stop_or_absence = "stop_or_absence"
 
 
 # Per language, so that a reviewer who reads the language can check its own line.
@@ -27,7 +30,9 @@ WORDS: dict[str, dict[Keyword, tuple[str, ...]]] = {
         Keyword.help: ("help", "info"),
     },
     "nl": {
-        Keyword.stop: ("stoppen", "afmelden", "uitschrijven"),
+        Keyword.stop: ("stoppen", "uitschrijven"),
+        # Our own reminders teach "afmelden" as "report that you can't come".
+        Keyword.stop_or_absence: ("afmelden", "afmelding"),
         Keyword.start: ("aanmelden", "starten", "opnieuw starten"),
         Keyword.help: ("hulp", "informatie"),
     },
@@ -47,7 +52,8 @@ WORDS: dict[str, dict[Keyword, tuple[str, ...]]] = {
         Keyword.help: ("کمک", "راهنما"),
     },
     "fa_AF": {
-        Keyword.stop: ("توقف", "بس", "ایست"),
+        Keyword.stop: ("توقف", "ایست"),
+        Keyword.stop_or_absence: ("بس",),  # "enough", also in ordinary replies
         Keyword.start: ("شروع",),
         Keyword.help: ("کمک", "رهنمایی"),
     },
@@ -62,7 +68,8 @@ WORDS: dict[str, dict[Keyword, tuple[str, ...]]] = {
         Keyword.help: ("caawimo", "caawin", "gargaar"),
     },
     "ps": {
-        Keyword.stop: ("ودرېږه", "بند", "ودروه"),
+        Keyword.stop: ("ودرېږه", "ودروه"),
+        Keyword.stop_or_absence: ("بند",),  # "closed", also "I'm not coming"
         Keyword.start: ("پیل",),
         Keyword.help: ("مرسته",),
     },

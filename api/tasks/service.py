@@ -125,12 +125,12 @@ def _owned(db: Session, actor: Principal, escalation_id: int) -> Escalation:
     escalation = db.get(Escalation, escalation_id)
     if escalation is None:
         raise NotFound(f"no escalation {escalation_id}")
-    if actor.role == Role.klantmanager:
-        person = db.get(Inburgeraar, escalation.inburgeraar_id) if escalation.inburgeraar_id else None
+    if actor.role == Role.klantmanager and escalation.inburgeraar_id is not None:
+        person = db.get(Inburgeraar, escalation.inburgeraar_id)
         if person is None or not is_in_caseload(actor, person):
             audit.record_denied(db, actor, "update", "escalation", escalation_id)
             raise Forbidden("this conversation is not in your caseload")
-    elif not actor.is_admin:
+    elif actor.role != Role.klantmanager and not actor.is_admin:
         raise Forbidden("only klantmanagers handle conversations")
     return escalation
 
@@ -178,7 +178,8 @@ def escalation_queue(db: Session, actor: Principal) -> list[QueueItem]:
         .order_by(Escalation.urgent.desc(), Escalation.created_at, Escalation.id)
     )
     if not actor.is_admin:
-        query = query.where(in_caseload(actor))
+        # An unknown number's escalation (a crisis from a number we cannot link) is everyone's to pick up.
+        query = query.where(or_(in_caseload(actor), Escalation.inburgeraar_id.is_(None)))
     return [QueueItem(e, p, s) for e, p, s in db.execute(query).all()]
 
 

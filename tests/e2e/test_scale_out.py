@@ -112,6 +112,7 @@ def scaled_out(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "RASA_"))}
     env |= {
         "ENVIRONMENT": "production",
+        "MUNICIPALITY_PHONE": "14 0513",
         "SIMULATOR_ENABLED": "false",
         "DATABASE_URL": case_database,
         "CASE_API_ADMIN_TOKEN": ADMIN_TOKEN,

@@ -89,6 +89,7 @@ def profile(tmp_path_factory: pytest.TempPathFactory, rasa: FakeRasa) -> Iterato
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "RASA_"))}
         env |= {
             "ENVIRONMENT": "production",
+            "MUNICIPALITY_PHONE": "14 0513",
             "SIMULATOR_ENABLED": "false",
             "DATABASE_URL": url,
             "CASE_API_ADMIN_TOKEN": "two-apis-admin-token",

@@ -195,7 +195,7 @@ class Outcome:
 
 def load_messages() -> Any:
     """api/bot_endpoints/messages.py, loaded by path: the API's package is not importable in the bot environment."""
-    spec = importlib.util.spec_from_file_location("bot_messages", ROOT / "api" / "bot" / "messages.py")
+    spec = importlib.util.spec_from_file_location("bot_messages", ROOT / "api" / "bot_endpoints" / "messages.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

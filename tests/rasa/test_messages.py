@@ -44,7 +44,7 @@ def test_every_response_an_action_sends_is_in_the_domain(domain):
 
 def test_every_text_is_extractable_for_translation(messages):
     extracted = list(
-        extract_from_file("python", str(ROOT / "api" / "bot" / "messages.py"), keywords={"N_": None})
+        extract_from_file("python", str(ROOT / "api" / "bot_endpoints" / "messages.py"), keywords={"N_": None})
     )
 
     assert {text for _, text, _, _ in extracted} == set(messages.RESPONSES.values())

@@ -1,4 +1,5 @@
-"""The reminder's menu: "1", "2" or "3" right after a reminder becomes a trusted Rasa shortcut.
+"""Numbered answers: "1", "2" or "3" right after a reminder, or "1"/"2" after the stop-or-absence
+question, become a trusted Rasa shortcut (or, for "2 = stop all messages", the opt-out itself).
 
 Only the gateway may send Rasa a `/intent{...}` shortcut; a person's own slashes are stripped (text.py).
 """
@@ -17,6 +18,8 @@ from api.messaging.models import Conversation, Direction, Message, MessageKind
 
 MENU_INTENTS = {"1": "confirm_attendance", "2": "report_absence", "3": "request_reschedule"}
 MENU_WINDOW = timedelta(hours=48)
+# Marks the outbound question "1 = I can't come to my appointment, 2 = stop all messages".
+STOP_OR_ABSENCE = "question:stop_or_absence"
 
 
 def menu_digit(text: str) -> str | None:
@@ -42,8 +45,16 @@ def menu_shortcut(db: Session, conversation: Conversation, message: Message) -> 
     digit = menu_digit(message.body)
     if digit is None:
         return None
-    reminder = _latest_reminder(db, conversation, message)
-    if reminder is None or _answered_since(db, conversation, reminder, message):
+    question = pending_question(db, conversation, message)
+    if question is not None:
+        if digit != "1":
+            return None
+        entity = (
+            json.dumps({"appointment_id": str(question.appointment_id)}) if question.appointment_id else ""
+        )
+        return f"/report_absence{entity}"
+    reminder = reminder_before(db, conversation, message)
+    if reminder is None:
         return None
     entity = json.dumps({"appointment_id": str(reminder.appointment_id)})
     return f"/{MENU_INTENTS[digit]}{entity}"
@@ -85,3 +96,33 @@ def _answered_since(db: Session, conversation: Conversation, reminder: Message, 
         .limit(1)
     )
     return earlier is not None
+
+
+def shortcut_intent(shortcut: str) -> str:
+    """The intent a gateway shortcut names: `/report_absence{...}` -> report_absence."""
+    return shortcut.lstrip("/").split("{", 1)[0]
+
+
+def reminder_before(db: Session, conversation: Conversation, message: Message) -> Message | None:
+    """The recent reminder that `message` answers, if it does (nothing written in between)."""
+    reminder = _latest_reminder(db, conversation, message)
+    if reminder is None or _answered_since(db, conversation, reminder, message):
+        return None
+    return reminder
+
+
+def pending_question(db: Session, conversation: Conversation, message: Message) -> Message | None:
+    """The stop-or-absence question that `message` answers: our last message before it, recent, unanswered."""
+    last_out = db.scalar(
+        select(Message)
+        .where(
+            Message.conversation_id == conversation.id,
+            Message.direction == Direction.outbound,
+            Message.id < message.id,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if last_out is None or last_out.intent != STOP_OR_ABSENCE or last_out.created_at < utcnow() - MENU_WINDOW:
+        return None
+    return None if _answered_since(db, conversation, last_out, message) else last_out

@@ -7,13 +7,20 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from api.i18n.catalog import N_
+from api.i18n.catalog import N_, render
 from api.messaging import service
 from api.messaging.models import Conversation, Message, MessageKind
 
 # The unknown-number reply goes out in Dutch, English and one more language (the detected one, else Arabic).
 UNKNOWN_NUMBER_LANGUAGES = ("nl", "en", "ar")
 
+# Translators: the reply to someone in crisis. Keep all three phone numbers exactly as they are, and the
+# word "call" before each. The same msgid as the bot's utter_urgent_help (one catalog entry).
+CRISIS = N_(
+    "Ben je in direct gevaar? Bel 112. Denk je aan zelfdoding? Bel gratis en anoniem 113 "
+    "Zelfmoordpreventie: 0800-0113. Is er geweld thuis? Bel gratis Veilig Thuis: 0800-2000. Ik stuur "
+    "je bericht nu ook door naar een medewerker."
+)
 UNKNOWN_NUMBER = N_("Wij kennen dit nummer niet. Bel de gemeente: {phone}.")
 HANDOFF_HOLDING = N_("Je bericht is doorgestuurd naar je klantmanager. Die neemt contact met je op.")
 OUTAGE_HOLDING = N_(
@@ -23,6 +30,12 @@ MEDIA_ONLY = N_(
     "Dank je. We hebben je bestand ontvangen. De assistent kan alleen tekst lezen. "
     "Schrijf je vraag in een bericht."
 )
+# Appended to the replies that may reach someone in trouble (HELP, outage, unknown number, media).
+EMERGENCY = N_("Nood? Bel 112.")
+# Appended when a file or photo arrives: medical proof belongs with the klantmanager, not in chat (facts §6).
+MEDICAL_PROOF = N_(
+    "Stuur geen medische papieren via deze chat. Geef bewijs van de dokter aan je klantmanager."
+)
 NOTHING_TO_READ = N_("We begrijpen je bericht niet. Schrijf je vraag in een paar woorden.")
 # Translators: keep the words STOP and START in capitals and untranslated; they work in every language.
 STOP_CONFIRMED = N_(
@@ -31,11 +44,21 @@ STOP_CONFIRMED = N_(
 )
 # Translators: keep the word STOP in capitals and untranslated.
 START_CONFIRMED = N_("Je krijgt weer herinneringen en berichten van ons. Stuur STOP om te stoppen.")
+# Translators: asked when a one-word message may mean "I can't come" or "stop all messages" (e.g.
+# "afmelden"). Keep the digits 1 and 2.
+STOP_OR_ABSENCE_QUESTION = N_(
+    "Wat bedoel je? Stuur 1 of 2.\n1 = ik kan niet komen naar mijn afspraak\n2 = stop alle berichten"
+)
 # Translators: keep the word STOP in capitals and untranslated.
 HELP_TEXT = N_(
     "Dit is de assistent van de gemeente voor je inburgering. Stel je vraag in een bericht. "
     "Bel de gemeente: {phone}. Stuur STOP als je geen berichten meer wilt."
 )
+
+
+def with_emergency(language: str, text: str) -> str:
+    """`text` with the emergency line in the same language after it."""
+    return f"{text} {render(language, EMERGENCY)}"
 
 
 def reply(

@@ -1,6 +1,7 @@
-"""Who answers a stored message: the routing chain, first match wins.
+"""Who answers a stored message: the crisis net first, then the routing chain, first match wins.
 
-unknown number -> STOP/START/HELP -> escalation open (bot silent) -> nothing to read -> the bot (turn.py).
+crisis net (crisis.py, always) -> unknown number -> STOP/START/HELP -> escalation open (bot silent) ->
+nothing to read -> the bot (turn.py).
 """
 
 from __future__ import annotations
@@ -14,16 +15,21 @@ from sqlalchemy.orm import Session
 from api.db import utcnow
 from api.i18n.catalog import render
 from api.messaging import keywords
+from api.messaging.gateway.crisis import answer_crisis
 from api.messaging.gateway.inbound import mark_processed
+from api.messaging.gateway.menu import STOP_OR_ABSENCE, menu_digit, pending_question, reminder_before
 from api.messaging.gateway.replies import (
     HANDOFF_HOLDING,
     HELP_TEXT,
     MEDIA_ONLY,
+    MEDICAL_PROOF,
     NOTHING_TO_READ,
     START_CONFIRMED,
     STOP_CONFIRMED,
+    STOP_OR_ABSENCE_QUESTION,
     UNKNOWN_NUMBER,
     reply,
+    with_emergency,
 )
 from api.messaging.gateway.text import detected_language, neutralise
 from api.messaging.models import Conversation, Message
@@ -46,20 +52,36 @@ def route(db: Session, settings: Settings, message: Message, *, bot_turn: BotTur
     conversation = db.get(Conversation, message.conversation_id)
     assert conversation is not None
     person = db.get(Inburgeraar, conversation.inburgeraar_id) if conversation.inburgeraar_id else None
+    answer_crisis(db, conversation, person, message)
     if person is None:
         unknown_number(db, settings, conversation, message)
     elif (keyword := keywords.match(message.body)) is not None:
         keyword_reply(db, settings, conversation, person, message, keyword)
+    elif menu_digit(message.body) == "2" and pending_question(db, conversation, message) is not None:
+        keyword_reply(db, settings, conversation, person, message, keywords.Keyword.stop)
     elif (escalation := tasks.active_escalation(db, conversation.id)) is not None:
         while_escalated(db, settings, conversation, person, message, escalation.created_at)
     elif not neutralise(message.body):
-        text = MEDIA_ONLY if message.media else NOTHING_TO_READ
-        reply(db, conversation, person.language, render(person.language, text), message.channel)
+        nothing_to_read(db, conversation, person, message)
     else:
+        if message.media:
+            medical = render(person.language, MEDICAL_PROOF)
+            reply(db, conversation, person.language, medical, message.channel)
         return bot_turn(db, conversation, person, message)
     mark_processed(message)
     db.commit()
     return True
+
+
+def nothing_to_read(db: Session, conversation: Conversation, person: Inburgeraar, message: Message) -> None:
+    """No words to read: a file or photo (where medical proof belongs instead), or an empty message."""
+    language = person.language
+    if message.media:
+        text = f"{render(language, MEDIA_ONLY)} {render(language, MEDICAL_PROOF)}"
+        text = with_emergency(language, text)
+    else:
+        text = render(language, NOTHING_TO_READ)
+    reply(db, conversation, language, text, message.channel)
 
 
 def unknown_number(db: Session, settings: Settings, conversation: Conversation, message: Message) -> None:
@@ -69,7 +91,10 @@ def unknown_number(db: Session, settings: Settings, conversation: Conversation, 
     if last is None or now - last >= UNKNOWN_REPLY_EVERY:
         detected = detected_language(message.body)
         codes = ["nl", "en"] + ([detected] if detected and detected not in ("nl", "en") else ["ar"])
-        text = "\n".join(render(code, UNKNOWN_NUMBER, phone=settings.municipality_phone) for code in codes)
+        text = "\n".join(
+            with_emergency(code, render(code, UNKNOWN_NUMBER, phone=settings.municipality_phone))
+            for code in codes
+        )
         reply(db, conversation, "nl", text, message.channel)
         conversation.unknown_reply_sent_at = now
     tasks.open_task_once(
@@ -89,8 +114,14 @@ def keyword_reply(
     message: Message,
     keyword: keywords.Keyword,
 ) -> None:
-    """STOP and START change the person's consent (and say so); HELP says who we are and how to stop."""
+    """STOP and START change the person's consent (and say so); HELP says who we are and how to stop.
+
+    A word that may also mean "I can't come" changes nothing: it gets one numbered question.
+    """
     language = person.language
+    if keyword == keywords.Keyword.stop_or_absence:
+        ask_stop_or_absence(db, conversation, person, message)
+        return
     if keyword == keywords.Keyword.stop:
         consent.opt_out(db, person, source="keyword")
         text = render(language, STOP_CONFIRMED)
@@ -100,11 +131,27 @@ def keyword_reply(
         text = render(language, START_CONFIRMED)
         message.intent = "opt_in"
     else:
-        text = render(language, HELP_TEXT, phone=settings.municipality_phone)
+        text = with_emergency(language, render(language, HELP_TEXT, phone=settings.municipality_phone))
         message.intent = "help"
     message.intent_confidence = 1.0
     reply(db, conversation, language, text, message.channel)
     log.info("inbound_keyword", message_id=message.id, keyword=str(keyword))
+
+
+def ask_stop_or_absence(
+    db: Session, conversation: Conversation, person: Inburgeraar, message: Message
+) -> None:
+    """Ask "1 = I can't come, 2 = stop all messages"; the answer acts (menu.py), the word alone never does.
+
+    After a reminder the question carries that reminder's appointment, so "1" reports the absence for it.
+    """
+    reminder = reminder_before(db, conversation, message)
+    text = render(person.language, STOP_OR_ABSENCE_QUESTION)
+    question = reply(db, conversation, person.language, text, message.channel)
+    question.intent = STOP_OR_ABSENCE
+    question.appointment_id = reminder.appointment_id if reminder is not None else None
+    message.intent, message.intent_confidence = "stop_or_absence", 1.0
+    log.info("inbound_ambiguous_stop", message_id=message.id, appointment_id=question.appointment_id)
 
 
 def while_escalated(

@@ -16,8 +16,8 @@ from api.db import utcnow
 from api.i18n import languages
 from api.i18n.catalog import render
 from api.messaging.gateway.inbound import mark_processed
-from api.messaging.gateway.menu import MENU_INTENTS, menu_digit, menu_shortcut
-from api.messaging.gateway.replies import OUTAGE_HOLDING, reply
+from api.messaging.gateway.menu import menu_shortcut, shortcut_intent
+from api.messaging.gateway.replies import OUTAGE_HOLDING, reply, with_emergency
 from api.messaging.gateway.text import detected_language, neutralise
 from api.messaging.models import Conversation, Message, MessageKind
 from api.messaging.rasa import RasaClient, RasaUnavailable, Understanding, sender_id
@@ -81,7 +81,7 @@ def _ask(
     except RasaUnavailable as exc:
         log.warning("rasa_unavailable", message_id=message.id, reason=exc.reason, ambiguous=exc.ambiguous)
         if conversation.outage_reply_sent_at is None:
-            holding = render(person.language, OUTAGE_HOLDING)
+            holding = with_emergency(person.language, render(person.language, OUTAGE_HOLDING))
             reply(db, conversation, person.language, holding, message.channel)
             conversation.outage_reply_sent_at = utcnow()
         db.commit()
@@ -99,7 +99,7 @@ def _record_understanding(
     """Put Rasa's intent, confidence, entities and language on the message; returns the reply language."""
     language = languages.normalize(understanding.language) or person.language
     if shortcut:
-        message.intent = MENU_INTENTS[menu_digit(message.body) or "1"]
+        message.intent = shortcut_intent(shortcut)
         message.intent_confidence = 1.0
     else:
         message.intent = understanding.intent

@@ -1,0 +1,68 @@
+"""The crisis net, the first stage of routing: every stored message passes it, whatever the state.
+
+Unknown number, a form half-filled, a klantmanager holding the conversation, Rasa down, media with a
+caption, after STOP: a message the detector (api.safety.crisis) takes for a crisis gets 112, 113 and
+Veilig Thuis at once, in the person's language and in the message's own language where that differs, and
+an urgent escalation that tops the klantmanager's queue. Routing then goes on as usual; the escalation
+keeps the bot silent and counts as the holding reply.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy.orm import Session
+
+from api.audit import service as audit
+from api.auth import SYSTEM
+from api.db import utcnow
+from api.i18n import languages
+from api.i18n.catalog import render
+from api.messaging.gateway.replies import CRISIS, reply
+from api.messaging.gateway.text import detected_language
+from api.messaging.models import Conversation, Message
+from api.people.models import Inburgeraar
+from api.safety import crisis
+from api.tasks import service as tasks
+
+log = structlog.get_logger()
+
+REASON = "crisis"
+
+
+def crisis_languages(person: Inburgeraar | None, message: Message, hit: crisis.Hit) -> list[str]:
+    """The person's language first, then the message's own (by detection, else by the vocabulary's)."""
+    own = person.language if person is not None else languages.DEFAULT
+    written = detected_language(message.body) or languages.normalize(hit.language)
+    return [own] + ([written] if written and written != own else [])
+
+
+def answer_crisis(
+    db: Session, conversation: Conversation, person: Inburgeraar | None, message: Message
+) -> bool:
+    """Answer and escalate when `message` reads as a crisis; returns True when it did."""
+    hit = crisis.detect(message.body)
+    if hit is None:
+        return False
+    codes = crisis_languages(person, message, hit)
+    text = "\n\n".join(render(code, CRISIS) for code in codes)
+    reply(db, conversation, codes[0], text, message.channel)
+    escalation = tasks.open_escalation(
+        db,
+        conversation.id,
+        inburgeraar_id=person.id if person is not None else None,
+        reason=REASON,
+        urgent=True,
+        summary=f"crisis:{hit.category}",
+    )
+    conversation.holding_reply_sent_at = utcnow()  # the crisis text says a colleague is told
+    message.intent, message.intent_confidence = "urgent_help", 1.0
+    audit.record(db, SYSTEM, "crisis_detected", "conversation", conversation.id, category=hit.category)
+    log.warning(
+        "crisis_detected",
+        message_id=message.id,
+        conversation_id=conversation.id,
+        escalation_id=escalation.id,
+        category=hit.category,
+        vocabulary=hit.language,
+    )
+    return True
