@@ -166,7 +166,8 @@ class FakeRasa(_Background):
                 "intent": {"name": intent, "confidence": confidence},
                 "entities": entities,
             }
-            tracker["slots"]["language"] = metadata.get("detectedLanguage") or metadata.get("language")
+            # Like the bot: the person's language stays; a detected one is only offered by the gateway.
+            tracker["slots"]["language"] = metadata.get("language")
             tracker["events"].append({"event": "user", "text": text, "metadata": metadata})
             tracker["events"].extend({"event": "bot", "text": r} for r in replies)
         return replies

@@ -12,7 +12,13 @@ from sqlalchemy import select
 from api.auth import principal_for_staff
 from api.i18n.catalog import render
 from api.messaging import service as messaging
-from api.messaging.gateway.replies import CRISIS, EMERGENCY, MEDICAL_PROOF, STOP_OR_ABSENCE_QUESTION
+from api.messaging.gateway.replies import (
+    CRISIS,
+    EMERGENCY,
+    LANGUAGE_OFFER,
+    MEDICAL_PROOF,
+    STOP_OR_ABSENCE_QUESTION,
+)
 from api.messaging.models import Conversation
 from api.people.models import Inburgeraar
 from api.tasks import service as tasks
@@ -215,3 +221,26 @@ def test_the_unknown_number_reply_carries_the_emergency_line(client, db):
     post_inbound(client, "+31633334444", "hallo", _sid(1))
     conversation = db.scalar(select(Conversation).where(Conversation.phone == "+31633334444"))
     assert render("nl", EMERGENCY) in _replies(db, conversation.id)[0]
+
+
+# --- a detected language is offered, never imposed ------------------------------------------------
+
+
+def test_a_message_in_another_language_gets_an_offer_and_keeps_the_profile(client, make, db, fake_rasa):
+    person = make.person(language="nl")
+    post_inbound(client, person.phone, "hello, when is my next appointment please", _sid(1))
+    post_inbound(client, person.phone, "and where is the appointment exactly", _sid(2))
+    db.expire_all()
+    assert db.get(Inburgeraar, person.id).language == "nl"
+    replies = _replies(db, conversation_of(db, person.id).id)
+    offer = render("en", LANGUAGE_OFFER, language="English")
+    assert replies.count(offer) == 1  # once a day, not after every message
+    assert fake_rasa.turns[0]["metadata"]["language"] == "nl"
+
+
+def test_a_dari_speaker_is_never_offered_persian(client, make, db, fake_rasa):
+    person = make.person(language="fa_AF")
+    post_inbound(client, person.phone, "سلام، ملاقات بعدی من چه وقت است؟", _sid(1))
+    db.expire_all()
+    assert db.get(Inburgeraar, person.id).language == "fa_AF"
+    assert not any("فارسی" in body for body in _replies(db, conversation_of(db, person.id).id))

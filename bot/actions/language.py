@@ -1,9 +1,10 @@
 """The conversation language: the sticky `language` slot, the numbered language menu, and switching.
 
 The slot holds one of the contract's codes; the NLG endpoint renders every reply in it. It changes only on
-a clear signal: a language chosen from the menu (a digit or a name), a language named in a short message,
-or the gateway's `detectedLanguage` for a message of three or more words. Each change is stored with
-PUT /language so the next session and the reminders use it too.
+a clear signal from the person: a language chosen from the menu (a digit or a name), or a language named
+in a short message. A detected language never switches it: detection cannot tell Dari from Persian, and a
+Dutch word or an English sentence is no choice. The gateway offers the switch instead ("send: English").
+Each change is stored with PUT /language so the next session and the reminders use it too.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ ENDONYMS = {
 # A language named in a message this short is a request to switch; in a longer one it may be about
 # something else ("I need an Arabic interpreter").
 MAX_WORDS_FOR_NAMED_LANGUAGE = 3
-MIN_WORDS_FOR_DETECTION = 3
 _WORD_SEPARATORS = re.compile(r"[\s,.!?;:()]+")
 
 
@@ -84,12 +84,6 @@ def language_from_message(tracker: Tracker) -> str | None:
     named = named_language(tracker)
     if named and conversation.word_count(text) <= MAX_WORDS_FOR_NAMED_LANGUAGE:
         return named
-    if named:
-        # An explicit name beats the detector, even when it is not taken as a switch.
-        return None
-    detected = normalize(conversation.latest_metadata(tracker).get("detectedLanguage"))
-    if detected and conversation.word_count(text) >= MIN_WORDS_FOR_DETECTION:
-        return detected
     return None
 
 

@@ -217,12 +217,13 @@ def test_language_menu_answered_with_a_digit_switches_and_confirms_in_the_new_la
     assert [r.body for r in api.requests if r.path.endswith(f"{sender}/language")] == [{"language": "ar"}]
 
 
-def test_detected_language_switches_only_on_three_words_or_more(bot, api):
+def test_a_detected_language_never_switches_only_a_named_one_does(bot, api):
     sender = "inb-107"
 
     assert bot.say(sender, "/ask_pvt", detected=None) == ["nl|utter_faq_pvt"]
     assert bot.say(sender, "thanks", detected="en")[0].startswith("nl|")
-    assert bot.say(sender, "what is the MAP module", detected="en")[0].startswith("en|")
+    assert bot.say(sender, "what is the MAP module", detected="en")[0].startswith("nl|")
+    assert bot.say(sender, "English", detected=None)[0].startswith("en|")
 
 
 def test_the_language_menu_lets_go_after_three_asks(bot, api):

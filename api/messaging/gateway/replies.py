@@ -49,6 +49,9 @@ START_CONFIRMED = N_("Je krijgt weer herinneringen en berichten van ons. Stuur S
 STOP_OR_ABSENCE_QUESTION = N_(
     "Wat bedoel je? Stuur 1 of 2.\n1 = ik kan niet komen naar mijn afspraak\n2 = stop alle berichten"
 )
+# Translators: sent in the language we think the person wrote in; {language} is that language's own name,
+# which the person sends back to switch. Keep it exactly as it is.
+LANGUAGE_OFFER = N_("Wil je antwoorden in het {language}? Stuur dan: {language}")
 # Translators: keep the word STOP in capitals and untranslated.
 HELP_TEXT = N_(
     "Dit is de assistent van de gemeente voor je inburgering. Stel je vraag in een bericht. "

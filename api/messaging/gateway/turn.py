@@ -16,6 +16,7 @@ from api.db import utcnow
 from api.i18n import languages
 from api.i18n.catalog import render
 from api.messaging.gateway.inbound import mark_processed
+from api.messaging.gateway.language_offer import offer_language
 from api.messaging.gateway.menu import menu_shortcut, shortcut_intent
 from api.messaging.gateway.replies import OUTAGE_HOLDING, reply, with_emergency
 from api.messaging.gateway.text import detected_language, neutralise
@@ -53,6 +54,7 @@ def bot_turn(
     )
     for answer in replies:
         reply(db, conversation, language, answer, message.channel, kind=MessageKind.bot_reply)
+    offer_language(db, conversation, person, message, metadata["detectedLanguage"])
     conversation.outage_reply_sent_at = None
     mark_processed(message)
     db.commit()
