@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from api.appointments.models import Attendance
 from api.messaging import service as messaging
 from tests.conftest import BOT
 
@@ -54,3 +55,47 @@ def test_escalation_is_reused_while_open_and_becomes_urgent(client, make):
     second = client.post(url, json={"reason": "urgent_help", "urgent": True}, headers=BOT)
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
+
+
+def test_the_last_weeks_appointments_are_listed_for_absences_told_afterwards(client, make):
+    person = make.person()
+    yesterday = make.appointment([person], starts_in=timedelta(days=-1))
+    last_week = make.appointment([person], starts_in=timedelta(days=-5))
+    make.appointment([person], starts_in=timedelta(days=-10))
+    make.appointment([person], starts_in=timedelta(days=-2), status="cancelled")
+    body = client.get(f"/api/v1/bot/inb-{person.id}/appointments", headers=BOT).json()
+    assert [a["id"] for a in body["recent"]] == [yesterday.id, last_week.id]
+
+
+def test_an_absence_for_yesterday_is_recorded_late_and_reaches_the_klantmanager(client, make, db):
+    from api.tasks.models import Task
+
+    km, km_headers = make.staff()
+    person = make.person(km)
+    yesterday = make.appointment([person], starts_in=timedelta(days=-1))
+    answer = client.post(
+        f"/api/v1/bot/inb-{person.id}/attendance",
+        json={"action": "report_absence", "appointment_id": yesterday.id, "reason": "sick"},
+        headers=BOT,
+    )
+    assert answer.status_code == 200 and answer.json()["late"] is True
+    task = db.query(Task).filter_by(kind="absence_reported").one()
+    assert (task.appointment_id, task.assignee_id, "late=True" in task.detail) == (yesterday.id, km.id, True)
+
+
+def test_an_absence_told_after_a_recorded_no_show_is_kept_and_the_no_show_stays(client, make, db):
+    km, km_headers = make.staff()
+    person = make.person(km)
+    yesterday = make.appointment([person], starts_in=timedelta(days=-1))
+    base = f"/api/v1/appointments/{yesterday.id}/attendance/{person.id}"
+    assert client.put(base, json={"status": "no_show"}, headers=km_headers).status_code == 200
+    answer = client.post(
+        f"/api/v1/bot/inb-{person.id}/attendance",
+        json={"action": "report_absence", "appointment_id": yesterday.id, "reason": "child_sick"},
+        headers=BOT,
+    )
+    assert answer.status_code == 200
+    assert (answer.json()["status"], answer.json()["late"]) == ("no_show", True)
+    row = db.query(Attendance).filter_by(appointment_id=yesterday.id).one()
+    db.refresh(row)
+    assert row.absence_reason == "child_sick"

@@ -77,14 +77,19 @@ def report_absence(
     """Record that the person cannot come, with the reason and when they said so.
 
     A report after the start is kept and marked late; the klantmanager gets a task either way and
-    decides later whether the absence is excusable.
+    decides later whether the absence is excusable. A report after staff recorded a no-show is kept too
+    (the person must be heard before any assessment): the no-show stays, the reason is added.
     """
     if reason not in AbsenceReason.__members__:
         raise InvalidInput(f"unknown absence reason {reason!r}", field="reason")
     row = attendance_for(db, inburgeraar_id, appointment_id)
-    appointment = _open_for_person(row)
+    after_no_show = row.status == AttendanceStatus.no_show
+    appointment = row.appointment if after_no_show else _open_for_person(row)
+    if appointment.status == AppointmentStatus.cancelled:
+        raise Conflict("this appointment was cancelled", code="cancelled")
     reported_at = now or utcnow()
-    row.status = AttendanceStatus.absence_reported
+    if not after_no_show:
+        row.status = AttendanceStatus.absence_reported
     row.absence_reason = reason
     row.absence_details = (details or "").strip()[:1000] or None
     row.reported_at = reported_at

@@ -25,6 +25,8 @@ from api.settings import Settings
 from api.tasks import service as tasks
 
 CONTEXT_WINDOW = timedelta(hours=48)
+# How far back an absence may still be reported about (a weekend and a bank holiday, and then some).
+RECENT_DAYS = 7
 PVT_HOURS_REQUIRED = 12
 
 
@@ -63,6 +65,38 @@ def upcoming(db: Session, person: Inburgeraar) -> list[tuple[Appointment, Attend
     return [(a, att) for a, att in rows]
 
 
+def recent(db: Session, person: Inburgeraar) -> list[tuple[Appointment, Attendance]]:
+    """Appointments of the last RECENT_DAYS that have ended (not cancelled), the latest first.
+
+    An absence reported afterwards ("I was sick yesterday") belongs to one of these, never to the next one.
+    """
+    now = utcnow()
+    rows = db.execute(
+        select(Appointment, Attendance)
+        .join(Attendance, Attendance.appointment_id == Appointment.id)
+        .where(
+            Attendance.inburgeraar_id == person.id,
+            Appointment.status != AppointmentStatus.cancelled,
+            Appointment.ends_at <= now,
+            Appointment.starts_at >= now - timedelta(days=RECENT_DAYS),
+        )
+        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+    ).all()
+    return [(a, att) for a, att in rows]
+
+
+def _listed(appointment: Appointment, attendance: Attendance) -> dict[str, Any]:
+    return {
+        "id": appointment.id,
+        "kind": appointment.kind,
+        "startsAt": appointment.starts_at.isoformat(),
+        "endsAt": appointment.ends_at.isoformat() if appointment.ends_at else None,
+        "location": appointment.location,
+        "staffName": appointment.staff.name if appointment.staff else None,
+        "attendanceStatus": attendance.status,
+    }
+
+
 def context_appointment_id(db: Session, person: Inburgeraar, upcoming_ids: set[int]) -> int | None:
     """The appointment of the latest reminder or notice of the last 48 hours, if it is still ahead."""
     conversation = messaging.conversation_for(db, person)
@@ -81,22 +115,12 @@ def context_appointment_id(db: Session, person: Inburgeraar, upcoming_ids: set[i
 
 
 def appointments(db: Session, person: Inburgeraar) -> dict[str, Any]:
+    """Upcoming appointments (soonest first) and, for absences reported afterwards, the recent past ones."""
     rows = upcoming(db, person)
-    items = [
-        {
-            "id": a.id,
-            "kind": a.kind,
-            "startsAt": a.starts_at.isoformat(),
-            "endsAt": a.ends_at.isoformat() if a.ends_at else None,
-            "location": a.location,
-            "staffName": a.staff.name if a.staff else None,
-            "attendanceStatus": att.status,
-        }
-        for a, att in rows
-    ]
     return {
         "contextAppointmentId": context_appointment_id(db, person, {a.id for a, _ in rows}),
-        "appointments": items,
+        "appointments": [_listed(a, att) for a, att in rows],
+        "recent": [_listed(a, att) for a, att in recent(db, person)],
     }
 
 

@@ -13,7 +13,8 @@ from rasa_sdk.types import DomainDict
 from actions import conversation
 from actions.appointments import AppointmentFormValidation, AttendanceAction
 
-# Menu order of utter_ask_absence_reason (api/bot_endpoints/messages.py): the digit picks the code at that position.
+# Menu order of utter_ask_absence_reason (api/bot_endpoints/messages.py): the digit picks the code at that
+# position.
 REASON_MENU = (
     "sick",
     "child_sick",
@@ -35,6 +36,45 @@ MAX_DETAILS = 1000  # the API's limit
 _BSN_LIKE = re.compile(r"(?<!\d)\d{9}(?!\d)")
 
 
+# Words that put the absence in the past ("I was sick yesterday", "I missed it"), per language and as people
+# type them (Arabizi, Finglish, Turkish without ı/ş). Only clear markers: "was" alone is not one.
+PAST_MARKERS = frozenset(
+    {
+        # nl
+        "gisteren", "eergisteren", "gemist", "vorige", "afgelopen", "vanochtend", "vanmorgen",
+        # en
+        "yesterday", "missed", "last",
+        # ar
+        "امس", "أمس", "مبارح", "البارحه", "البارحة", "فاتني", "فاتتني", "ams", "mbare7", "mbareh", "embare7",
+        # fa, fa_AF
+        "دیروز", "دیشب", "پریروز", "diroz", "dirooz", "diruz",
+        # tr
+        "dün", "dun", "kaçırdım", "kacirdim", "gelemedim", "gidemedim", "geçen", "gecen",
+        # so
+        "shalay", "doraad", "seegay",
+        # ps
+        "پرون", "parun", "paroon",
+        # ku
+        "duh", "doh", "pêr", "nehatim",
+        # ti
+        "ትማሊ", "ቅድሚ ትማሊ",
+    }
+)  # fmt: skip
+_WORDS = re.compile(r"\w+")
+
+
+def speaks_of_the_past(text: str) -> bool:
+    """True when the message says the appointment has been (yesterday, missed, last week ...)."""
+    lowered = text.lower()
+    return any(word in PAST_MARKERS for word in _WORDS.findall(lowered)) or "ቅድሚ ትማሊ" in lowered
+
+
+def latest_recent(listing: dict[str, Any]) -> dict[str, Any] | None:
+    """The most recent appointment that has been (the API lists the last week's, latest first)."""
+    recent = listing.get("recent") or []
+    return recent[0] if recent else None
+
+
 def reason_from_entities(tracker: Tracker) -> str | None:
     for value in conversation.entity_values(tracker, "absence_reason"):
         code = value.strip().lower()
@@ -48,6 +88,18 @@ class ValidateAbsenceForm(AppointmentFormValidation):
 
     def name(self) -> str:
         return "validate_absence_form"
+
+    def _past_appointment(self, tracker: Tracker, listing: dict[str, Any]) -> str | None:
+        """ "I was sick yesterday" is a late report on the appointment that has been, never on the next one.
+
+        With no upcoming appointment, a recent past one is the only one it can be about.
+        """
+        past = latest_recent(listing)
+        if past is None:
+            return None
+        if speaks_of_the_past(conversation.latest_text(tracker)) or not listing.get("appointments"):
+            return str(past["id"])
+        return None
 
     async def extract_absence_reason(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -131,10 +131,17 @@ class AppointmentFormValidation(FormValidationAction):
             listing = await CaseApi(tracker.sender_id).appointments()
         except (CaseApiUnavailable, CaseApiError):
             return API_DOWN
+        past = self._past_appointment(tracker, listing)
+        if past is not None:
+            return past
         if not listing.get("appointments"):
             return NO_APPOINTMENT
         chosen = resolve_appointment(listing, utcnow())
         return str(chosen["id"]) if chosen else None
+
+    def _past_appointment(self, tracker: Tracker, listing: dict[str, Any]) -> str | None:
+        """A form about an appointment that has been (the absence form) may pick a recent past one."""
+        return None
 
     def validate_appointment_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -25,7 +25,8 @@ from actions.case_api import CaseApi, CaseApiError, CaseApiUnavailable
 
 logger = logging.getLogger(__name__)
 
-# Menu order: the digit a person sends picks the code at that position (api/bot_endpoints/messages.py LANGUAGE_MENU).
+# Menu order: the digit a person sends picks the code at that position
+# (api/bot_endpoints/messages.py LANGUAGE_MENU).
 MENU_ORDER = ("nl", "en", "ar", "ti", "fa", "fa_AF", "tr", "so", "ps", "ku")
 CODES = frozenset(MENU_ORDER)
 ALIASES = {"prs": "fa_AF", "fa-af": "fa_AF", "fa_af": "fa_AF", "kmr": "ku"}

@@ -218,3 +218,44 @@ def test_the_reason_menu_in_messages_matches_the_bots_numbering(messages):
     ]
 
     assert [int(line.split(" ", 1)[0]) for line in lines] == list(range(1, len(REASON_MENU) + 1))
+
+
+def _listing(upcoming: list[int], recent: list[int]) -> dict:
+    def item(n: int) -> dict:
+        return {"id": n, "kind": "knm_les", "startsAt": STARTS_AT, "location": "x", "staffName": None}
+
+    return {
+        "contextAppointmentId": None,
+        "appointments": [item(n) for n in upcoming],
+        "recent": [item(n) for n in recent],
+    }
+
+
+def _opening(text: str):
+    return make_tracker(text, "report_absence", after="action_deactivate_loop", form="absence_form")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ik was gisteren ziek", "I missed the class yesterday", "كنت مريض امس", "dün hastaydım", "ana kont ta3ban ams"],
+    ids=["nl", "en", "ar", "tr", "arabizi"],
+)
+def test_an_absence_told_afterwards_is_about_the_appointment_that_has_been(case_api, domain, text):
+    case_api.on("GET", "appointments", _listing(upcoming=[40], recent=[31, 30]))
+
+    assert run(ValidateAbsenceForm(), _opening(text), domain).slots()["appointment_id"] == "31"
+
+
+def test_an_absence_for_now_is_about_the_next_appointment_not_the_past_one(case_api, domain):
+    case_api.on("GET", "appointments", _listing(upcoming=[40], recent=[31]))
+
+    assert run(ValidateAbsenceForm(), _opening("ik ben ziek, ik kan niet komen"), domain).slots()["appointment_id"] == "40"
+
+
+def test_with_nothing_ahead_a_recent_appointment_is_used_instead_of_no_appointment(case_api, domain):
+    case_api.on("GET", "appointments", _listing(upcoming=[], recent=[31]))
+
+    outcome = run(ValidateAbsenceForm(), _opening("ik was ziek"), domain)
+
+    assert outcome.slots()["appointment_id"] == "31"
+    assert "utter_no_appointment" not in outcome.responses
