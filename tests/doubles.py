@@ -120,6 +120,8 @@ class FakeRasa(_Background):
         self.mode = "ok"  # ok | error | slow | slow_after_turn
         self.delay = 0.0
         self.turns: list[dict[str, Any]] = []
+        # Slots the next turn sets (as an action would), e.g. {"clarify_options": [...]}; cleared each turn.
+        self.next_slots: dict[str, Any] = {}
         self.trackers: dict[str, dict[str, Any]] = defaultdict(
             lambda: {"events": [], "latest_message": {}, "slots": {}}
         )
@@ -168,6 +170,9 @@ class FakeRasa(_Background):
             }
             # Like the bot: the person's language stays; a detected one is only offered by the gateway.
             tracker["slots"]["language"] = metadata.get("language")
+            tracker["slots"]["clarify_options"] = None
+            tracker["slots"].update(self.next_slots)
+            self.next_slots = {}
             tracker["events"].append({"event": "user", "text": text, "metadata": metadata})
             tracker["events"].extend({"event": "bot", "text": r} for r in replies)
         return replies

@@ -244,3 +244,25 @@ def test_a_dari_speaker_is_never_offered_persian(client, make, db, fake_rasa):
     db.expire_all()
     assert db.get(Inburgeraar, person.id).language == "fa_AF"
     assert not any("فارسی" in body for body in _replies(db, conversation_of(db, person.id).id))
+
+
+# --- clarify before failing -----------------------------------------------------------------------
+
+
+def test_a_digit_answers_the_bots_clarifying_question_with_that_meaning(client, make, db, fake_rasa):
+    person = make.person()
+    fake_rasa.next_slots = {"clarify_options": ["report_absence", "request_reschedule"]}
+    post_inbound(client, person.phone, "morgen bus probleem", _sid(1))
+    post_inbound(client, person.phone, "2", _sid(2))
+    assert fake_rasa.turns[1]["text"] == "/request_reschedule"
+    inbound = [m for m in messages_of(db, conversation_of(db, person.id).id) if m.direction == "in"]
+    assert inbound[-1].intent == "request_reschedule"
+
+
+def test_a_digit_beyond_the_options_or_after_another_turn_is_plain_text(client, make, db, fake_rasa):
+    person = make.person()
+    fake_rasa.next_slots = {"clarify_options": ["report_absence", "request_reschedule"]}
+    post_inbound(client, person.phone, "morgen bus probleem", _sid(1))
+    post_inbound(client, person.phone, "3", _sid(2))
+    post_inbound(client, person.phone, "1", _sid(3))
+    assert [t["text"] for t in fake_rasa.turns[1:]] == ["3", "1"]

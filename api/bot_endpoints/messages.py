@@ -14,7 +14,7 @@ Extract with: pybabel extract -k N_ ...
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGE_MENU", "N_", "PLACEHOLDER_DEFAULTS", "RESPONSES"]
+__all__ = ["INTENT_LABELS", "LANGUAGE_MENU", "N_", "PLACEHOLDER_DEFAULTS", "RESPONSES"]
 
 
 def N_(s: str) -> str:  # noqa: N802 - gettext's conventional marker name
@@ -58,6 +58,10 @@ RESPONSES: dict[str, str] = {
     "utter_ok_anything_else": N_("Goed. Heb je later nog een vraag? Stuur dan gerust een bericht."),
     "utter_ask_rephrase": N_(
         "Sorry, dat begreep ik niet. Kun je het anders zeggen? Schrijf kort wat je wilt weten."
+    ),
+    # Translators: {intent_options} is a numbered list, one meaning per line ("1 = ik kan niet komen").
+    "utter_clarify": N_(
+        "Bedoel je een van deze? Stuur het nummer:\n{intent_options}\nOf schrijf het anders."
     ),
     "utter_default": N_("Sorry, dat begreep ik niet. Wil je een medewerker spreken? Zeg het gerust."),
     "utter_out_of_scope": N_(
@@ -229,4 +233,25 @@ RESPONSES: dict[str, str] = {
         "arts van Argonaut onderzoekt je en DUO beslist. Stuur geen medische gegevens in deze chat. Meer: "
         "inburgeren.nl of je klantmanager."
     ),
+}
+
+# What each meaning is called in the clarifying question (utter_clarify): short, in the person's words.
+INTENT_LABELS = {
+    "ask_next_appointment": N_("wanneer is mijn afspraak"),
+    "confirm_attendance": N_("ik kom naar mijn afspraak"),
+    "report_absence": N_("ik kan niet komen"),
+    "request_reschedule": N_("ik wil een andere tijd"),
+    "check_in": N_("ik ben er (aanmelden)"),
+    "ask_term_deadline": N_("hoe lang heb ik nog (termijn)"),
+    "ask_fine": N_("boete"),
+    "ask_exemption": N_("ontheffing"),
+    "ask_learning_route": N_("mijn leerroute"),
+    "ask_pip": N_("het PIP (mijn plan)"),
+    "ask_pvt": N_("de PVT"),
+    "ask_map": N_("de MAP"),
+    "ask_knm": N_("KNM"),
+    "ask_progress": N_("hoe ver ben ik"),
+    "ask_contact": N_("contact met de gemeente"),
+    "request_human": N_("een medewerker spreken"),
+    "change_language": N_("een andere taal"),
 }

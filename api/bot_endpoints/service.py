@@ -13,6 +13,7 @@ from api.appointments.models import Appointment, AppointmentStatus, Attendance
 from api.attendance import service as attendance
 from api.audit import service as audit
 from api.auth import BOT
+from api.bot_endpoints.messages import INTENT_LABELS
 from api.db import utcnow
 from api.errors import InvalidInput
 from api.i18n import formatting, languages
@@ -182,6 +183,17 @@ def _appointment_list(language: str, raw: Any) -> str:
     return "\n".join(lines)
 
 
+def _intent_options(language: str, raw: Any) -> str:
+    """ "1 = ik kan niet komen" lines, in the person's language, for the clarifying question."""
+
+    intents = json.loads(raw) if isinstance(raw, str) else raw
+    return "\n".join(
+        f"{n} = {render(language, INTENT_LABELS[intent])}"
+        for n, intent in enumerate(intents or [], 1)
+        if intent in INTENT_LABELS
+    )
+
+
 def nlg_values(language: str, arguments: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {k: v for k, v in slots.items() if isinstance(v, str | int | float)}
     for key, value in arguments.items():
@@ -193,6 +205,8 @@ def nlg_values(language: str, arguments: dict[str, Any], slots: dict[str, Any]) 
             values[key] = formatting.label(language, LABELLED_ARGUMENTS[key], value)
         elif key == "appointment_list":
             values[key] = _appointment_list(language, value)
+        elif key == "intent_options":
+            values[key] = _intent_options(language, value)
         else:
             values[key] = value
     return values

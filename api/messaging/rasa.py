@@ -53,6 +53,8 @@ class Understanding:
     confidence: float | None = None
     entities: list[dict[str, Any]] = field(default_factory=list)
     language: str | None = None
+    # The intents the bot's clarifying question offers this turn, in its numbering (slot clarify_options).
+    clarify_options: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -160,4 +162,5 @@ def understanding_of(tracker: dict[str, Any] | None) -> Understanding:
         confidence=float(confidence) if isinstance(confidence, int | float) else None,
         entities=entities,
         language=slots.get("language") if isinstance(slots.get("language"), str) else None,
+        clarify_options=[str(o) for o in slots.get("clarify_options") or [] if isinstance(o, str)],
     )

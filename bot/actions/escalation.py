@@ -3,10 +3,11 @@ confidence, and urgently when someone is in crisis. Also opting out of the chat.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -16,6 +17,42 @@ from actions.case_api import CaseApi, CaseApiError, CaseApiUnavailable
 logger = logging.getLogger(__name__)
 
 FALLBACKS_BEFORE_HANDOFF = 2
+# What the clarifying question may offer: the things a person comes to do or ask. Never urgent_help (the
+# crisis net and its own rule answer that at once), never opt_out or social chatter.
+CLARIFIABLE = frozenset(
+    {
+        "ask_next_appointment",
+        "confirm_attendance",
+        "report_absence",
+        "request_reschedule",
+        "check_in",
+        "ask_term_deadline",
+        "ask_fine",
+        "ask_exemption",
+        "ask_learning_route",
+        "ask_pip",
+        "ask_pvt",
+        "ask_map",
+        "ask_knm",
+        "ask_progress",
+        "ask_contact",
+        "request_human",
+        "change_language",
+    }
+)
+MAX_OPTIONS = 3
+MIN_OPTION_CONFIDENCE = 0.05
+
+
+def clarify_options(tracker: Tracker) -> list[str]:
+    """The two or three likeliest things the person may have meant, from NLU's ranking."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    options = [
+        r["name"]
+        for r in ranking
+        if r.get("name") in CLARIFIABLE and float(r.get("confidence") or 0) >= MIN_OPTION_CONFIDENCE
+    ]
+    return options[:MAX_OPTIONS]
 
 
 async def hand_off(
@@ -49,7 +86,8 @@ class ActionRequestHuman(Action):
 
 
 class ActionHandleNluFallback(Action):
-    """Asks to rephrase once; the second misunderstood message in a row goes to a person."""
+    """Clarifies once (a numbered question with the likeliest meanings, else "say it differently"); the
+    second misunderstood message in a row goes to a person."""
 
     def name(self) -> str:
         return "action_handle_nlu_fallback"
@@ -64,6 +102,10 @@ class ActionHandleNluFallback(Action):
             return []
         streak = conversation.fallback_streak(tracker)
         if streak < FALLBACKS_BEFORE_HANDOFF:
+            options = clarify_options(tracker)
+            if len(options) >= 2:
+                dispatcher.utter_message(response="utter_clarify", intent_options=json.dumps(options))
+                return [SlotSet("clarify_options", options)]
             dispatcher.utter_message(response="utter_ask_rephrase")
         elif conversation.uttered_since_user_messages(tracker, "utter_handoff", streak):
             # Already handed off in this run of misunderstandings: one escalation is enough.

@@ -114,6 +114,12 @@ class ValidateSlotMappings(ValidationAction):
         await store_language(tracker.sender_id, code)
         return {"language": code}
 
+    async def extract_clarify_options(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # A clarifying question is answered by the next message or not at all (actions/escalation.py).
+        return {"clarify_options": None} if tracker.get_slot("clarify_options") else {}
+
     def validate_language(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:

@@ -3,6 +3,8 @@ opting out."""
 
 from __future__ import annotations
 
+import json
+
 from actions.escalation import (
     ActionHandleNluFallback,
     ActionHandoffLowConfidence,
@@ -111,3 +113,45 @@ def test_urgent_escalation_is_retried_once_and_stays_silent_when_the_api_is_down
 
     assert outcome.messages == [] and outcome.events == []
     assert len(case_api.sent("POST", "escalations")) == 2
+
+
+def unsure_between(*ranking):
+    """A misunderstood message whose NLU ranking is `ranking` ((intent, confidence), ...)."""
+    tracker = misunderstood(1)
+    tracker.latest_message["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
+    return tracker
+
+
+def test_an_unsure_guess_asks_one_numbered_question_with_the_likeliest_meanings(case_api, domain):
+    tracker = unsure_between(
+        ("nlu_fallback", 0.4),
+        ("report_absence", 0.31),
+        ("greet", 0.2),
+        ("request_reschedule", 0.25),
+        ("ask_fine", 0.1),
+        ("ask_pvt", 0.06),
+    )
+
+    outcome = run(ActionHandleNluFallback(), tracker, domain)
+
+    assert outcome.responses == ["utter_clarify"]
+    options = ["report_absence", "request_reschedule", "ask_fine"]
+    assert json.loads(outcome.message("utter_clarify")["intent_options"]) == options
+    assert outcome.slots() == {"clarify_options": options}
+    assert case_api.requests == []
+
+
+def test_urgent_help_and_opt_out_are_never_offered_as_a_guess(case_api, domain):
+    tracker = unsure_between(("urgent_help", 0.3), ("opt_out", 0.3), ("ask_knm", 0.2))
+
+    outcome = run(ActionHandleNluFallback(), tracker, domain)
+
+    assert outcome.responses == ["utter_ask_rephrase"]
+
+
+def test_after_the_clarifying_question_the_next_misunderstanding_goes_to_a_person(case_api, domain):
+    case_api.on("POST", "escalations", {"id": 5}, status=201)
+    history = [user_event("xq", "nlu_fallback", 0.2), bot_event("utter_clarify")]
+    tracker = make_tracker("zzz", "nlu_fallback", confidence=0.2, history=history)
+
+    assert run(ActionHandleNluFallback(), tracker, domain).responses == ["utter_handoff"]

@@ -173,3 +173,9 @@ def test_the_menu_in_messages_matches_the_bots_numbering(messages):
 
     assert [line.split(" ", 1)[0] for line in lines] == [str(n) for n in range(1, len(MENU_ORDER) + 1)]
     assert [ENDONYMS[line.split(" ", 1)[1].lower()] for line in lines] == list(MENU_ORDER)
+
+
+def test_a_clarifying_question_is_answered_by_the_next_message_or_not_at_all(case_api, domain):
+    tracker = make_tracker("hallo", "greet", slots={"language": "nl", "clarify_options": ["ask_pip", "ask_map"]})
+
+    assert run(ValidateSlotMappings(), tracker, domain).slots() == {"clarify_options": None}

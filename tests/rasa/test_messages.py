@@ -47,7 +47,14 @@ def test_every_text_is_extractable_for_translation(messages):
         extract_from_file("python", str(ROOT / "api" / "bot_endpoints" / "messages.py"), keywords={"N_": None})
     )
 
-    assert {text for _, text, _, _ in extracted} == set(messages.RESPONSES.values())
+    expected = set(messages.RESPONSES.values()) | set(messages.INTENT_LABELS.values())
+    assert {text for _, text, _, _ in extracted} == expected
+
+
+def test_every_meaning_the_clarifying_question_may_offer_has_a_label(messages):
+    from actions.escalation import CLARIFIABLE
+
+    assert CLARIFIABLE == set(messages.INTENT_LABELS)
 
 
 @pytest.mark.parametrize("name", FAQ)

@@ -1,5 +1,6 @@
-"""Numbered answers: "1", "2" or "3" right after a reminder, or "1"/"2" after the stop-or-absence
-question, become a trusted Rasa shortcut (or, for "2 = stop all messages", the opt-out itself).
+"""Numbered answers: "1", "2" or "3" right after a reminder, after the bot's clarifying question, or
+"1"/"2" after the stop-or-absence question, become a trusted Rasa shortcut (or, for "2 = stop all
+messages", the opt-out itself).
 
 Only the gateway may send Rasa a `/intent{...}` shortcut; a person's own slashes are stripped (text.py).
 """
@@ -10,7 +11,7 @@ import json
 import unicodedata
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from api.db import utcnow
@@ -20,6 +21,8 @@ MENU_INTENTS = {"1": "confirm_attendance", "2": "report_absence", "3": "request_
 MENU_WINDOW = timedelta(hours=48)
 # Marks the outbound question "1 = I can't come to my appointment, 2 = stop all messages".
 STOP_OR_ABSENCE = "question:stop_or_absence"
+# Marks the bot's clarifying question; its `entities` hold {"options": [intent, ...]} in its numbering.
+CLARIFY = "question:clarify"
 
 
 def menu_digit(text: str) -> str | None:
@@ -45,6 +48,10 @@ def menu_shortcut(db: Session, conversation: Conversation, message: Message) -> 
     digit = menu_digit(message.body)
     if digit is None:
         return None
+    clarify = _last_outbound(db, conversation, message, intent=CLARIFY)
+    if clarify is not None:
+        options = (clarify.entities or {}).get("options") or []
+        return f"/{options[int(digit) - 1]}" if int(digit) <= len(options) else None
     question = pending_question(db, conversation, message)
     if question is not None:
         if digit != "1":
@@ -111,18 +118,35 @@ def reminder_before(db: Session, conversation: Conversation, message: Message) -
     return reminder
 
 
+def mark_clarify_question(reply: Message, options: list[str]) -> None:
+    """Remember which intents the bot's clarifying question offered, so a digit can answer it."""
+    reply.intent = CLARIFY
+    reply.entities = {"options": options}
+
+
 def pending_question(db: Session, conversation: Conversation, message: Message) -> Message | None:
     """The stop-or-absence question that `message` answers: our last message before it, recent, unanswered."""
+    return _last_outbound(db, conversation, message, intent=STOP_OR_ABSENCE)
+
+
+def _last_outbound(
+    db: Session, conversation: Conversation, message: Message, *, intent: str
+) -> Message | None:
+    """Our last message before `message` if it is the question `intent`, recent, and not yet answered.
+
+    An offer sent after the question (a language offer) does not hide it.
+    """
     last_out = db.scalar(
         select(Message)
         .where(
             Message.conversation_id == conversation.id,
             Message.direction == Direction.outbound,
             Message.id < message.id,
+            or_(Message.intent.is_(None), ~Message.intent.startswith("offer:")),
         )
         .order_by(Message.id.desc())
         .limit(1)
     )
-    if last_out is None or last_out.intent != STOP_OR_ABSENCE or last_out.created_at < utcnow() - MENU_WINDOW:
+    if last_out is None or last_out.intent != intent or last_out.created_at < utcnow() - MENU_WINDOW:
         return None
     return None if _answered_since(db, conversation, last_out, message) else last_out

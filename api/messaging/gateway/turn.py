@@ -17,7 +17,7 @@ from api.i18n import languages
 from api.i18n.catalog import render
 from api.messaging.gateway.inbound import mark_processed
 from api.messaging.gateway.language_offer import offer_language
-from api.messaging.gateway.menu import menu_shortcut, shortcut_intent
+from api.messaging.gateway.menu import mark_clarify_question, menu_shortcut, shortcut_intent
 from api.messaging.gateway.replies import OUTAGE_HOLDING, reply, with_emergency
 from api.messaging.gateway.text import detected_language, neutralise
 from api.messaging.models import Conversation, Message, MessageKind
@@ -49,11 +49,14 @@ def bot_turn(
     replies = _ask(db, rasa, sender, text, metadata, conversation, person, message)
     if replies is None:
         return False
-    language = _record_understanding(
-        message, person, rasa.understanding(sender), shortcut, metadata["detectedLanguage"]
-    )
-    for answer in replies:
+    understanding = rasa.understanding(sender)
+    language = _record_understanding(message, person, understanding, shortcut, metadata["detectedLanguage"])
+    sent = [
         reply(db, conversation, language, answer, message.channel, kind=MessageKind.bot_reply)
+        for answer in replies
+    ]
+    if sent and understanding.clarify_options:
+        mark_clarify_question(sent[-1], understanding.clarify_options)
     offer_language(db, conversation, person, message, metadata["detectedLanguage"])
     conversation.outage_reply_sent_at = None
     mark_processed(message)
