@@ -112,7 +112,7 @@ def test_standard_things_to_bring_are_named_in_the_persons_language(compiled):
     assert "Bring: your invitation letter and your ID" in texts.reminder_text("en", item, "reminder", "1d")
     assert "Getirin: davet mektubunuz ve kimliğiniz" in texts.reminder_text("tr", item, "reminder", "1d")
     arabic = texts.reminder_text("ar", item, "reminder", "1d")
-    assert "رسالة الدعوة" in arabic and "بطاقة الهوية" in arabic and "invitation" not in arabic
+    assert "رسالة الدعوة" in arabic and "إثبات الهوية" in arabic and "invitation" not in arabic
 
 
 def test_staffs_own_words_follow_the_standard_items_isolated_in_right_to_left_text(compiled):
