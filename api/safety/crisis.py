@@ -78,35 +78,62 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
-@dataclass(frozen=True)
-class _Word:
-    alternatives: tuple[tuple[str, bool], ...]  # (text, is_prefix)
+class _Index:
+    """Which vocabulary words each message word matches: looked up, never tried pattern by pattern.
 
-    def matches(self, word: str) -> bool:
-        for text, prefix in self.alternatives:
-            if prefix:
-                if word.startswith(text) or _undouble(word).startswith(_undouble(text)):
-                    return True
-            elif word == text or _undouble(word) == _undouble(text):
-                return True
-            elif len(text) >= FUZZY_MIN and _one_edit(word, text):
-                return True
-        return False
+    Exact words (and their undoubled form) by dictionary; prefixes by every prefix of the message word;
+    one-edit typos of long words through their one-letter deletions (any two words one edit apart share
+    one), confirmed with `_one_edit`.
+    """
+
+    def __init__(self) -> None:
+        self.exact: dict[str, set[int]] = {}
+        self.prefix: dict[str, set[int]] = {}
+        self.fuzzy: dict[str, set[tuple[str, int]]] = {}
+        self.size = 0
+
+    def add(self, alternatives: list[tuple[str, bool]]) -> int:
+        """Register one pattern word (its alternatives); returns its id."""
+        word_id = self.size
+        self.size += 1
+        for text, is_prefix in alternatives:
+            table = self.prefix if is_prefix else self.exact
+            for key in {text, _undouble(text)}:
+                table.setdefault(key, set()).add(word_id)
+            if not is_prefix and len(text) >= FUZZY_MIN:
+                for key in _deletions(text):
+                    self.fuzzy.setdefault(key, set()).add((text, word_id))
+        return word_id
+
+    def matching(self, word: str) -> frozenset[int]:
+        found: set[int] = set()
+        undoubled = _undouble(word)
+        for form in {word, undoubled}:
+            found |= self.exact.get(form, set())
+            for end in range(1, len(form) + 1):
+                found |= self.prefix.get(form[:end], set())
+        for key in _deletions(word):
+            found |= {word_id for text, word_id in self.fuzzy.get(key, ()) if _one_edit(word, text)}
+        return frozenset(found)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 @dataclass(frozen=True)
 class Pattern:
-    """One vocabulary entry, compiled: words, with gaps allowed before some of them."""
+    """One vocabulary entry, compiled: its words (ids in the index), with gaps allowed before some."""
 
     source: str
     language: str
     category: str
-    words: tuple[_Word, ...]
+    words: tuple[int, ...]
     gap_before: tuple[bool, ...]
 
     @classmethod
-    def parse(cls, source: str, language: str, category: str) -> Pattern:
-        words: list[_Word] = []
+    def parse(cls, source: str, language: str, category: str, index: _Index) -> Pattern:
+        words: list[int] = []
         gaps: list[bool] = []
         gap = False
         for token in source.split():
@@ -119,23 +146,24 @@ class Pattern:
                 stem = alt.rstrip("*")
                 for part in normalise(stem) or [stem]:
                     alternatives.append((part, prefix))
-            words.append(_Word(tuple(alternatives)))
+            words.append(index.add(alternatives))
             gaps.append(gap)
             gap = False
         if not words:
             raise ValueError(f"empty crisis pattern {source!r} ({language})")
         return cls(source, language, category, tuple(words), tuple(gaps))
 
-    def search(self, words: list[str]) -> bool:
-        return any(self._from(words, start, 0) for start in range(len(words)))
+    def search(self, matched: list[frozenset[int]]) -> bool:
+        """`matched[i]`: the ids of the vocabulary words the message's i-th word matches."""
+        return any(self.starts_at(matched, start) for start in range(len(matched)))
 
-    def _from(self, words: list[str], at: int, index: int) -> bool:
-        if at >= len(words) or not self.words[index].matches(words[at]):
+    def starts_at(self, matched: list[frozenset[int]], at: int, index: int = 0) -> bool:
+        if at >= len(matched) or self.words[index] not in matched[at]:
             return False
         if index + 1 == len(self.words):
             return True
         reach = 1 + (GAP if self.gap_before[index + 1] else 0)
-        return any(self._from(words, at + step, index + 1) for step in range(1, reach + 1))
+        return any(self.starts_at(matched, at + step, index + 1) for step in range(1, reach + 1))
 
 
 @dataclass(frozen=True)
@@ -149,36 +177,39 @@ class Hit:
 
 @dataclass(frozen=True)
 class Vocabulary:
+    index: _Index
     patterns: tuple[Pattern, ...]
     unless: tuple[Pattern, ...]
 
     def detect(self, text: str) -> Hit | None:
-        """The first crisis pattern that the message contains, or None."""
+        """The first crisis pattern (in vocabulary order) that the message contains, or None."""
         words = normalise(text or "")
-        if not words:
+        matched = [self.index.matching(word) for word in words]
+        if not any(matched):
             return None
-        if any(p.search(words) for p in self.unless):
-            words = _without_unless(words, self.unless)
+        if any(p.search(matched) for p in self.unless):
+            matched = _without_unless(matched, self.unless)
+        present = frozenset().union(*matched)
         for pattern in self.patterns:
-            if pattern.search(words):
+            if pattern.words[0] in present and pattern.search(matched):
                 return Hit(pattern.category, pattern.language, pattern.source)
         return None
 
 
-def _without_unless(words: list[str], unless: tuple[Pattern, ...]) -> list[str]:
-    """Blank out the words an `unless` phrase covers ("dying to see"), so the rest is still checked."""
-    kept = list(words)
+def _without_unless(matched: list[frozenset[int]], unless: tuple[Pattern, ...]) -> list[frozenset[int]]:
+    """Drop the words an `unless` phrase covers ("dying to see"), so the rest is still checked."""
+    kept = list(matched)
     for pattern in unless:
-        size = len(pattern.words)
-        for start in range(len(words)):
-            if pattern._from(words, start, 0):
-                for i in range(start, min(len(kept), start + size + GAP)):
-                    kept[i] = ""
-    return [w for w in kept if w]
+        for start in range(len(matched)):
+            if pattern.starts_at(matched, start):
+                for i in range(start, min(len(kept), start + len(pattern.words) + GAP)):
+                    kept[i] = frozenset()
+    return [ids for ids in kept if ids]
 
 
 def load(directory: Path = VOCABULARY) -> Vocabulary:
     """Read and compile every language's file; a malformed file fails loudly at start-up."""
+    index = _Index()
     patterns: list[Pattern] = []
     unless: list[Pattern] = []
     for path in sorted(directory.glob("*.yml")):
@@ -187,9 +218,9 @@ def load(directory: Path = VOCABULARY) -> Vocabulary:
         for category, sources in (data.get("patterns") or {}).items():
             if category not in CATEGORIES:
                 raise ValueError(f"{path.name}: unknown crisis category {category!r}")
-            patterns.extend(Pattern.parse(str(s), language, category) for s in sources or [])
-        unless.extend(Pattern.parse(str(s), language, "unless") for s in data.get("unless") or [])
-    return Vocabulary(tuple(patterns), tuple(unless))
+            patterns.extend(Pattern.parse(str(s), language, category, index) for s in sources or [])
+        unless.extend(Pattern.parse(str(s), language, "unless", index) for s in data.get("unless") or [])
+    return Vocabulary(index, tuple(patterns), tuple(unless))
 
 
 @lru_cache(maxsize=1)
