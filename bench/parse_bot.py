@@ -1,6 +1,7 @@
 """Runs inside the bot environment (Python 3.10): the trained model's top intent for each line of stdin.
 
-Reads a JSON list of texts on stdin and prints a JSON list of {"intent", "confidence"} in the same order.
+Reads a JSON list of texts on stdin and prints a JSON list of {"intent", "confidence", "ranking"} in the
+same order (ranking: the first six of NLU's intent ranking, as the fallback action sees it).
 Used by benchmarks that measure a whole path (detector + model) in the API environment.
 """
 
@@ -17,8 +18,19 @@ async def parse_all(model: str, texts: list[str]) -> list[dict]:
     agent = Agent.load(model)
     out = []
     for text in texts:
-        intent = (await agent.parse_message(text))["intent"]
-        out.append({"intent": intent.get("name"), "confidence": float(intent.get("confidence") or 0.0)})
+        parsed = await agent.parse_message(text)
+        intent = parsed["intent"]
+        ranking = [
+            {"name": r.get("name"), "confidence": float(r.get("confidence") or 0.0)}
+            for r in (parsed.get("intent_ranking") or [])[:6]
+        ]
+        out.append(
+            {
+                "intent": intent.get("name"),
+                "confidence": float(intent.get("confidence") or 0.0),
+                "ranking": ranking,
+            }
+        )
     return out
 
 

@@ -20,10 +20,13 @@ WI2021_START = date(2022, 1, 1)
 
 
 def law_for(obligation_start: date | None) -> str:
-    """The Wet inburgering 2021 took effect on 1 January 2022; earlier obligations stay under 2013."""
-    if obligation_start is not None and obligation_start < WI2021_START:
-        return "wi2013"
-    return "wi2021"
+    """The Wet inburgering 2021 took effect on 1 January 2022; earlier obligations stay under 2013.
+
+    Without a start date in the file the law is "unknown": nothing is assumed, the person is referred.
+    """
+    if obligation_start is None:
+        return "unknown"
+    return "wi2013" if obligation_start < WI2021_START else "wi2021"
 
 
 def _add_years(day: date, years: int) -> date:

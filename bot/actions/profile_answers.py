@@ -22,7 +22,8 @@ async def fetch_profile(dispatcher: CollectingDispatcher, tracker: Tracker) -> d
 
 
 class ActionTermDeadline(Action):
-    """When does my integration term end? Only the file's date; Wi2013 people are sent to DUO's letter."""
+    """When does my integration term end? Only the file's date, and only under the Wi2021; Wi2013 people
+    are sent to DUO's letter, people whose law is unknown to their klantmanager or Mijn Inburgering."""
 
     def name(self) -> str:
         return "action_term_deadline"
@@ -35,6 +36,9 @@ class ActionTermDeadline(Action):
             return []
         if profile.get("law") == "wi2013":
             dispatcher.utter_message(response="utter_term_wi2013")
+        elif profile.get("law") not in ("wi2021", None):
+            # No start date in the file: which law applies is not known, so no date is given.
+            dispatcher.utter_message(response="utter_term_unknown")
         elif profile.get("termEndsOn"):
             dispatcher.utter_message(response="utter_term_deadline", date=profile["termEndsOn"])
         elif not profile.get("pipDate"):

@@ -41,9 +41,10 @@ def ask(case_api, domain):
         ({}, "utter_term_deadline"),
         ({"pipDate": None, "termEndsOn": None}, "utter_term_no_pip"),
         ({"law": "wi2013"}, "utter_term_wi2013"),
+        ({"law": "unknown"}, "utter_term_unknown"),
         ({"termEndsOn": None}, "utter_term_unknown"),
     ],
-    ids=["term-end-date", "no-pip-yet", "old-law", "pip-without-end-date"],
+    ids=["term-end-date", "no-pip-yet", "old-law", "law-unknown", "pip-without-end-date"],
 )
 def test_term_deadline(profile, response, ask):
     assert ask(ActionTermDeadline(), **profile).responses == [response]

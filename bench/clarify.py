@@ -1,0 +1,104 @@
+"""How often a realistic message ends in "I did not understand", and how often the clarifying question
+would offer the right meaning instead. Writes the `clarify` section of docs/benchmarks.md.
+
+On bench/nlu_realistic/ (independent author, never trained on): a turn is a fallback when the model says
+nlu_fallback (below the threshold, or two intents too close). The bot then asks one numbered question
+with the two or three likeliest meanings (bot/actions/escalation.py, mirrored here); it is *rescued* when
+the intended meaning is among them, and ends in "say it differently" when fewer than two can be offered.
+
+    .venv/api/bin/python -m bench.clarify
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import yaml
+
+from api.i18n import languages
+from bench.crisis import model_predictions
+from bench.report import write_section
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT / "bench" / "nlu_realistic"
+# As bot/actions/escalation.py (the bot environment cannot be imported here).
+CLARIFIABLE = {
+    "ask_next_appointment", "confirm_attendance", "report_absence", "request_reschedule", "check_in",
+    "ask_term_deadline", "ask_fine", "ask_exemption", "ask_learning_route", "ask_pip", "ask_pvt", "ask_map",
+    "ask_knm", "ask_progress", "ask_contact", "request_human", "change_language",
+}  # fmt: skip
+MAX_OPTIONS, MIN_OPTION_CONFIDENCE = 3, 0.05
+
+
+def options(ranking: list[dict]) -> list[str]:
+    names = [
+        r["name"] for r in ranking if r["name"] in CLARIFIABLE and r["confidence"] >= MIN_OPTION_CONFIDENCE
+    ]
+    return names[:MAX_OPTIONS]
+
+
+def evaluate() -> dict[str, Counter]:
+    rows = []
+    for code in languages.CODES:
+        path = EVAL / f"{code}.yml"
+        if path.exists():
+            rows += [(code, e) for e in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]]
+    predictions = model_predictions([e["text"] for _, e in rows])
+    if predictions is None:
+        raise SystemExit("no trained model: make model")
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for (code, example), prediction in zip(rows, predictions, strict=True):
+        c = counts[code]
+        c["turns"] += 1
+        if prediction["intent"] != "nlu_fallback":
+            continue
+        c["fallback"] += 1
+        offered = options(prediction["ranking"])
+        if len(offered) < 2:
+            c["rephrase"] += 1
+        elif example["intent"] in offered:
+            c["rescued"] += 1
+        else:
+            c["offered_wrong"] += 1
+    return counts
+
+
+def render(counts: dict[str, Counter]) -> str:
+    lines = [
+        "On `bench/nlu_realistic/` (independent realistic set). *Fallback*: the model is unsure (below "
+        "0.4 or two intents within 0.1). Then the bot asks one numbered question with the likeliest "
+        "meanings: *rescued* = the intended meaning is offered; *wrong options* = offered, but not the "
+        "intended one; *rephrase* = fewer than two meanings to offer. *Ends in not understood* = fallback "
+        "turns not rescued (they get a second chance, then a person).",
+        "",
+        "| language | turns | fallback | rescued by the question | wrong options | rephrase "
+        "| ends in not understood |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    total = Counter()
+    for code, c in sorted(counts.items()):
+        total.update(c)
+        lines.append(_row(code, c))
+    lines.append(_row("**all**", total))
+    return "\n".join(lines)
+
+
+def _row(name: str, c: Counter) -> str:
+    def share(k: str) -> str:
+        return f"{c[k] / c['turns']:.1%}" if c["turns"] else "–"
+
+    unresolved = c["fallback"] - c["rescued"]
+    not_understood = f"{unresolved / c['turns']:.1%}" if c["turns"] else "–"
+    return (
+        f"| {name} | {c['turns']} | {share('fallback')} | {share('rescued')} | {share('offered_wrong')} "
+        f"| {share('rephrase')} | {not_understood} |"
+    )
+
+
+def main() -> None:
+    write_section("clarify", "## Fallbacks and the clarifying question\n\n" + render(evaluate()))
+
+
+if __name__ == "__main__":
+    main()
