@@ -42,6 +42,8 @@ def _vocabulary(tmp_path: Path, patterns: dict, unless: list[str] | None = None)
         ("olmek istiyorum", "ölmek istiyorum", True),  # Latin diacritics go
         ("help", "heeeeelp", True),  # a held key is one letter
         ("help", "helpdesk", False),  # a whole word, unless the pattern says help*
+        ("112", "bericht 12", False),  # digits are never undoubled
+        ("112", "ik heb 112 gebeld", True),
     ],
 )
 def test_the_pattern_language(tmp_path, pattern, text, hit):

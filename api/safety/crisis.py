@@ -60,8 +60,12 @@ def _is_latin_mark_base(_: str, mark: str) -> bool:
     return "\u0300" <= mark <= "\u036f"
 
 
+_DOUBLED_LETTER = re.compile(r"([^\W\d_])\1")
+
+
 def _undouble(word: str) -> str:
-    return re.sub(r"(.)\1", r"\1", word)
+    # Letters only: "112" must never become "12" (an appointment number, a day of the month).
+    return _DOUBLED_LETTER.sub(r"\1", word)
 
 
 def _one_edit(a: str, b: str) -> bool:
