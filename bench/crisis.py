@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench" / "crisis_eval"
 NLU_THRESHOLD = 0.4  # config.yml FallbackClassifier threshold: below it the model's intent is not used
 TARGET_RECALL, TARGET_FALSE_ALARMS = 0.98, 0.03
+THRESHOLDS = (0.4, 0.6, 0.8, 0.9)
 
 
 def load_set() -> dict[str, dict[str, list[dict]]]:
@@ -79,7 +80,30 @@ def evaluate() -> dict:
         c[f"{part}_model"] += model
         if part == "crisis" and not hit:
             misses[code][item.get("kind", "?")] += 1
-    return {"counts": counts, "misses": misses, "model": predictions[0] is not None}
+    return {
+        "counts": counts,
+        "misses": misses,
+        "model": predictions[0] is not None,
+        "thresholds": _thresholds(items, predictions),
+    }
+
+
+def _thresholds(items: list, predictions: list) -> list[tuple[float, float, float]]:
+    """(model threshold, path recall, path false alarms) over all languages: what a stricter model costs."""
+    out = []
+    for threshold in THRESHOLDS:
+        hit = Counter()
+        total = Counter()
+        for (_, part, item), prediction in zip(items, predictions, strict=True):
+            model = (
+                bool(prediction)
+                and prediction["intent"] == "urgent_help"
+                and prediction["confidence"] >= threshold
+            )
+            total[part] += 1
+            hit[part] += model or crisis.detect(item["text"]) is not None
+        out.append((threshold, hit["crisis"] / total["crisis"], hit["ordinary"] / total["ordinary"]))
+    return out
 
 
 def render(result: dict) -> str:
@@ -100,6 +124,16 @@ def render(result: dict) -> str:
         total.update(c)
         lines.append(_row(code, c, misses.get(code, Counter())))
     lines.append(_row("**all**", total, sum(misses.values(), Counter())))
+    if result["model"]:
+        lines += [
+            "",
+            "What counting the model's `urgent_help` only above a stricter confidence would do (all "
+            "languages):",
+            "",
+            "| model counts from | recall (path) | false alarms (path) |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {t:.1f} | {r:.3f} | {f:.3f} |" for t, r, f in result["thresholds"]]
     return "\n".join(lines)
 
 

@@ -50,20 +50,27 @@ def profile(person: Inburgeraar, settings: Settings) -> dict[str, Any]:
     }
 
 
-def upcoming(db: Session, person: Inburgeraar) -> list[tuple[Appointment, Attendance]]:
-    """Appointments not cancelled that have not ended yet, soonest first."""
-    now = utcnow()
+def _appointments_of(db: Session, person: Inburgeraar, *where: Any, latest_first: bool = False) -> list:
+    """The person's appointments (not cancelled) that meet `where`, with their attendance rows."""
+    order = (
+        (Appointment.starts_at.desc(), Appointment.id.desc())
+        if latest_first
+        else (Appointment.starts_at, Appointment.id)
+    )
     rows = db.execute(
         select(Appointment, Attendance)
         .join(Attendance, Attendance.appointment_id == Appointment.id)
         .where(
-            Attendance.inburgeraar_id == person.id,
-            Appointment.status != AppointmentStatus.cancelled,
-            Appointment.ends_at > now,
+            Attendance.inburgeraar_id == person.id, Appointment.status != AppointmentStatus.cancelled, *where
         )
-        .order_by(Appointment.starts_at, Appointment.id)
+        .order_by(*order)
     ).all()
     return [(a, att) for a, att in rows]
+
+
+def upcoming(db: Session, person: Inburgeraar) -> list[tuple[Appointment, Attendance]]:
+    """Appointments not cancelled that have not ended yet, soonest first."""
+    return _appointments_of(db, person, Appointment.ends_at > utcnow())
 
 
 def recent(db: Session, person: Inburgeraar) -> list[tuple[Appointment, Attendance]]:
@@ -72,18 +79,10 @@ def recent(db: Session, person: Inburgeraar) -> list[tuple[Appointment, Attendan
     An absence reported afterwards ("I was sick yesterday") belongs to one of these, never to the next one.
     """
     now = utcnow()
-    rows = db.execute(
-        select(Appointment, Attendance)
-        .join(Attendance, Attendance.appointment_id == Appointment.id)
-        .where(
-            Attendance.inburgeraar_id == person.id,
-            Appointment.status != AppointmentStatus.cancelled,
-            Appointment.ends_at <= now,
-            Appointment.starts_at >= now - timedelta(days=RECENT_DAYS),
-        )
-        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
-    ).all()
-    return [(a, att) for a, att in rows]
+    since = now - timedelta(days=RECENT_DAYS)
+    return _appointments_of(
+        db, person, Appointment.ends_at <= now, Appointment.starts_at >= since, latest_first=True
+    )
 
 
 def _listed(appointment: Appointment, attendance: Attendance) -> dict[str, Any]:
