@@ -63,7 +63,14 @@ def test_an_unknown_category_fails_at_load(tmp_path):
 
 
 def _dev(code: str) -> dict[str, list[str]]:
-    return yaml.safe_load((DEV / f"{code}.yml").read_text(encoding="utf-8"))
+    """The language's development set: `<code>.yml` and, where written, `<code>.more.yml`."""
+    out: dict[str, list[str]] = {"crisis": [], "ordinary": []}
+    for path in (DEV / f"{code}.yml", DEV / f"{code}.more.yml"):
+        if path.exists():
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            for part in out:
+                out[part] += [str(t) for t in data.get(part) or []]
+    return out
 
 
 @pytest.mark.parametrize("code", CODES)
