@@ -202,13 +202,14 @@ class Vocabulary:
 
 def _without_unless(matched: list[frozenset[int]], unless: tuple[Pattern, ...]) -> list[frozenset[int]]:
     """Drop the words an `unless` phrase covers ("dying to see"), so the rest is still checked."""
-    kept = list(matched)
+    kept: list[frozenset[int] | None] = list(matched)
     for pattern in unless:
         for start in range(len(matched)):
             if pattern.starts_at(matched, start):
                 for i in range(start, min(len(kept), start + len(pattern.words) + GAP)):
-                    kept[i] = frozenset()
-    return [ids for ids in kept if ids]
+                    kept[i] = None
+    # Only the covered words go; words that match nothing stay, so gaps keep their length.
+    return [ids for ids in kept if ids is not None]
 
 
 def load(directory: Path = VOCABULARY) -> Vocabulary:
