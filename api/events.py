@@ -29,14 +29,6 @@ class Hook:
             self._listeners.append(listener)
         return listener
 
-    def disconnect(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    @property
-    def listeners(self) -> tuple[Listener, ...]:
-        return tuple(self._listeners)
-
     def emit(self, *args: Any, **kwargs: Any) -> None:
         """Call every listener; an exception propagates so the caller's transaction rolls back whole."""
         for listener in list(self._listeners):

@@ -55,10 +55,10 @@ def model_predictions(texts: list[str]) -> list[dict] | None:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _model_says_urgent(prediction: dict | None) -> bool:
+def _model_says_urgent(prediction: dict | None, threshold: float = NLU_THRESHOLD) -> bool:
     if not prediction:
         return False
-    return prediction["intent"] == "urgent_help" and prediction["confidence"] >= NLU_THRESHOLD
+    return prediction["intent"] == "urgent_help" and prediction["confidence"] >= threshold
 
 
 def evaluate() -> dict:
@@ -67,10 +67,10 @@ def evaluate() -> dict:
         (code, part, item) for code, parts in sets.items() for part, rows in parts.items() for item in rows
     ]
     predictions = model_predictions([item["text"] for _, _, item in items]) or [None] * len(items)
+    detected = [crisis.detect(item["text"]) is not None for _, _, item in items]
     counts: dict[str, Counter] = defaultdict(Counter)
     misses: dict[str, Counter] = defaultdict(Counter)
-    for (code, part, item), prediction in zip(items, predictions, strict=True):
-        detector = crisis.detect(item["text"]) is not None
+    for (code, part, item), prediction, detector in zip(items, predictions, detected, strict=True):
         model = _model_says_urgent(prediction)
         hit = detector or model
         c = counts[code]
@@ -84,24 +84,19 @@ def evaluate() -> dict:
         "counts": counts,
         "misses": misses,
         "model": predictions[0] is not None,
-        "thresholds": _thresholds(items, predictions),
+        "thresholds": _thresholds(items, predictions, detected),
     }
 
 
-def _thresholds(items: list, predictions: list) -> list[tuple[float, float, float]]:
+def _thresholds(items: list, predictions: list, detected: list[bool]) -> list[tuple[float, float, float]]:
     """(model threshold, path recall, path false alarms) over all languages: what a stricter model costs."""
     out = []
     for threshold in THRESHOLDS:
         hit = Counter()
         total = Counter()
-        for (_, part, item), prediction in zip(items, predictions, strict=True):
-            model = (
-                bool(prediction)
-                and prediction["intent"] == "urgent_help"
-                and prediction["confidence"] >= threshold
-            )
+        for (_, part, _), prediction, detector in zip(items, predictions, detected, strict=True):
             total[part] += 1
-            hit[part] += model or crisis.detect(item["text"]) is not None
+            hit[part] += detector or _model_says_urgent(prediction, threshold)
         out.append((threshold, hit["crisis"] / total["crisis"], hit["ordinary"] / total["ordinary"]))
     return out
 

@@ -35,6 +35,9 @@ _ARABIC = str.maketrans(
         "ة": "ه", "ؤ": "و", "ـ": None,
     }
 )  # fmt: skip
+# The combining diacritics of Latin letters (é, ş, ê), not the grapheme joiner U+034F; Arabic harakat are
+# removed separately, Ge'ez has none.
+_LATIN_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]")
 _HARAKAT = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed]")
 _APOSTROPHES = re.compile(r"(?<=\w)['’`´](?=\w)")
 _REPEATS = re.compile(r"(.)\1{2,}")
@@ -45,19 +48,11 @@ def normalise(text: str) -> list[str]:
     """The message as the vocabulary is written: lowercase words, no Latin diacritics, one Arabic alphabet."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = _APOSTROPHES.sub("", text)
-    decomposed = unicodedata.normalize("NFD", text)
-    text = "".join(
-        ch for ch in decomposed if not (unicodedata.combining(ch) and _is_latin_mark_base(decomposed, ch))
-    )
+    text = _LATIN_MARKS.sub("", unicodedata.normalize("NFD", text))
     text = unicodedata.normalize("NFC", text).replace("ı", "i").translate(_ARABIC)
     text = _HARAKAT.sub("", text)
     text = _REPEATS.sub(r"\1\1", text)
     return _WORDS.findall(text.replace("_", " "))
-
-
-def _is_latin_mark_base(_: str, mark: str) -> bool:
-    # Combining marks after Latin letters are diacritics (é, ş); Ge'ez and Arabic carry none we strip here.
-    return "\u0300" <= mark <= "\u036f"
 
 
 _DOUBLED_LETTER = re.compile(r"([^\W\d_])\1")
