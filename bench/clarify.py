@@ -35,12 +35,18 @@ def options(ranking: list[dict]) -> list[str]:
     return names[:MAX_OPTIONS]
 
 
-def evaluate() -> dict[str, Counter]:
+def load_realistic() -> list[tuple[str, dict]]:
+    """(language, example) for every message of the independent realistic set, in language order."""
     rows = []
     for code in languages.CODES:
         path = EVAL / f"{code}.yml"
         if path.exists():
             rows += [(code, e) for e in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]]
+    return rows
+
+
+def evaluate() -> dict[str, Counter]:
+    rows = load_realistic()
     predictions = model_predictions([e["text"] for _, e in rows])
     if predictions is None:
         raise SystemExit("no trained model: make model")

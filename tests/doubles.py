@@ -108,6 +108,8 @@ def default_brain(text: str, metadata: dict[str, Any]) -> tuple[str, float, list
         )
     if "afspraak" in low or "appointment" in low:
         return "ask_next_appointment", 0.88, [], ["Je volgende afspraak is dinsdag."]
+    if "boete" in low or "fine" in low:
+        return "ask_fine", 0.91, [], ["Een boete is het laatste middel."]
     if low.startswith(("hallo", "hoi", "hello", "hi")):
         return "greet", 0.97, [], ["Hallo! Waarmee kan ik helpen?"]
     return "out_of_scope", 0.41, [], ["Daar kan ik niet mee helpen."]
@@ -120,6 +122,7 @@ class FakeRasa(_Background):
         self.mode = "ok"  # ok | error | slow | slow_after_turn
         self.delay = 0.0
         self.turns: list[dict[str, Any]] = []
+        self.parses: list[str] = []  # texts sent to /model/parse
         # Slots the next turn sets (as an action would), e.g. {"clarify_options": [...]}; cleared each turn.
         self.next_slots: dict[str, Any] = {}
         self.trackers: dict[str, dict[str, Any]] = defaultdict(
@@ -135,6 +138,10 @@ class FakeRasa(_Background):
                 payload = json.loads(self._body() or b"{}")
                 if owner.mode == "error":
                     return self._send(500, {"error": "boom"})
+                if urlparse(self.path).path == "/model/parse":  # HTTP API: no conversation involved
+                    intent, confidence, _, _ = owner.brain(payload.get("text", ""), {})
+                    owner.parses.append(payload.get("text", ""))
+                    return self._send(200, {"intent": {"name": intent, "confidence": confidence}})
                 if owner.mode == "slow":
                     time.sleep(owner.delay)
                 replies = owner.turn(

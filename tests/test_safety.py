@@ -266,3 +266,23 @@ def test_a_digit_beyond_the_options_or_after_another_turn_is_plain_text(client, 
     post_inbound(client, person.phone, "3", _sid(2))
     post_inbound(client, person.phone, "1", _sid(3))
     assert [t["text"] for t in fake_rasa.turns[1:]] == ["3", "1"]
+
+
+def test_two_requests_in_one_message_get_the_other_offered_and_a_digit_takes_it(client, make, db, fake_rasa):
+    person = make.person()
+    post_inbound(client, person.phone, "Ik ben ziek vandaag. Krijg ik nu een boete?", _sid(1))
+    replies = [m.body for m in messages_of(db, conversation_of(db, person.id).id) if m.direction == "out"]
+    assert replies[0] == "Beterschap. Welke afspraak?"
+    assert replies[1] == "Je vroeg ook iets anders. Wil je daar antwoord op? Stuur 1.\n1 = boete"
+    post_inbound(client, person.phone, "1", _sid(2))
+    assert fake_rasa.turns[1]["text"] == "/ask_fine"
+
+
+def test_one_sentence_or_a_shortcut_gets_no_offer_and_no_extra_parse(client, make, db, fake_rasa):
+    person = make.person()
+    post_inbound(client, person.phone, "ik ben ziek en krijg ik een boete", _sid(1))
+    fake_rasa.next_slots = {"clarify_options": ["report_absence", "ask_fine"]}
+    post_inbound(client, person.phone, "hmm. geen idee", _sid(2))
+    outbound = [m for m in messages_of(db, conversation_of(db, person.id).id) if m.direction == "out"]
+    assert len(outbound) == 2
+    assert fake_rasa.parses == []

@@ -14,6 +14,8 @@ Extract with: pybabel extract -k N_ ...
 
 from __future__ import annotations
 
+from api.i18n.intent_labels import INTENT_LABELS
+
 __all__ = ["INTENT_LABELS", "LANGUAGE_MENU", "N_", "PLACEHOLDER_DEFAULTS", "RESPONSES"]
 
 
@@ -233,25 +235,4 @@ RESPONSES: dict[str, str] = {
         "arts van Argonaut onderzoekt je en DUO beslist. Stuur geen medische gegevens in deze chat. Meer: "
         "inburgeren.nl of je klantmanager."
     ),
-}
-
-# What each meaning is called in the clarifying question (utter_clarify): short, in the person's words.
-INTENT_LABELS = {
-    "ask_next_appointment": N_("wanneer is mijn afspraak"),
-    "confirm_attendance": N_("ik kom naar mijn afspraak"),
-    "report_absence": N_("ik kan niet komen"),
-    "request_reschedule": N_("ik wil een andere tijd"),
-    "check_in": N_("ik ben er (aanmelden)"),
-    "ask_term_deadline": N_("hoe lang heb ik nog (termijn)"),
-    "ask_fine": N_("boete"),
-    "ask_exemption": N_("ontheffing"),
-    "ask_learning_route": N_("mijn leerroute"),
-    "ask_pip": N_("het PIP (mijn plan)"),
-    "ask_pvt": N_("de PVT"),
-    "ask_map": N_("de MAP"),
-    "ask_knm": N_("KNM"),
-    "ask_progress": N_("hoe ver ben ik"),
-    "ask_contact": N_("contact met de gemeente"),
-    "request_human": N_("een medewerker spreken"),
-    "change_language": N_("een andere taal"),
 }

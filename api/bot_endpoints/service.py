@@ -13,11 +13,11 @@ from api.appointments.models import Appointment, AppointmentStatus, Attendance
 from api.attendance import service as attendance
 from api.audit import service as audit
 from api.auth import BOT
-from api.bot_endpoints.messages import INTENT_LABELS
 from api.db import utcnow
 from api.errors import InvalidInput
 from api.i18n import formatting, languages
 from api.i18n.catalog import render
+from api.i18n.labels import intent_options
 from api.messaging import service as messaging
 from api.messaging.models import Message, MessageKind
 from api.people.models import Inburgeraar
@@ -183,14 +183,8 @@ def _appointment_list(language: str, raw: Any) -> str:
 
 
 def _intent_options(language: str, raw: Any) -> str:
-    """ "1 = ik kan niet komen" lines, in the person's language, for the clarifying question."""
-
-    intents = json.loads(raw) if isinstance(raw, str) else raw
-    return "\n".join(
-        f"{n} = {render(language, INTENT_LABELS[intent])}"
-        for n, intent in enumerate(intents or [], 1)
-        if intent in INTENT_LABELS
-    )
+    """The clarifying question's numbered meanings (Rasa passes them as a JSON list)."""
+    return intent_options(language, (json.loads(raw) if isinstance(raw, str) else raw) or [])
 
 
 def nlg_values(language: str, arguments: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:

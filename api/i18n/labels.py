@@ -6,7 +6,8 @@ because a domain (the evidence trail) must not import the web layer.
 
 from __future__ import annotations
 
-from api.i18n.catalog import N_
+from api.i18n.catalog import N_, render
+from api.i18n.intent_labels import INTENT_LABELS
 
 ATTENDANCE_LABELS = {
     "pending": N_("Geen reactie"),
@@ -46,3 +47,12 @@ DELIVERY_LABELS = {
     "held": N_("Wacht op WhatsApp-venster"),
     "cancelled": N_("Niet verstuurd"),
 }
+
+
+def intent_options(language: str, intents: list[str]) -> str:
+    """ "1 = ik kan niet komen" lines, in the person's language, numbered in the order given."""
+    return "\n".join(
+        f"{n} = {render(language, INTENT_LABELS[intent])}"
+        for n, intent in enumerate(intents, 1)
+        if intent in INTENT_LABELS
+    )

@@ -99,6 +99,17 @@ class RasaClient:
             raise RasaUnavailable("bad_json", ambiguous=True) from exc
         return [str(item["text"]) for item in payload or [] if isinstance(item, dict) and item.get("text")]
 
+    def parse(self, text: str) -> tuple[str | None, float]:
+        """The model's intent and confidence for a text, outside any conversation ((None, 0.0) when Rasa
+        does not answer: a parse only ever adds an offer, so failing quietly loses nothing)."""
+        try:
+            response = self.client.post(f"{self.base}/model/parse", json={"text": text})
+            intent = response.json().get("intent") or {} if response.status_code == 200 else {}
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return None, 0.0
+        confidence = intent.get("confidence")
+        return intent.get("name"), float(confidence) if isinstance(confidence, int | float) else 0.0
+
     def tracker(self, sender: str, *, events: bool = False) -> dict[str, Any] | None:
         """The tracker of a conversation (None when Rasa's HTTP API does not answer)."""
         try:

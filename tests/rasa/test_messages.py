@@ -43,9 +43,8 @@ def test_every_response_an_action_sends_is_in_the_domain(domain):
 
 
 def test_every_text_is_extractable_for_translation(messages):
-    extracted = list(
-        extract_from_file("python", str(ROOT / "api" / "bot_endpoints" / "messages.py"), keywords={"N_": None})
-    )
+    files = [ROOT / "api" / "bot_endpoints" / "messages.py", ROOT / "api" / "i18n" / "intent_labels.py"]
+    extracted = [item for path in files for item in extract_from_file("python", str(path), keywords={"N_": None})]
 
     expected = set(messages.RESPONSES.values()) | set(messages.INTENT_LABELS.values())
     assert {text for _, text, _, _ in extracted} == expected

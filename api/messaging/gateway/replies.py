@@ -52,6 +52,9 @@ STOP_OR_ABSENCE_QUESTION = N_(
 # Translators: sent in the language we think the person wrote in; {language} is that language's own name,
 # which the person sends back to switch. Keep it exactly as it is.
 LANGUAGE_OFFER = N_("Wil je antwoorden in het {language}? Stuur dan: {language}")
+# Translators: after the bot answered one request of a message that held two; {intent_options} is a
+# numbered line ("1 = boete"). Keep "1".
+OTHER_REQUEST_OFFER = N_("Je vroeg ook iets anders. Wil je daar antwoord op? Stuur 1.\n{intent_options}")
 # Translators: keep the word STOP in capitals and untranslated.
 HELP_TEXT = N_(
     "Dit is de assistent van de gemeente voor je inburgering. Stel je vraag in een bericht. "

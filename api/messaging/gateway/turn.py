@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 from api.db import utcnow
 from api.i18n import languages
 from api.i18n.catalog import render
+from api.i18n.labels import intent_options
 from api.messaging.gateway.inbound import mark_processed
 from api.messaging.gateway.language_offer import offer_language
 from api.messaging.gateway.menu import mark_clarify_question, menu_shortcut, shortcut_intent
-from api.messaging.gateway.replies import OUTAGE_HOLDING, reply, with_emergency
+from api.messaging.gateway.replies import OTHER_REQUEST_OFFER, OUTAGE_HOLDING, reply, with_emergency
+from api.messaging.gateway.second_request import other_request
 from api.messaging.gateway.text import detected_language, neutralise
 from api.messaging.models import Conversation, Message, MessageKind
 from api.messaging.rasa import RasaClient, RasaUnavailable, Understanding, sender_id
@@ -57,12 +59,33 @@ def bot_turn(
     ]
     if sent and understanding.clarify_options:
         mark_clarify_question(sent[-1], understanding.clarify_options)
+    elif sent and not shortcut:
+        _offer_other_request(db, rasa, conversation, message, understanding.intent, text, language)
     offer_language(db, conversation, person, message, metadata["detectedLanguage"])
     conversation.outage_reply_sent_at = None
     mark_processed(message)
     db.commit()
     log.info("inbound_bot_turn", message_id=message.id, replies=len(replies), shortcut=shortcut is not None)
     return True
+
+
+def _offer_other_request(
+    db: Session,
+    rasa: RasaClient,
+    conversation: Conversation,
+    message: Message,
+    handled: str | None,
+    text: str,
+    language: str,
+) -> None:
+    """A message with two requests: after the bot's answer, one numbered offer for the other request."""
+    other = other_request(handled, text, rasa.parse)
+    if other is None:
+        return
+    offer = render(language, OTHER_REQUEST_OFFER, intent_options=intent_options(language, [other]))
+    sent = reply(db, conversation, language, offer, message.channel, kind=MessageKind.bot_reply)
+    mark_clarify_question(sent, [other])
+    log.info("other_request_offered", message_id=message.id, intent=other)
 
 
 def _ask(

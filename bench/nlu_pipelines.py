@@ -1,0 +1,131 @@
+"""NLU pipelines side by side, in one run: each trained from scratch on bot/data and measured on the
+independent realistic set (per language and per phenomenon) and on the held-out split. Writes the
+`nlu_pipelines` section of docs/benchmarks.md.
+
+    .venv/api/bin/python -m bench.nlu_pipelines
+
+The candidates are derived from config.yml, so they stay comparable as it changes:
+- *diet*: the pipeline without the TF-IDF blend (whitespace tokens, word and character n-gram counts, DIET);
+- *tfidf_lr*: the baseline: TF-IDF word and character n-grams with logistic regression, nothing else;
+- *diet_blend*: DIET with the TF-IDF + LR model averaged into its ranking (bot/components/intent_blend.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from api.localstack import BOT_BIN
+from bench.report import write_section
+
+ROOT = Path(__file__).resolve().parent.parent
+BLEND = "components.intent_blend.IntentBlend"
+TARGETS = {
+    "macro_f1_all": 0.92,
+    "macro_f1_language": 0.88,
+    "phenomenon": 0.85,
+    "urgent": 0.95,
+    "heldout": 0.95,
+}
+
+
+def candidates() -> dict[str, dict]:
+    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    base = [dict(step) for step in config["pipeline"] if step["name"] != BLEND]
+    fallback = next(step for step in base if step["name"] == "FallbackClassifier")
+    blended = []
+    for step in base:
+        if step["name"] == "DIETClassifier":
+            blended += [{**step, "ranking_length": 0}, {"name": BLEND, "weight": 0.5}]
+        else:
+            blended.append(step)
+    pipelines = {
+        "diet": base,
+        "tfidf_lr": [{"name": "WhitespaceTokenizer"}, {"name": BLEND, "weight": 1.0}, fallback],
+        "diet_blend": blended,
+    }
+    return {name: {**copy.deepcopy(config), "pipeline": steps} for name, steps in pipelines.items()}
+
+
+def run(name: str, config: dict) -> dict:
+    path = ROOT / "var" / "bench-pipelines" / f"{name}.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    out = subprocess.run(
+        [str(BOT_BIN / "python"), str(ROOT / "bench" / "nlu_pipelines_bot.py"), str(path), name],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin", "HOME": str(ROOT / "var")},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _mark(value: float | None, target: float) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3f}" if value >= target else f"**{value:.3f}**"
+
+
+def render(results: dict[str, dict]) -> str:
+    names = list(results)
+    languages = [code for code in results[names[0]]["realistic"] if code != "all"]
+    head = "| | " + " | ".join(names) + " |\n|---|" + "---|" * len(names)
+    lines = [
+        "Each candidate trained from scratch on `bot/data` (NLU only) and measured on `bench/nlu_realistic/` "
+        "(independent author, never trained on; stories, indirect requests, two intents, Dutch words, "
+        "transliteration, misspellings, voice typing) and on the held-out split `bench/nlu_heldout/`. "
+        "**Bold** = below target (realistic macro-F1 ≥ 0.92 overall and ≥ 0.88 per language; indirect and "
+        "multi-sentence ≥ 0.85; `urgent_help` recall ≥ 0.95 from the model alone; held-out ≥ 0.95 per "
+        "language). A fallback (`nlu_fallback`) counts as wrong.",
+        "",
+        "### Realistic set: intent macro-F1 per language",
+        "",
+        head,
+    ]
+    for code in [*languages, "all"]:
+        target = TARGETS["macro_f1_all"] if code == "all" else TARGETS["macro_f1_language"]
+        cells = [_mark(results[n]["realistic"][code]["macro_f1"], target) for n in names]
+        lines.append(f"| {'**all**' if code == 'all' else code} | " + " | ".join(cells) + " |")
+    lines += ["", "### Realistic set: accuracy per phenomenon", "", head]
+    for phenomenon in sorted(results[names[0]]["phenomena"]):
+        cells = []
+        for n in names:
+            right, total = results[n]["phenomena"][phenomenon]
+            cells.append(f"{_mark(right / total, TARGETS['phenomenon'])} ({total})")
+        lines.append(f"| {phenomenon} | " + " | ".join(cells) + " |")
+    lines += ["", "### `urgent_help` recall from the model alone (realistic set)", "", head]
+    for code in [*languages, "all"]:
+        cells = [_mark(results[n]["realistic"][code]["urgent_recall"], TARGETS["urgent"]) for n in names]
+        lines.append(f"| {code} | " + " | ".join(cells) + " |")
+    lines += ["", "### Held-out split: intent macro-F1 per language", "", head]
+    for code in [*languages, "all"]:
+        cells = [_mark(results[n]["heldout"][code]["macro_f1"], TARGETS["heldout"]) for n in names]
+        lines.append(f"| {code} | " + " | ".join(cells) + " |")
+    lines += ["", "### Cost", "", head]
+    for label, key, digits in (
+        ("NLU training from scratch, s", "train_seconds", 0),
+        ("parse median, ms", "median_ms", 1),
+        ("parse p95, ms", "p95_ms", 1),
+    ):
+        lines.append(f"| {label} | " + " | ".join(f"{results[n][key]:.{digits}f}" for n in names) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> None:
+    """All candidates, written to docs/benchmarks.md; or only the named ones, printed (for trying)."""
+    chosen = {name: config for name, config in candidates().items() if not argv or name in argv}
+    results = {name: run(name, config) for name, config in chosen.items()}
+    (ROOT / "var" / "bench-pipelines" / "results.json").write_text(json.dumps(results, indent=1))
+    if not argv:
+        write_section("nlu_pipelines", "## NLU pipelines side by side\n\n" + render(results))
+    print(render(results))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
