@@ -123,6 +123,7 @@ class FakeRasa(_Background):
         self.delay = 0.0
         self.turns: list[dict[str, Any]] = []
         self.parses: list[str] = []  # texts sent to /model/parse
+        self.appended: list[tuple[str, Any]] = []  # (sender, events) appended through the HTTP API
         # Slots the next turn sets (as an action would), e.g. {"clarify_options": [...]}; cleared each turn.
         self.next_slots: dict[str, Any] = {}
         self.trackers: dict[str, dict[str, Any]] = defaultdict(
@@ -138,6 +139,10 @@ class FakeRasa(_Background):
                 payload = json.loads(self._body() or b"{}")
                 if owner.mode == "error":
                     return self._send(500, {"error": "boom"})
+                events_path = re.match(r"^/conversations/([^/]+)/tracker/events$", urlparse(self.path).path)
+                if events_path:
+                    owner.appended.append((events_path.group(1), payload))
+                    return self._send(200, owner.trackers[events_path.group(1)])
                 if urlparse(self.path).path == "/model/parse":  # HTTP API: no conversation involved
                     intent, confidence, _, _ = owner.brain(payload.get("text", ""), {})
                     owner.parses.append(payload.get("text", ""))

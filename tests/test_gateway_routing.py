@@ -5,6 +5,7 @@ and nothing lost while Rasa is down."""
 from __future__ import annotations
 
 import pytest
+import yaml
 from sqlalchemy import select
 
 from api.auth import SYSTEM
@@ -18,7 +19,9 @@ from api.messaging.gateway import (
     neutralise,
 )
 from api.messaging.gateway.replies import with_emergency
+from api.messaging.rasa import FORM_SLOTS
 from api.people.models import ConsentEvent, Inburgeraar
+from api.settings import ROOT
 from api.tasks import service as inbox
 from api.tasks.models import Task
 from api.worker import Worker
@@ -131,6 +134,20 @@ def test_while_an_escalation_is_open_the_bot_is_silent_and_holds_once(client, ma
     db.commit()
     post_inbound(client, person.phone, "hallo weer", _sid(5))
     assert len(fake_rasa.turns) == 2  # handed back: the bot answers again
+    # ... but first any form the hand-off interrupted is closed, so "hallo weer" cannot answer it
+    sender = fake_rasa.turns[1]["sender"]
+    assert [s for s, _ in fake_rasa.appended] == [sender]
+    events = fake_rasa.appended[0][1]
+    assert events[0] == {"event": "active_loop", "name": None}
+    assert {e["name"] for e in events[1:]} == {"requested_slot", *FORM_SLOTS}
+    post_inbound(client, person.phone, "en nog iets", _sid(6))
+    assert len(fake_rasa.appended) == 1  # once per hand-back
+
+
+def test_every_slot_a_form_fills_is_cleared_after_a_hand_back():
+    domain = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))
+    in_forms = {slot for form in domain["forms"].values() for slot in form["required_slots"]}
+    assert set(FORM_SLOTS) == in_forms
 
 
 def test_a_new_escalation_gets_its_own_holding_reply(client, make, db, fake_rasa):

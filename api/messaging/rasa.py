@@ -21,6 +21,15 @@ from api.people.models import Inburgeraar
 from api.settings import Settings
 
 SENDER_PREFIX = "inb-"
+# Every slot a form of the bot fills (bot/domain.yml `forms`; a test in tests/rasa keeps them equal).
+FORM_SLOTS = (
+    "language_choice",
+    "appointment_id",
+    "readback",
+    "absence_reason",
+    "absence_details",
+    "checkin_code",
+)
 
 
 def sender_id(person: Inburgeraar) -> str:
@@ -109,6 +118,22 @@ class RasaClient:
             return None, 0.0
         confidence = intent.get("confidence")
         return intent.get("name"), float(confidence) if isinstance(confidence, int | float) else 0.0
+
+    def end_form(self, sender: str) -> bool:
+        """Close whatever form the bot was filling for this sender (True when Rasa took it).
+
+        Used after staff handed the conversation back: a form interrupted by the hand-off must not take
+        the person's next message as its answer.
+        """
+        events = [
+            {"event": "active_loop", "name": None},
+            *({"event": "slot", "name": name, "value": None} for name in ("requested_slot", *FORM_SLOTS)),
+        ]
+        try:
+            response = self.client.post(f"{self.base}/conversations/{sender}/tracker/events", json=events)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
 
     def tracker(self, sender: str, *, events: bool = False) -> dict[str, Any] | None:
         """The tracker of a conversation (None when Rasa's HTTP API does not answer)."""

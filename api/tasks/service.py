@@ -7,8 +7,9 @@ delivery listeners and the web UI all call these functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from api.audit import service as audit
@@ -89,6 +90,13 @@ def active_escalation(db: Session, conversation_id: int) -> Escalation | None:
         )
         .order_by(Escalation.id.desc())
         .limit(1)
+    )
+
+
+def handed_back_at(db: Session, conversation_id: int) -> datetime | None:
+    """When staff last gave the conversation back to the bot (resolved its latest escalation), if ever."""
+    return db.scalar(
+        select(func.max(Escalation.resolved_at)).where(Escalation.conversation_id == conversation_id)
     )
 
 

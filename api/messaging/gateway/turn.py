@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db import utcnow
@@ -25,6 +26,7 @@ from api.messaging.gateway.text import detected_language, neutralise
 from api.messaging.models import Conversation, Message, MessageKind
 from api.messaging.rasa import RasaClient, RasaUnavailable, Understanding, sender_id
 from api.people.models import Inburgeraar
+from api.tasks import service as tasks
 
 log = structlog.get_logger()
 
@@ -88,6 +90,19 @@ def _offer_other_request(
     log.info("other_request_offered", message_id=message.id, intent=other)
 
 
+def _handed_back_since_last_reply(db: Session, conversation: Conversation) -> bool:
+    """Staff resolved an escalation after the bot last spoke (or the bot never spoke since)."""
+    handed_back = tasks.handed_back_at(db, conversation.id)
+    if handed_back is None:
+        return False
+    last_reply = db.scalar(
+        select(func.max(Message.created_at)).where(
+            Message.conversation_id == conversation.id, Message.kind == MessageKind.bot_reply
+        )
+    )
+    return last_reply is None or last_reply < handed_back
+
+
 def _ask(
     db: Session,
     rasa: RasaClient,
@@ -100,6 +115,8 @@ def _ask(
 ) -> list[str] | None:
     """Rasa's replies to this message, or None when Rasa is unavailable (after the outage reply)."""
     earlier_attempt = message.bot_attempts > 0
+    if not earlier_attempt and _handed_back_since_last_reply(db, conversation):
+        rasa.end_form(sender)
     message.bot_attempts += 1
     db.commit()  # before Rasa sees it: a replay must know this turn may already have happened
     try:
