@@ -20,6 +20,7 @@ from api.auth import hash_password, hash_token
 from api.db import Database
 from api.i18n import catalog, manage
 from api.main import create_app
+from api.messaging.conversations import conversation_for
 from api.migrate import upgrade
 from api.models import metadata
 from api.people.models import Inburgeraar
@@ -203,6 +204,12 @@ class Factory:
         self.db.add(person)
         self.db.commit()
         return person
+
+    def sender(self, person: Inburgeraar) -> str:
+        """The sender id the bot knows the person's current conversation by (started when missing)."""
+        conversation = conversation_for(self.db, person)
+        self.db.commit()
+        return conversation.sender_id
 
     def appointment(
         self, participants: list[Inburgeraar], *, starts_in: timedelta = timedelta(days=2), **kw: Any

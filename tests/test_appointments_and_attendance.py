@@ -84,16 +84,16 @@ def test_moving_an_appointment_marks_it_rescheduled(client, make):
     assert moved.json()["status"] == "rescheduled"
 
 
-def _report(client, person, appointment_id, **kw):
+def _report(client, make, person, appointment_id, **kw):
     body = {"appointmentId": appointment_id, "action": "report_absence", "reason": "child_sick", **kw}
-    return client.post(f"/api/v1/bot/inb-{person.id}/attendance", json=body, headers=BOT)
+    return client.post(f"/api/v1/bot/{make.sender(person)}/attendance", json=body, headers=BOT)
 
 
 def test_absence_reported_before_start_is_recorded_as_timely_with_a_task(client, make, db):
     km, _ = make.staff()
     person = make.person(km)
     appointment = make.appointment([person], starts_in=timedelta(days=1))
-    response = _report(client, person, appointment.id)
+    response = _report(client, make, person, appointment.id)
     assert response.status_code == 200, response.text
     assert response.json()["late"] is False
     row = client.get(f"/api/v1/appointments/{appointment.id}/attendance", headers=ADMIN).json()[0]
@@ -110,7 +110,7 @@ def test_absence_reported_before_start_is_recorded_as_timely_with_a_task(client,
 def test_absence_reported_after_start_is_recorded_as_late(client, make):
     person = make.person()
     appointment = make.appointment([person], starts_in=timedelta(minutes=-10))
-    response = _report(client, person, appointment.id)
+    response = _report(client, make, person, appointment.id)
     assert response.status_code == 200
     assert response.json()["late"] is True
 
@@ -118,7 +118,7 @@ def test_absence_reported_after_start_is_recorded_as_late(client, make):
 def test_absence_with_unknown_reason_is_a_400(client, make):
     person = make.person()
     appointment = make.appointment([person])
-    response = _report(client, person, appointment.id, reason="bored")
+    response = _report(client, make, person, appointment.id, reason="bored")
     assert response.status_code == 400
     assert response.json()["field"] == "reason"
 
@@ -126,14 +126,14 @@ def test_absence_with_unknown_reason_is_a_400(client, make):
 def test_person_cannot_act_on_someone_elses_appointment(client, make):
     person, stranger = make.person(), make.person()
     appointment = make.appointment([person])
-    assert _report(client, stranger, appointment.id).status_code == 404
+    assert _report(client, make, stranger, appointment.id).status_code == 404
 
 
 def test_check_in_needs_the_code_and_opens_an_hour_before(client, make):
     person = make.person()
     starts = datetime(2030, 5, 1, 10, 0, tzinfo=UTC)
     appointment = make.appointment([person], starts_at=starts, checkin_code="4821")
-    url = f"/api/v1/bot/inb-{person.id}/attendance"
+    url = f"/api/v1/bot/{make.sender(person)}/attendance"
     body = {"appointmentId": appointment.id, "action": "check_in", "checkInCode": "4821"}
     with time_machine.travel(starts - timedelta(hours=2), tick=False):
         assert client.post(url, json=body, headers=BOT).json()["code"] == "too_early"
@@ -148,7 +148,7 @@ def test_only_staff_mark_attended_and_assess_absences(client, make):
     km, km_headers = make.staff()
     person = make.person(km)
     appointment = make.appointment([person])
-    _report(client, person, appointment.id)
+    _report(client, make, person, appointment.id)
     base = f"/api/v1/appointments/{appointment.id}/attendance/{person.id}"
     assessment = {"assessment": "verschoonbaar", "note": "kind was ziek, op tijd gemeld"}
     assert client.put(f"{base}/assessment", json=assessment, headers=BOT).status_code == 403
@@ -162,7 +162,7 @@ def test_cancelled_appointment_cannot_be_confirmed(client, make):
     person = make.person()
     appointment = make.appointment([person], status="cancelled")
     response = client.post(
-        f"/api/v1/bot/inb-{person.id}/attendance",
+        f"/api/v1/bot/{make.sender(person)}/attendance",
         json={"appointmentId": appointment.id, "action": "confirm"},
         headers=BOT,
     )

@@ -10,7 +10,7 @@ from tests.conftest import BOT
 def test_profile_gives_the_bot_what_it_needs_and_nothing_for_strangers(client, make):
     km, _ = make.staff(name="Fatima de Vries")
     person = make.person(km, language="ar", pip_date=date(2026, 1, 10), leerroute="b1", pvt_hours_done=4)
-    body = client.get(f"/api/v1/bot/inb-{person.id}/profile", headers=BOT).json()
+    body = client.get(f"/api/v1/bot/{make.sender(person)}/profile", headers=BOT).json()
     assert body["language"] == "ar"
     assert body["termEndsOn"] == "2029-01-11"
     assert body["pvtHoursRequired"] == 12
@@ -22,8 +22,8 @@ def test_profile_gives_the_bot_what_it_needs_and_nothing_for_strangers(client, m
 def test_bot_endpoints_refuse_staff_tokens(client, make):
     km, headers = make.staff()
     person = make.person(km)
-    assert client.get(f"/api/v1/bot/inb-{person.id}/profile", headers=headers).status_code == 403
-    assert client.get(f"/api/v1/bot/inb-{person.id}/profile").status_code == 401
+    assert client.get(f"/api/v1/bot/{make.sender(person)}/profile", headers=headers).status_code == 403
+    assert client.get(f"/api/v1/bot/{make.sender(person)}/profile").status_code == 401
 
 
 def test_appointments_are_upcoming_only_and_the_reminded_one_is_in_context(client, make, db):
@@ -35,14 +35,14 @@ def test_appointments_are_upcoming_only_and_the_reminded_one_is_in_context(clien
     conversation = messaging.conversation_for(db, person)
     messaging.queue_outbound(db, conversation, "Herinnering", kind="reminder", appointment_id=later.id)
     db.commit()
-    body = client.get(f"/api/v1/bot/inb-{person.id}/appointments", headers=BOT).json()
+    body = client.get(f"/api/v1/bot/{make.sender(person)}/appointments", headers=BOT).json()
     assert [a["id"] for a in body["appointments"]] == [sooner.id, later.id]
     assert body["contextAppointmentId"] == later.id
 
 
 def test_language_change_accepts_aliases_and_refuses_unknown(client, make):
     person = make.person()
-    url = f"/api/v1/bot/inb-{person.id}/language"
+    url = f"/api/v1/bot/{make.sender(person)}/language"
     assert client.put(url, json={"language": "kmr"}, headers=BOT).json() == {"language": "ku"}
     bad = client.put(url, json={"language": "klingon"}, headers=BOT)
     assert bad.status_code == 400 and bad.json()["field"] == "language"
@@ -50,7 +50,7 @@ def test_language_change_accepts_aliases_and_refuses_unknown(client, make):
 
 def test_escalation_is_reused_while_open_and_becomes_urgent(client, make):
     person = make.person()
-    url = f"/api/v1/bot/inb-{person.id}/escalations"
+    url = f"/api/v1/bot/{make.sender(person)}/escalations"
     first = client.post(url, json={"reason": "request_human"}, headers=BOT)
     second = client.post(url, json={"reason": "urgent_help", "urgent": True}, headers=BOT)
     assert first.status_code == second.status_code == 201
@@ -63,7 +63,7 @@ def test_the_last_weeks_appointments_are_listed_for_absences_told_afterwards(cli
     last_week = make.appointment([person], starts_in=timedelta(days=-5))
     make.appointment([person], starts_in=timedelta(days=-10))
     make.appointment([person], starts_in=timedelta(days=-2), status="cancelled")
-    body = client.get(f"/api/v1/bot/inb-{person.id}/appointments", headers=BOT).json()
+    body = client.get(f"/api/v1/bot/{make.sender(person)}/appointments", headers=BOT).json()
     assert [a["id"] for a in body["recent"]] == [yesterday.id, last_week.id]
 
 
@@ -74,7 +74,7 @@ def test_an_absence_for_yesterday_is_recorded_late_and_reaches_the_klantmanager(
     person = make.person(km)
     yesterday = make.appointment([person], starts_in=timedelta(days=-1))
     answer = client.post(
-        f"/api/v1/bot/inb-{person.id}/attendance",
+        f"/api/v1/bot/{make.sender(person)}/attendance",
         json={"action": "report_absence", "appointment_id": yesterday.id, "reason": "sick"},
         headers=BOT,
     )
@@ -90,7 +90,7 @@ def test_an_absence_told_after_a_recorded_no_show_is_kept_and_the_no_show_stays(
     base = f"/api/v1/appointments/{yesterday.id}/attendance/{person.id}"
     assert client.put(base, json={"status": "no_show"}, headers=km_headers).status_code == 200
     answer = client.post(
-        f"/api/v1/bot/inb-{person.id}/attendance",
+        f"/api/v1/bot/{make.sender(person)}/attendance",
         json={"action": "report_absence", "appointment_id": yesterday.id, "reason": "child_sick"},
         headers=BOT,
     )

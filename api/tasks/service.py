@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from api.audit import service as audit
@@ -89,6 +89,19 @@ def active_escalation(db: Session, conversation_id: int) -> Escalation | None:
         )
         .order_by(Escalation.id.desc())
         .limit(1)
+    )
+
+
+def move_escalations(db: Session, from_conversation_id: int, to_conversation_id: int) -> None:
+    """The person's conversation went to a new number: their unresolved questions for staff go with it."""
+    db.execute(
+        update(Escalation)
+        .where(
+            Escalation.conversation_id == from_conversation_id,
+            Escalation.status.in_([EscalationStatus.open, EscalationStatus.claimed]),
+        )
+        .values(conversation_id=to_conversation_id)
+        .execution_options(synchronize_session=False)
     )
 
 

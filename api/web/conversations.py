@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
@@ -104,7 +103,7 @@ def view(db: Session, actor: Principal, inburgeraar_id: int) -> ConversationView
     """The transcript with annotations; the read is audit-logged by list_messages (denials too)."""
     messages = messaging.list_messages(db, actor, inburgeraar_id)
     person = get_inburgeraar(db, actor, inburgeraar_id)
-    conversation = db.scalar(select(Conversation).where(Conversation.inburgeraar_id == person.id))
+    conversation = messaging.open_conversation(db, person)
     lines = [
         Line(
             message=m,
