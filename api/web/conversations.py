@@ -49,6 +49,7 @@ class Line:
     message: Message
     understood: Understood | None
     html_lang: str | None  # BCP 47 for the lang attribute, so screen readers pick the right voice
+    new_number: bool = False  # the first message on the person's next number (a new conversation)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def whatsapp_window(
 
 
 def view(db: Session, actor: Principal, inburgeraar_id: int) -> ConversationView:
-    """The transcript with annotations; the read is audit-logged by list_messages (denials too)."""
+    """The transcript over every number the person had, with annotations; the read is audit-logged by
+    list_messages (denials too)."""
     messages = messaging.list_messages(db, actor, inburgeraar_id)
     person = get_inburgeraar(db, actor, inburgeraar_id)
     conversation = messaging.open_conversation(db, person)
@@ -109,8 +111,9 @@ def view(db: Session, actor: Principal, inburgeraar_id: int) -> ConversationView
             message=m,
             understood=understood(m, person.language) if m.direction == Direction.inbound else None,
             html_lang=html_lang(m.language),
+            new_number=n > 0 and m.conversation_id != messages[n - 1].conversation_id,
         )
-        for m in messages
+        for n, m in enumerate(messages)
     ]
     escalation = tasks.active_escalation(db, conversation.id) if conversation else None
     channel = (
