@@ -20,7 +20,6 @@ from api.auth import hash_password, hash_token
 from api.db import Database
 from api.i18n import catalog, manage
 from api.main import create_app
-from api.messaging.conversations import conversation_for
 from api.migrate import upgrade
 from api.models import metadata
 from api.people.models import Inburgeraar
@@ -207,6 +206,8 @@ class Factory:
 
     def sender(self, person: Inburgeraar) -> str:
         """The sender id the bot knows the person's current conversation by (started when missing)."""
+        from api.messaging.conversations import conversation_for
+
         conversation = conversation_for(self.db, person)
         self.db.commit()
         return conversation.sender_id
