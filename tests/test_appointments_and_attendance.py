@@ -4,8 +4,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from api.audit.models import AuditEvent
+from api.db import Database
+from api.main import create_app
 from api.tasks.models import Task
 from tests.conftest import ADMIN, BOT
 
@@ -142,6 +146,54 @@ def test_check_in_needs_the_code_and_opens_an_hour_before(client, make):
         assert wrong.status_code == 409 and wrong.json()["code"] == "wrong_code"
         ok = client.post(url, json=body, headers=BOT)
         assert ok.status_code == 200 and ok.json()["status"] == "checked_in"
+
+
+def _check_in(client, sender, appointment, code):
+    body = {"appointmentId": appointment.id, "action": "check_in", "checkInCode": code}
+    return client.post(f"/api/v1/bot/{sender}/attendance", json=body, headers=BOT)
+
+
+def test_after_five_wrong_codes_in_an_hour_check_in_is_refused_without_looking_at_the_code(client, make, db):
+    person = make.person()
+    starts = datetime(2030, 5, 1, 10, 0, tzinfo=UTC)
+    appointment = make.appointment([person], starts_at=starts, checkin_code="4821")
+    sender = make.sender(person)
+    with time_machine.travel(starts - timedelta(minutes=30), tick=False):
+        wrong = [_check_in(client, sender, appointment, f"000{n}") for n in range(5)]
+        assert [(r.status_code, r.json()["code"]) for r in wrong] == [(409, "wrong_code")] * 5
+        locked = _check_in(client, sender, appointment, "4821")
+        assert (locked.status_code, locked.json()["code"]) == (429, "too_many_attempts")
+    with time_machine.travel(starts + timedelta(minutes=31), tick=False):  # the wrong codes are an hour old
+        assert _check_in(client, sender, appointment, "4821").json()["status"] == "checked_in"
+    events = db.scalars(select(AuditEvent.action).where(AuditEvent.result == "denied")).all()
+    assert sorted(events) == ["check_in_locked"] + ["check_in_wrong_code"] * 5
+
+
+def test_the_check_in_limit_holds_across_api_processes(settings, database, make):
+    """Two app instances, each with its own engine, as two API processes would be."""
+    person = make.person()
+    starts = datetime(2030, 5, 1, 10, 0, tzinfo=UTC)
+    appointment = make.appointment([person], starts_at=starts, checkin_code="4821")
+    sender = make.sender(person)
+    processes = [create_app(settings, Database(database.url)) for _ in range(2)]
+    with time_machine.travel(starts - timedelta(minutes=10), tick=False):
+        with TestClient(processes[0]) as first, TestClient(processes[1]) as second:
+            answers = [_check_in(api, sender, appointment, "1111") for api in (first, second) * 2]
+            answers.append(_check_in(first, sender, appointment, "1111"))
+            assert [a.status_code for a in answers] == [409] * 5
+            assert _check_in(second, sender, appointment, "4821").status_code == 429
+    for app in processes:
+        app.state.db.engine.dispose()
+
+
+def test_a_right_code_within_the_limit_checks_in(client, make):
+    person = make.person()
+    starts = datetime(2030, 5, 1, 10, 0, tzinfo=UTC)
+    appointment = make.appointment([person], starts_at=starts, checkin_code="4821")
+    sender = make.sender(person)
+    with time_machine.travel(starts - timedelta(minutes=30), tick=False):
+        assert [_check_in(client, sender, appointment, "1111").status_code for _ in range(4)] == [409] * 4
+        assert _check_in(client, sender, appointment, "4821").json()["status"] == "checked_in"
 
 
 def test_only_staff_mark_attended_and_assess_absences(client, make):
