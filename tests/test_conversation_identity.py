@@ -125,7 +125,9 @@ def test_staff_read_the_persons_whole_history_over_every_number(client, make, db
     assert len({m["conversationId"] for m in history}) == 2  # one per number
 
 
-def test_a_phone_change_closes_the_old_conversation_and_opens_one_on_the_new_number(client, make, db):
+def test_a_phone_change_closes_the_old_conversation_at_once_and_the_next_one_starts_on_the_new_number(
+    client, make, db
+):
     person = make.person(phone=OLD)
     old = messaging.conversation_for(db, person)
     db.commit()
@@ -133,9 +135,10 @@ def test_a_phone_change_closes_the_old_conversation_and_opens_one_on_the_new_num
     move(client, person, NEW)
 
     db.expire_all()
-    current = messaging.open_conversation(db, person)
-    assert (current.phone, current.inburgeraar_id) == (NEW, person.id)
     assert (old.closed_at is not None, old.closed_reason) == (True, "number_changed")
+    assert messaging.open_conversation(db, person) is None  # nothing owed: started on first use
+    current = messaging.conversation_for(db, person)
+    assert (current.phone, current.inburgeraar_id) == (NEW, person.id)
     assert current.sender_id != old.sender_id
 
 

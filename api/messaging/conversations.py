@@ -8,7 +8,8 @@
   conversation on a number that now belongs to someone else. Staff read the whole history
   (`conversation_ids_of`); new traffic only ever goes to the current number.
 - A phone change (`on_phone_changed`, a listener on `people.service.phone_changed`) closes the old
-  conversation at once, starts one on the new number and moves there what was still waiting to be sent.
+  conversation at once; what it still owed the person (unsent messages, an open question for staff)
+  moves to a conversation on the new number.
 
 Two processes that start the same conversation at once collide on the partial unique indexes (one open
 conversation per number, one per person); the loser's transaction fails and its caller retries.
@@ -117,10 +118,13 @@ def conversation_ids_of(db: Session, person: Inburgeraar) -> list[int]:
 
 
 def on_phone_changed(db: Session, person: Inburgeraar, old_phone: str) -> None:
-    """The person's number changed: the conversation on the old number ends now, one on the new number
-    starts, and messages still waiting to be sent (pending or held) go to the new number instead.
+    """The person's number changed: their conversation on the old number ends now, so from this moment
+    that number is unknown; the next message to or from the new number starts a conversation there.
 
-    Open questions for staff (escalations) move along: the klantmanager still has the conversation.
+    What the old conversation still owed the person goes to the new number at once: messages waiting to
+    be sent (pending or held) and an open question for staff (the klantmanager keeps the conversation).
+    Only then is the new conversation started here: a first message from the new number arriving at this
+    very moment (at another process) would otherwise collide with this save.
     """
     old = db.scalar(
         select(Conversation).where(
@@ -131,37 +135,54 @@ def on_phone_changed(db: Session, person: Inburgeraar, old_phone: str) -> None:
     )
     if old is None:
         return
-    new = conversation_for(db, person)
-    moved = _move_unsent(db, old, new)
+    unsent = _unsent(db, old)
+    if not unsent and tasks.active_escalation(db, old.id) is None:
+        _close(old, CloseReason.number_changed)
+        return
+    new = conversation_for(db, person)  # closes the old one
+    _move(db, unsent, new)
     tasks.move_escalations(db, old.id, new.id)
-    log.info("conversation_moved_to_new_number", old_id=old.id, new_id=new.id, unsent_moved=moved)
+    log.info("conversation_moved_to_new_number", old_id=old.id, new_id=new.id, unsent_moved=len(unsent))
 
 
 def _start(db: Session, people: Sequence[Inburgeraar]) -> dict[int, Conversation]:
     """Close what may not carry on, then open a conversation for each person on their current number.
 
     Closed: the person's open conversation on another number (they moved), and any other conversation
-    open on their number (an unknown number's, or a previous holder's): nothing is adopted.
+    open on their number (an unknown number's, or a previous holder's): nothing is adopted. A current
+    one found here was started a moment ago by another process, and is used.
     """
+    started: dict[int, Conversation] = {}
     for chunk in _chunks(people):
-        ids, phones = [p.id for p in chunk], [p.phone for p in chunk]
+        person_of = {p.id: p for p in chunk}
         stale = db.scalars(
             select(Conversation).where(
                 Conversation.closed_at.is_(None),
-                or_(Conversation.inburgeraar_id.in_(ids), Conversation.phone.in_(phones)),
+                or_(
+                    Conversation.inburgeraar_id.in_(list(person_of)),
+                    Conversation.phone.in_([p.phone for p in chunk]),
+                ),
             )
         )
-        ids_set = set(ids)
         for conversation in stale:
-            moved_away = conversation.inburgeraar_id in ids_set
-            _close(conversation, CloseReason.number_changed if moved_away else CloseReason.number_reassigned)
+            person = person_of.get(conversation.inburgeraar_id or 0)
+            if person is not None and conversation.phone == person.phone:
+                started[person.id] = conversation
+            elif person is not None:
+                _close(conversation, CloseReason.number_changed)
+            else:
+                _close(conversation, CloseReason.number_reassigned)
     db.flush()  # the closes first: the new rows take the numbers the old ones held
-    started = {p.id: Conversation(inburgeraar_id=p.id, phone=p.phone, language=p.language) for p in people}
-    db.add_all(started.values())
+    new = {
+        p.id: Conversation(inburgeraar_id=p.id, phone=p.phone, language=p.language)
+        for p in people
+        if p.id not in started
+    }
+    db.add_all(new.values())
     db.flush()
-    for conversation in started.values():
+    for conversation in new.values():
         log.info("conversation_started", conversation_id=conversation.id, known=True)
-    return started
+    return started | new
 
 
 def _close(conversation: Conversation, reason: CloseReason) -> None:
@@ -170,15 +191,19 @@ def _close(conversation: Conversation, reason: CloseReason) -> None:
     log.info("conversation_closed", conversation_id=conversation.id, reason=str(reason))
 
 
-def _move_unsent(db: Session, old: Conversation, new: Conversation) -> int:
-    """Messages of `old` not handed to the transport yet become messages of `new`, to its number."""
-    items = list(
+def _unsent(db: Session, conversation: Conversation) -> list[OutboxItem]:
+    """The conversation's outbox rows not handed to the transport yet."""
+    return list(
         db.scalars(
             select(OutboxItem)
             .join(Message, Message.id == OutboxItem.message_id)
-            .where(Message.conversation_id == old.id, OutboxItem.status.in_(UNSENT))
+            .where(Message.conversation_id == conversation.id, OutboxItem.status.in_(UNSENT))
         )
     )
+
+
+def _move(db: Session, items: list[OutboxItem], new: Conversation) -> None:
+    """These rows and their messages now belong to `new`, and go to its number."""
     for item in items:
         item.to = address(new, item.channel)
     if items:
@@ -188,4 +213,3 @@ def _move_unsent(db: Session, old: Conversation, new: Conversation) -> int:
             .values(conversation_id=new.id)
             .execution_options(synchronize_session=False)
         )
-    return len(items)
