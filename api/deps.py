@@ -50,11 +50,13 @@ def _caller(db: Session, settings: Settings, credentials: HTTPAuthorizationCrede
     return resolve_bearer(db, settings, credentials.credentials if credentials else None)
 
 
-def get_principal(db: SessionDep, settings: SettingsDep, credentials: BearerDep) -> Principal:
+def get_principal(
+    request: Request, db: SessionDep, settings: SettingsDep, credentials: BearerDep
+) -> Principal:
     """A staff member or the admin; the bot's service token is refused (403) on every such route."""
     principal = _caller(db, settings, credentials)
     if principal.is_bot:
-        log.warning("bot_token_refused")
+        log.warning("bot_token_refused", path=request.url.path)
         raise Forbidden("the bot's service token is only for /api/v1/bot")
     return principal
 
