@@ -6,8 +6,9 @@ Called explicitly by the app factory, the worker and the test suite; never by im
 from __future__ import annotations
 
 from api.appointments import service as appointments
-from api.messaging import failures, outbox, provider
+from api.messaging import conversations, failures, outbox, provider
 from api.people import consent
+from api.people import service as people
 from api.reminders import fallback, planner
 from api.tasks import service as tasks
 from api.twilio.provider import TWILIO
@@ -18,6 +19,7 @@ def install() -> None:
     provider.install(TWILIO)
     appointments.changed.connect(planner.on_appointment_change)
     consent.withdrawn.connect(tasks.on_consent_withdrawn)
+    people.phone_changed.connect(conversations.on_phone_changed)
     outbox.delivery_failed.connect(failures.record_opt_out)
     outbox.delivery_failed.connect(failures.open_undeliverable_task)
     outbox.delivery_failed.connect(fallback.send_by_sms)

@@ -204,6 +204,14 @@ class Factory:
         self.db.commit()
         return person
 
+    def sender(self, person: Inburgeraar) -> str:
+        """The sender id the bot knows the person's current conversation by (started when missing)."""
+        from api.messaging.conversations import conversation_for
+
+        conversation = conversation_for(self.db, person)
+        self.db.commit()
+        return conversation.sender_id
+
     def appointment(
         self, participants: list[Inburgeraar], *, starts_in: timedelta = timedelta(days=2), **kw: Any
     ) -> Appointment:

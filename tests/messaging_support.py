@@ -104,8 +104,11 @@ def messages_of(db: Any, conversation_id: int) -> list[Message]:
 
 
 def conversation_of(db: Any, person_id: int) -> Conversation:
+    """The person's open conversation (None when they have none)."""
     db.expire_all()
-    return db.scalar(select(Conversation).where(Conversation.inburgeraar_id == person_id))
+    return db.scalar(
+        select(Conversation).where(Conversation.inburgeraar_id == person_id, Conversation.closed_at.is_(None))
+    )
 
 
 def outbox_rows(db: Any) -> list[OutboxItem]:

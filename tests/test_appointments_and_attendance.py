@@ -4,8 +4,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from api.audit.models import AuditEvent
+from api.db import Database
+from api.main import create_app
 from api.tasks.models import Task
 from tests.conftest import ADMIN, BOT
 
@@ -84,16 +88,16 @@ def test_moving_an_appointment_marks_it_rescheduled(client, make):
     assert moved.json()["status"] == "rescheduled"
 
 
-def _report(client, person, appointment_id, **kw):
+def _report(client, make, person, appointment_id, **kw):
     body = {"appointmentId": appointment_id, "action": "report_absence", "reason": "child_sick", **kw}
-    return client.post(f"/api/v1/bot/inb-{person.id}/attendance", json=body, headers=BOT)
+    return client.post(f"/api/v1/bot/{make.sender(person)}/attendance", json=body, headers=BOT)
 
 
 def test_absence_reported_before_start_is_recorded_as_timely_with_a_task(client, make, db):
     km, _ = make.staff()
     person = make.person(km)
     appointment = make.appointment([person], starts_in=timedelta(days=1))
-    response = _report(client, person, appointment.id)
+    response = _report(client, make, person, appointment.id)
     assert response.status_code == 200, response.text
     assert response.json()["late"] is False
     row = client.get(f"/api/v1/appointments/{appointment.id}/attendance", headers=ADMIN).json()[0]
@@ -110,7 +114,7 @@ def test_absence_reported_before_start_is_recorded_as_timely_with_a_task(client,
 def test_absence_reported_after_start_is_recorded_as_late(client, make):
     person = make.person()
     appointment = make.appointment([person], starts_in=timedelta(minutes=-10))
-    response = _report(client, person, appointment.id)
+    response = _report(client, make, person, appointment.id)
     assert response.status_code == 200
     assert response.json()["late"] is True
 
@@ -118,7 +122,7 @@ def test_absence_reported_after_start_is_recorded_as_late(client, make):
 def test_absence_with_unknown_reason_is_a_400(client, make):
     person = make.person()
     appointment = make.appointment([person])
-    response = _report(client, person, appointment.id, reason="bored")
+    response = _report(client, make, person, appointment.id, reason="bored")
     assert response.status_code == 400
     assert response.json()["field"] == "reason"
 
@@ -126,14 +130,14 @@ def test_absence_with_unknown_reason_is_a_400(client, make):
 def test_person_cannot_act_on_someone_elses_appointment(client, make):
     person, stranger = make.person(), make.person()
     appointment = make.appointment([person])
-    assert _report(client, stranger, appointment.id).status_code == 404
+    assert _report(client, make, stranger, appointment.id).status_code == 404
 
 
 def test_check_in_needs_the_code_and_opens_an_hour_before(client, make):
     person = make.person()
     starts = datetime(2030, 5, 1, 10, 0, tzinfo=UTC)
     appointment = make.appointment([person], starts_at=starts, checkin_code="4821")
-    url = f"/api/v1/bot/inb-{person.id}/attendance"
+    url = f"/api/v1/bot/{make.sender(person)}/attendance"
     body = {"appointmentId": appointment.id, "action": "check_in", "checkInCode": "4821"}
     with time_machine.travel(starts - timedelta(hours=2), tick=False):
         assert client.post(url, json=body, headers=BOT).json()["code"] == "too_early"
@@ -144,11 +148,59 @@ def test_check_in_needs_the_code_and_opens_an_hour_before(client, make):
         assert ok.status_code == 200 and ok.json()["status"] == "checked_in"
 
 
+def _check_in(client, sender, appointment, code):
+    body = {"appointmentId": appointment.id, "action": "check_in", "checkInCode": code}
+    return client.post(f"/api/v1/bot/{sender}/attendance", json=body, headers=BOT)
+
+
+def test_after_five_wrong_codes_in_an_hour_check_in_is_refused_without_looking_at_the_code(client, make, db):
+    person = make.person()
+    starts = datetime(2030, 5, 1, 10, 0, tzinfo=UTC)
+    appointment = make.appointment([person], starts_at=starts, checkin_code="4821")
+    sender = make.sender(person)
+    with time_machine.travel(starts - timedelta(minutes=30), tick=False):
+        wrong = [_check_in(client, sender, appointment, f"000{n}") for n in range(5)]
+        assert [(r.status_code, r.json()["code"]) for r in wrong] == [(409, "wrong_code")] * 5
+        locked = _check_in(client, sender, appointment, "4821")
+        assert (locked.status_code, locked.json()["code"]) == (429, "too_many_attempts")
+    with time_machine.travel(starts + timedelta(minutes=31), tick=False):  # the wrong codes are an hour old
+        assert _check_in(client, sender, appointment, "4821").json()["status"] == "checked_in"
+    events = db.scalars(select(AuditEvent.action).where(AuditEvent.result == "denied")).all()
+    assert sorted(events) == ["check_in_locked"] + ["check_in_wrong_code"] * 5
+
+
+def test_the_check_in_limit_holds_across_api_processes(settings, database, make):
+    """Two app instances, each with its own engine, as two API processes would be."""
+    person = make.person()
+    starts = datetime(2030, 5, 1, 10, 0, tzinfo=UTC)
+    appointment = make.appointment([person], starts_at=starts, checkin_code="4821")
+    sender = make.sender(person)
+    processes = [create_app(settings, Database(database.url)) for _ in range(2)]
+    with time_machine.travel(starts - timedelta(minutes=10), tick=False):
+        with TestClient(processes[0]) as first, TestClient(processes[1]) as second:
+            answers = [_check_in(api, sender, appointment, "1111") for api in (first, second) * 2]
+            answers.append(_check_in(first, sender, appointment, "1111"))
+            assert [a.status_code for a in answers] == [409] * 5
+            assert _check_in(second, sender, appointment, "4821").status_code == 429
+    for app in processes:
+        app.state.db.engine.dispose()
+
+
+def test_a_right_code_within_the_limit_checks_in(client, make):
+    person = make.person()
+    starts = datetime(2030, 5, 1, 10, 0, tzinfo=UTC)
+    appointment = make.appointment([person], starts_at=starts, checkin_code="4821")
+    sender = make.sender(person)
+    with time_machine.travel(starts - timedelta(minutes=30), tick=False):
+        assert [_check_in(client, sender, appointment, "1111").status_code for _ in range(4)] == [409] * 4
+        assert _check_in(client, sender, appointment, "4821").json()["status"] == "checked_in"
+
+
 def test_only_staff_mark_attended_and_assess_absences(client, make):
     km, km_headers = make.staff()
     person = make.person(km)
     appointment = make.appointment([person])
-    _report(client, person, appointment.id)
+    _report(client, make, person, appointment.id)
     base = f"/api/v1/appointments/{appointment.id}/attendance/{person.id}"
     assessment = {"assessment": "verschoonbaar", "note": "kind was ziek, op tijd gemeld"}
     assert client.put(f"{base}/assessment", json=assessment, headers=BOT).status_code == 403
@@ -162,7 +214,7 @@ def test_cancelled_appointment_cannot_be_confirmed(client, make):
     person = make.person()
     appointment = make.appointment([person], status="cancelled")
     response = client.post(
-        f"/api/v1/bot/inb-{person.id}/attendance",
+        f"/api/v1/bot/{make.sender(person)}/attendance",
         json={"appointmentId": appointment.id, "action": "confirm"},
         headers=BOT,
     )

@@ -65,7 +65,7 @@ def case(client, make, db, database, settings):
         )
         db.commit()
         reported = client.post(
-            f"/api/v1/bot/inb-{person.id}/attendance",
+            f"/api/v1/bot/{make.sender(person)}/attendance",
             headers=BOT,
             json={
                 "appointmentId": appointment_id,

@@ -8,7 +8,7 @@ import pytest
 from api.main import create_app
 from api.messaging.outbox import Dispatcher
 from api.messaging.transports import LocalTransport
-from tests.messaging_support import fake_rasa  # noqa: F401
+from tests.messaging_support import conversation_of, fake_rasa  # noqa: F401
 
 
 @pytest.fixture
@@ -17,13 +17,13 @@ def settings(settings, fake_rasa):
 
 
 def test_simulated_message_goes_through_the_gateway_and_the_reply_is_delivered_locally(
-    client, make, database, settings, fake_rasa
+    client, make, db, database, settings, fake_rasa
 ):
     person = make.person(language="nl")
     response = client.post("/simulator/messages", json={"inburgeraarId": person.id, "body": "hallo"})
     assert response.status_code == 202
     assert fake_rasa.turns[0]["metadata"]["channel"] == "web"
-    assert fake_rasa.turns[0]["sender"] == f"inb-{person.id}"
+    assert fake_rasa.turns[0]["sender"] == conversation_of(db, person.id).sender_id
     Dispatcher(database, settings, LocalTransport()).drain()
     shown = client.get(f"/simulator/{person.id}/messages").json()
     assert [(m["direction"], m["status"]) for m in shown] == [("in", "processed"), ("out", "delivered")]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from api.messaging import service as messaging
-from api.messaging.models import Message
+from api.messaging.models import Conversation, Message
 from api.tasks.models import Task
 from tests.conftest import ADMIN
 from tests.messaging_support import (  # noqa: F401 - fixtures
@@ -106,7 +106,7 @@ def test_sms_and_whatsapp_of_one_person_are_one_conversation(client, make, db, f
     conversation = conversation_of(db, person.id)
     inbound = [m for m in messages_of(db, conversation.id) if m.direction == "in"]
     assert [m.channel for m in inbound] == ["sms", "whatsapp"]
-    assert {t["sender"] for t in fake_rasa.turns} == {f"inb-{person.id}"}
+    assert {t["sender"] for t in fake_rasa.turns} == {conversation.sender_id}
     assert conversation.last_channel == "whatsapp"
     replies = [m for m in messages_of(db, conversation.id) if m.direction == "out"]
     assert [m.channel for m in replies] == ["sms", "whatsapp"]  # answered on the channel used
@@ -132,12 +132,16 @@ def test_unknown_number_gets_a_multilingual_reply_that_reveals_nothing_and_a_tas
     assert db.scalar(select(func.count()).select_from(Task)) == 1
 
 
-def test_unknown_number_linked_later_keeps_its_conversation(client, make, db):
+def test_a_number_registered_after_it_wrote_starts_an_empty_conversation_and_adopts_nothing(client, make, db):
     post_inbound(client, "+31688888888", "hallo", "SM" + "5" * 32)
+    unknown = db.scalar(select(Conversation).where(Conversation.phone == "+31688888888"))
     person = make.person(phone="+31688888888")
     conversation = messaging.conversation_for(db, person)
     db.commit()
-    assert len(messages_of(db, conversation.id)) == 2
+    assert messages_of(db, conversation.id) == []
+    db.refresh(unknown)
+    assert (unknown.inburgeraar_id, unknown.closed_reason) == (None, "number_reassigned")
+    assert len(messages_of(db, unknown.id)) == 2  # still there for staff, in nobody's file
 
 
 def test_media_only_message_is_stored_with_its_urls_and_answered(client, make, db, fake_rasa):

@@ -303,7 +303,7 @@ def test_no_more_reminders_after_the_person_reported_an_absence(client, make, db
     with time_machine.travel(CREATED, tick=False):
         appointment_id = create(client, [person])
         reported = client.post(
-            f"/api/v1/bot/inb-{person.id}/attendance",
+            f"/api/v1/bot/{make.sender(person)}/attendance",
             json={"appointmentId": appointment_id, "action": "report_absence", "reason": "sick"},
             headers=BOT,
         )
@@ -330,7 +330,7 @@ def test_follow_up_asks_the_klantmanager_to_call_when_nobody_answered(
             run_tick(database, settings, at)
             if answer:
                 client.post(
-                    f"/api/v1/bot/inb-{person.id}/attendance",
+                    f"/api/v1/bot/{make.sender(person)}/attendance",
                     json={"appointmentId": appointment_id, "action": answer},
                     headers=BOT,
                 )

@@ -291,3 +291,24 @@ def _csrf(html: str) -> str:
     from tests.web_helpers import csrf_of
 
     return csrf_of(html)
+
+
+def test_the_transcript_shows_every_number_with_a_marker_where_the_new_number_starts(web, make, db, client):
+    from tests.conftest import ADMIN
+
+    km, _ = make.staff()
+    person = make.person(km, phone="+31611110001")
+    inbound(db, person, "vanaf het oude nummer")
+    moved = client.patch(f"/api/v1/inburgeraars/{person.id}", json={"phone": "+31611110002"}, headers=ADMIN)
+    assert moved.status_code == 200
+    db.expire_all()
+    inbound(db, person, "vanaf het nieuwe nummer")
+
+    html = web(km).get(f"/ui/people/{person.id}/conversation").text
+
+    old, marker, new = (
+        html.index("vanaf het oude nummer"),
+        html.index("Vanaf hier: het nieuwe telefoonnummer"),
+        html.index("vanaf het nieuwe nummer"),
+    )
+    assert old < marker < new

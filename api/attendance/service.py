@@ -8,9 +8,9 @@ absence is excused: that is the klantmanager's assessment, recorded separately.
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.appointments.models import (
@@ -22,15 +22,21 @@ from api.appointments.models import (
     AttendanceStatus,
 )
 from api.audit import service as audit
+from api.audit.models import AuditEvent
 from api.auth import Principal
 from api.db import utcnow
-from api.errors import Conflict, InvalidInput, NotFound
+from api.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from api.people.models import Inburgeraar
 from api.people.service import can_see
 from api.staff.models import Role
 from api.tasks import service as tasks
 from api.tasks.models import TaskKind
 
 CHECK_IN_OPENS_MINUTES = 60
+CHECK_IN_MAX_WRONG_CODES = 5
+CHECK_IN_WRONG_CODE_WINDOW = timedelta(hours=1)
+# Audit actions (result "denied"): a wrong code, which counts towards the limit; a refusal while locked.
+WRONG_CODE, LOCKED = "check_in_wrong_code", "check_in_locked"
 
 
 def attendance_for(db: Session, inburgeraar_id: int, appointment_id: int) -> Attendance:
@@ -125,7 +131,17 @@ def request_reschedule(
 def check_in(
     db: Session, actor: Principal, inburgeraar_id: int, appointment_id: int, code: str | None
 ) -> Attendance:
-    """Check in on the day with the code shown at the location (opens an hour before the start)."""
+    """Check in on the day with the code shown at the location (opens an hour before the start).
+
+    Codes are four digits, so guessing is limited: after CHECK_IN_MAX_WRONG_CODES wrong codes within
+    CHECK_IN_WRONG_CODE_WINDOW, the person's check-ins are refused without looking at the code
+    (TooManyRequests, code `too_many_attempts`) until the oldest of them has left the window.
+    """
+    if _wrong_codes_lately(db, inburgeraar_id) >= CHECK_IN_MAX_WRONG_CODES:
+        audit.record_denied(db, actor, LOCKED, "inburgeraar", inburgeraar_id)
+        raise TooManyRequests(
+            "too many wrong check-in codes; try again later or report at the desk", code="too_many_attempts"
+        )
     row = attendance_for(db, inburgeraar_id, appointment_id)
     appointment = _open_for_person(row)
     now = utcnow()
@@ -134,11 +150,33 @@ def check_in(
     if (appointment.ends_at or appointment.starts_at) < now:
         raise Conflict("this appointment is over", code="already_past")
     if not code or not hmac.compare_digest(code.strip(), appointment.checkin_code):
+        # In its own transaction: the refusal rolls the request back, the count must keep it.
+        audit.record_denied(db, actor, WRONG_CODE, "inburgeraar", inburgeraar_id)
         raise Conflict("the check-in code does not match", code="wrong_code", field="checkInCode")
     row.status = AttendanceStatus.checked_in
     row.checked_in_at = now
     audit.record(db, actor, "check_in", "attendance", row.id)
     return row
+
+
+def _wrong_codes_lately(db: Session, inburgeraar_id: int) -> int:
+    """Wrong check-in codes of this person within the window, as every API process recorded them.
+
+    The person's row is locked first (PostgreSQL), so concurrent check-ins of one person count one
+    after the other and the limit holds exactly across processes.
+    """
+    db.execute(select(Inburgeraar.id).where(Inburgeraar.id == inburgeraar_id).with_for_update())
+    return db.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.object_type == "inburgeraar",
+            AuditEvent.object_id == str(inburgeraar_id),
+            AuditEvent.action == WRONG_CODE,
+            AuditEvent.result == "denied",
+            AuditEvent.at > utcnow() - CHECK_IN_WRONG_CODE_WINDOW,
+        )
+    )
 
 
 def _staff_row(db: Session, actor: Principal, appointment_id: int, inburgeraar_id: int) -> Attendance:

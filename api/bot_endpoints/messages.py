@@ -146,6 +146,11 @@ RESPONSES: dict[str, str] = {
     "utter_ask_checkin_code": N_("Stuur de aanmeldcode van 4 cijfers."),
     "utter_checked_in": N_("Dank je, je bent aangemeld voor {kind}."),
     "utter_checkin_wrong_code": N_("Die code klopt niet."),
+    # After five wrong codes within an hour the API refuses check-ins for a while (429 too_many_attempts).
+    "utter_checkin_too_many_attempts": N_(
+        "Je hebt te vaak een verkeerde code gestuurd. Meld je bij de balie, of probeer het over een uur "
+        "opnieuw."
+    ),
     "utter_checkin_too_early": N_(
         "Aanmelden kan nog niet. Probeer het opnieuw als de afspraak bijna begint."
     ),

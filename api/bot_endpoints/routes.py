@@ -1,3 +1,9 @@
+"""What the bot's actions call (/api/v1/bot/{sender}/...) and Rasa's NLG endpoint (/nlg).
+
+Only the bot's service token reaches /api/v1/bot (BotDep), and `{sender}` must be the random sender id of
+an open conversation of a known person on their current number (404 otherwise, nothing said about why).
+"""
+
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
@@ -6,22 +12,18 @@ from fastapi import APIRouter, Body, Depends, FastAPI, status
 from pydantic import Field
 
 from api.appointments.models import AbsenceReason
-from api.auth import Principal
 from api.bot_endpoints import service
-from api.deps import PrincipalDep, SessionDep, SettingsDep
-from api.errors import Forbidden
-from api.messaging.rasa import person_for_sender
+from api.deps import BotDep, SessionDep, SettingsDep
 from api.people.schemas import LanguageCode
 from api.schemas import ApiModel
 
 
-def require_bot(actor: PrincipalDep) -> Principal:
-    if not (actor.is_bot or actor.is_admin):
-        raise Forbidden("only the bot's service token may use /api/v1/bot")
-    return actor
+def speaker_of(sender: str, db: SessionDep, _bot: BotDep) -> service.Speaker:
+    return service.speaker(db, sender)
 
 
-router = APIRouter(prefix="/bot/{sender}", tags=["bot"], dependencies=[Depends(require_bot)])
+SpeakerDep = Annotated[service.Speaker, Depends(speaker_of)]
+router = APIRouter(prefix="/bot/{sender}", tags=["bot"])
 
 
 class AttendanceAction(ApiModel):
@@ -51,21 +53,18 @@ class LanguageIn(ApiModel):
 
 
 @router.get("/profile")
-def profile(sender: str, db: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    return service.profile(person_for_sender(db, sender), settings)
+def profile(speaker: SpeakerDep, settings: SettingsDep) -> dict[str, Any]:
+    return service.profile(speaker.person, settings)
 
 
 @router.get("/appointments")
-def appointments(sender: str, db: SessionDep) -> dict[str, Any]:
-    result = service.appointments(db, person_for_sender(db, sender))
-    db.commit()
-    return result
+def appointments(speaker: SpeakerDep, db: SessionDep) -> dict[str, Any]:
+    return service.appointments(db, speaker)
 
 
 @router.post("/attendance")
-def attendance(sender: str, body: AttendanceAction, db: SessionDep) -> dict[str, Any]:
-    person = person_for_sender(db, sender)
-    row = service.act(db, person, body.model_dump())
+def attendance(speaker: SpeakerDep, body: AttendanceAction, db: SessionDep) -> dict[str, Any]:
+    row = service.act(db, speaker.person, body.model_dump())
     db.commit()
     return {
         "appointmentId": row.appointment_id,
@@ -78,16 +77,15 @@ def attendance(sender: str, body: AttendanceAction, db: SessionDep) -> dict[str,
 
 
 @router.post("/escalations", status_code=status.HTTP_201_CREATED)
-def escalations(sender: str, body: EscalationIn, db: SessionDep) -> dict[str, int]:
-    person = person_for_sender(db, sender)
-    escalation_id = service.escalate(db, person, body.reason, body.urgent, body.summary)
+def escalations(speaker: SpeakerDep, body: EscalationIn, db: SessionDep) -> dict[str, int]:
+    escalation_id = service.escalate(db, speaker, body.reason, body.urgent, body.summary)
     db.commit()
     return {"id": escalation_id}
 
 
 @router.put("/language")
-def language(sender: str, body: LanguageIn, db: SessionDep) -> dict[str, str]:
-    service.set_language(db, person_for_sender(db, sender), body.language)
+def language(speaker: SpeakerDep, body: LanguageIn, db: SessionDep) -> dict[str, str]:
+    service.set_language(db, speaker.person, body.language)
     db.commit()
     return {"language": body.language}
 

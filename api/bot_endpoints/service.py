@@ -1,8 +1,10 @@
-"""Services behind the bot's actions. The bot acts as the person, with the BOT principal."""
+"""Services behind the bot's actions. The bot acts as the person, with the BOT principal, in the
+conversation its sender id names (`speaker`)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -18,8 +20,9 @@ from api.errors import InvalidInput
 from api.i18n import formatting, languages
 from api.i18n.catalog import render
 from api.i18n.labels import intent_options
-from api.messaging import service as messaging
-from api.messaging.models import Message, MessageKind
+from api.messaging import conversations
+from api.messaging.models import Conversation, Message, MessageKind
+from api.messaging.rasa import conversation_for_sender
 from api.people.models import Inburgeraar
 from api.people.service import law_for, term_ends_on
 from api.settings import Settings
@@ -29,6 +32,22 @@ CONTEXT_WINDOW = timedelta(hours=48)
 # How far back an absence may still be reported about (a weekend and a bank holiday, and then some).
 RECENT_DAYS = 7
 PVT_HOURS_REQUIRED = 12
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who the bot speaks with: an open conversation and its person."""
+
+    conversation: Conversation
+    person: Inburgeraar
+
+
+def speaker(db: Session, sender: str) -> Speaker:
+    """The conversation and person behind a sender id (NotFound for a closed or unknown one)."""
+    conversation = conversation_for_sender(db, sender)
+    person = db.get(Inburgeraar, conversation.inburgeraar_id)
+    assert person is not None  # conversation_for_sender only finds conversations of a person
+    return Speaker(conversation, person)
 
 
 def profile(person: Inburgeraar, settings: Settings) -> dict[str, Any]:
@@ -97,9 +116,8 @@ def _listed(appointment: Appointment, attendance: Attendance) -> dict[str, Any]:
     }
 
 
-def context_appointment_id(db: Session, person: Inburgeraar, upcoming_ids: set[int]) -> int | None:
+def context_appointment_id(db: Session, conversation: Conversation, upcoming_ids: set[int]) -> int | None:
     """The appointment of the latest reminder or notice of the last 48 hours, if it is still ahead."""
-    conversation = messaging.conversation_for(db, person)
     appointment_id = db.scalar(
         select(Message.appointment_id)
         .where(
@@ -114,13 +132,13 @@ def context_appointment_id(db: Session, person: Inburgeraar, upcoming_ids: set[i
     return appointment_id if appointment_id in upcoming_ids else None
 
 
-def appointments(db: Session, person: Inburgeraar) -> dict[str, Any]:
+def appointments(db: Session, speaker: Speaker) -> dict[str, Any]:
     """Upcoming appointments (soonest first) and, for absences reported afterwards, the recent past ones."""
-    rows = upcoming(db, person)
+    rows = upcoming(db, speaker.person)
     return {
-        "contextAppointmentId": context_appointment_id(db, person, {a.id for a, _ in rows}),
+        "contextAppointmentId": context_appointment_id(db, speaker.conversation, {a.id for a, _ in rows}),
         "appointments": [_listed(a, att) for a, att in rows],
-        "recent": [_listed(a, att) for a, att in recent(db, person)],
+        "recent": [_listed(a, att) for a, att in recent(db, speaker.person)],
     }
 
 
@@ -140,22 +158,24 @@ def act(db: Session, person: Inburgeraar, body: dict[str, Any]) -> Attendance:
     return attendance.check_in(db, BOT, person.id, appointment_id, body.get("check_in_code"))
 
 
-def escalate(db: Session, person: Inburgeraar, reason: str, urgent: bool, summary: str | None) -> int:
-    conversation = messaging.conversation_for(db, person)
+def escalate(db: Session, speaker: Speaker, reason: str, urgent: bool, summary: str | None) -> int:
+    person = speaker.person
     escalation = tasks.open_escalation(
-        db, conversation.id, inburgeraar_id=person.id, reason=reason, urgent=urgent, summary=summary
+        db, speaker.conversation.id, inburgeraar_id=person.id, reason=reason, urgent=urgent, summary=summary
     )
     audit.record(db, BOT, "escalate", "conversation", person.id, reason=reason, urgent=urgent)
     return escalation.id
 
 
 def set_language(db: Session, person: Inburgeraar, language: str) -> None:
+    """The person's preferred language, on their file and on their current conversation."""
     code = languages.normalize(language)
     if code is None:
         raise InvalidInput(f"unsupported language {language!r}", field="language")
     person.language = code
-    conversation = messaging.conversation_for(db, person)
-    conversation.language = code
+    conversation = conversations.open_conversation(db, person)
+    if conversation is not None:
+        conversation.language = code
 
 
 # --- NLG -------------------------------------------------------------------------------------------

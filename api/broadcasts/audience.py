@@ -103,32 +103,6 @@ def recipients(db: Session, rule: dict[str, Any], caseload_of: int | None) -> li
     return list(db.scalars(query).unique())
 
 
-def conversations(db: Session, people: list[Inburgeraar], *, create: bool = False) -> dict[int, Conversation]:
-    """Each person's conversation, in a few queries; with `create`, the missing ones are made in one flush
-    (the same rules as messaging.conversation_for: a conversation of their number is linked to them)."""
-    found: dict[int, Conversation] = {}
-    for chunk in chunks([p.id for p in people]):
-        for conversation in db.scalars(select(Conversation).where(Conversation.inburgeraar_id.in_(chunk))):
-            found[conversation.inburgeraar_id] = conversation  # type: ignore[index]
-    if not create:
-        return found
-    missing = {p.phone: p for p in people if p.id not in found}
-    phones = list(missing)
-    for i in range(0, len(phones), IN_CHUNK):
-        for conversation in db.scalars(
-            select(Conversation).where(Conversation.phone.in_(phones[i : i + IN_CHUNK]))
-        ):
-            person = missing.pop(conversation.phone)
-            conversation.inburgeraar_id = person.id
-            found[person.id] = conversation
-    for person in missing.values():
-        conversation = Conversation(inburgeraar_id=person.id, phone=person.phone, language=person.language)
-        db.add(conversation)
-        found[person.id] = conversation
-    db.flush()
-    return found
-
-
 def channel_of(person: Inburgeraar, conversation: Conversation | None) -> str:
     """The channel a message to this person goes out on (messaging.preferred_channel decides).
 

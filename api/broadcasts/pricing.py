@@ -21,6 +21,7 @@ from api.broadcasts.sending import send_time
 from api.broadcasts.templates import Renderer, check_variables, template_for
 from api.db import utcnow
 from api.i18n import segments
+from api.messaging import service as messaging
 from api.messaging.models import Channel
 from api.people.models import Inburgeraar
 from api.people.reachability import NO_CHANNEL, OPTED_OUT, language_of, unreachable_reason
@@ -103,7 +104,7 @@ def preview(
 
 def _tally(db: Session, people: list[Inburgeraar], renderer: Renderer, price: Prices) -> _Tally:
     tally = _Tally()
-    conversations = audiences.conversations(db, people)
+    conversations = messaging.current_conversations(db, people)
     for person in people:
         unreachable = unreachable_reason(person)
         if unreachable is not None:

@@ -71,7 +71,8 @@ def dispatch_due(
 def dispatch(db: Session, broadcast: Broadcast, *, settings: Settings) -> int:
     """Render and enqueue one broadcast for everyone its audience names now; returns messages queued."""
     people = audiences.recipients(db, broadcast.audience, broadcast.caseload_of_id)
-    conversations = audiences.conversations(db, [p for p in people if is_reachable(p)], create=True)
+    reachable = [p for p in people if is_reachable(p)]
+    conversations = messaging.current_conversations(db, reachable, start_missing=True)
     renderer = Renderer(TEMPLATES[broadcast.template], dict(broadcast.variables or {}), settings)
     appointment_id = (
         broadcast.audience.get("appointmentId") if broadcast.audience.get("type") == "appointment" else None

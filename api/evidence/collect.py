@@ -18,7 +18,8 @@ from api.audit.models import AuditEvent
 from api.db import utcnow
 from api.evidence.labels import ACTOR_LABELS, STAFF_LANGUAGE, t
 from api.i18n import formatting
-from api.messaging.models import Conversation, Direction, Message, OutboxItem
+from api.messaging.conversations import conversation_ids_of
+from api.messaging.models import Direction, Message, OutboxItem
 from api.people.models import ConsentEvent, Inburgeraar
 from api.reminders.models import Reminder, ReminderKind, ReminderStatus
 from api.staff.models import Staff
@@ -158,11 +159,7 @@ class _Collector:
         return self.event(at, event, status=reminder.status, reason=reminder.reason, **common)
 
     def replies(self, p: Participation, since: datetime | None) -> None:
-        conversation_id = self.db.scalar(
-            select(Conversation.id).where(Conversation.inburgeraar_id == p.person.id)
-        )
-        if conversation_id is None:
-            return
+        conversation_ids = conversation_ids_of(self.db, p.person)  # every number the person had
         a = p.appointment
         related = Message.appointment_id == a.id
         if since is not None:
@@ -178,7 +175,9 @@ class _Collector:
         for message in self.db.scalars(
             select(Message)
             .where(
-                Message.conversation_id == conversation_id, Message.direction == Direction.inbound, related
+                Message.conversation_id.in_(conversation_ids),
+                Message.direction == Direction.inbound,
+                related,
             )
             .order_by(Message.id)
         ):

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime, utcnow
@@ -47,14 +48,53 @@ class DeliveryStatus(StrEnum):
     cancelled = "cancelled"  # never sent: the person opted out of automatic messages
 
 
+class CloseReason(StrEnum):
+    """Why a conversation ended: its person and its number no longer belong together."""
+
+    number_changed = "number_changed"  # its person moved to another number
+    number_reassigned = "number_reassigned"  # its number now belongs to someone else (or to a new person)
+
+
+def new_sender_id() -> str:
+    """The id Rasa and the bot endpoints know a conversation by: 144 random bits, nothing derived."""
+    return "c_" + secrets.token_urlsafe(18)
+
+
+OPEN = "closed_at IS NULL"
+
+
 class Conversation(Base):
-    """One conversation per person: SMS and WhatsApp of one inburgeraar are one conversation."""
+    """A person and the number they text from. SMS and WhatsApp of that number are one conversation.
+
+    A conversation never changes hands: when the person's number changes, or the number goes to someone
+    else, it is closed and a new one starts. Only one conversation per number is open at a time; a closed
+    one stays in the person's history for staff. An unknown number's conversation has no person.
+    """
 
     __tablename__ = "conversation"
+    __table_args__ = (
+        Index(
+            "uq_conversation_open_phone",
+            "phone",
+            unique=True,
+            sqlite_where=text(OPEN),
+            postgresql_where=text(OPEN),
+        ),
+        Index(
+            "uq_conversation_open_inburgeraar_id",
+            "inburgeraar_id",
+            unique=True,
+            sqlite_where=text(OPEN),
+            postgresql_where=text(OPEN),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    inburgeraar_id: Mapped[int | None] = mapped_column(ForeignKey("inburgeraar.id"), unique=True)
-    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    inburgeraar_id: Mapped[int | None] = mapped_column(ForeignKey("inburgeraar.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    sender_id: Mapped[str] = mapped_column(String(40), unique=True, default=new_sender_id)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
     last_channel: Mapped[str] = mapped_column(String(16), default=Channel.sms)
     language: Mapped[str | None] = mapped_column(String(8))
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

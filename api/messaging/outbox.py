@@ -176,6 +176,26 @@ def record_final_failure(
     delivery_failed.emit(db, failure)
 
 
+def _not_to_send(message: Message, conversation: Conversation, consent: str | None) -> tuple[str, str] | None:
+    """Why a row must not go out after all (code, meaning for staff), or None.
+
+    Checked just before sending: a conversation closed since the row was queued runs on a number that is
+    no longer the person's (or no longer theirs alone), and automatic messages wait for consent.
+    """
+    if conversation.closed_at is not None:
+        return "number_changed", service.NOT_SENT_NUMBER_CHANGED
+    if message.kind in service.AUTOMATIC_KINDS and consent == ConsentState.opted_out:
+        return "opted_out", service.NOT_SENT_OPTED_OUT
+    return None
+
+
+def _cancel(db: Session, item: OutboxItem, code: str, meaning: str) -> None:
+    item.status = OutboxStatus.cancelled
+    item.locked_until = None
+    mark_message(db, item.message_id, DeliveryStatus.cancelled, error_code=code, error_message=meaning)
+    log.info("outbound_cancelled", outbox_id=item.id, message_id=item.message_id, code=code)
+
+
 class Dispatcher:
     """Sends what the outbox holds. Several dispatchers (threads or processes) may run side by side."""
 
@@ -256,16 +276,9 @@ class Dispatcher:
                 .order_by(OutboxItem.id)
             ).all()
             for item, message, conversation, consent in rows:
-                if message.kind in service.AUTOMATIC_KINDS and consent == ConsentState.opted_out:
-                    item.status = OutboxStatus.cancelled
-                    item.locked_until = None
-                    mark_message(
-                        db,
-                        message.id,
-                        DeliveryStatus.cancelled,
-                        error_code="opted_out",
-                        error_message=service.NOT_SENT_OPTED_OUT,
-                    )
+                refusal = _not_to_send(message, conversation, consent)
+                if refusal is not None:
+                    _cancel(db, item, *refusal)
                     report.cancelled += 1
                     continue
                 if item.channel == Channel.whatsapp and not item.content_sid and not item.ambiguous:

@@ -4,8 +4,10 @@ Rasa answers a turn in the HTTP response of `POST /webhooks/rest/webhook`; the b
 person's message (intent, confidence, entities, language slot) is read from the tracker afterwards, for
 the klantmanager's inbox. Both calls fail as `RasaUnavailable`, never with another exception.
 
-Rasa knows a person by a sender id ("inb-<id>"): `sender_id` makes it for the gateway, and
-`person_for_sender` reads it back when the bot's actions call /api/v1/bot/{sender}.
+Rasa knows a conversation by its sender id: a random `c_...` stored on the conversation (it cannot be
+guessed or counted up to, unlike a person's id). This module is the one home of that mapping:
+`sender_id` for the gateway, `conversation_for_sender` when the bot's actions call /api/v1/bot/{sender},
+and `sender_ids_of` for everything Rasa keeps about a person (the tracker store, for retention and erasure).
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import NotFound
+from api.messaging.models import Conversation
 from api.people.models import Inburgeraar
 from api.settings import Settings
 
-SENDER_PREFIX = "inb-"
+# Before migration 0002 Rasa kept a person's tracker under "inb-<person id>"; no request resolves it any
+# more, but the tracker store may still hold it.
+LEGACY_SENDER_PREFIX = "inb-"
 # Every slot a form of the bot fills (bot/domain.yml `forms`; a test in tests/rasa keeps them equal).
 FORM_SLOTS = (
     "language_choice",
@@ -32,19 +38,43 @@ FORM_SLOTS = (
 )
 
 
-def sender_id(person: Inburgeraar) -> str:
-    """The id Rasa keeps this person's conversation (tracker) under."""
-    return f"{SENDER_PREFIX}{person.id}"
+def sender_id(conversation: Conversation) -> str:
+    """The id Rasa keeps this conversation's tracker under."""
+    return conversation.sender_id
 
 
-def person_for_sender(db: Session, sender: str) -> Inburgeraar:
-    """The person behind a sender id (NotFound for anything that is not one of ours)."""
-    if not sender.startswith(SENDER_PREFIX) or not sender[len(SENDER_PREFIX) :].isdigit():
-        raise NotFound(f"unknown sender {sender!r}")
-    person = db.get(Inburgeraar, int(sender[len(SENDER_PREFIX) :]))
-    if person is None:
-        raise NotFound(f"unknown sender {sender!r}")
-    return person
+def sender_ids_of(db: Session, person: Inburgeraar) -> list[str]:
+    """Every sender id Rasa may keep a tracker of this person under: each of their conversations, open
+    or closed, oldest first, and the id used before migration 0002.
+
+    The retention purge and the erasure of a person delete the trackers of exactly these ids.
+    """
+    ids = db.scalars(
+        select(Conversation.sender_id)
+        .where(Conversation.inburgeraar_id == person.id)
+        .order_by(Conversation.id)
+    )
+    return [*ids, f"{LEGACY_SENDER_PREFIX}{person.id}"]
+
+
+def conversation_for_sender(db: Session, sender: str) -> Conversation:
+    """The open conversation behind a sender id, of a person who still has its number.
+
+    NotFound for anything else: an id that is not ours, a closed conversation, one on a number its person
+    no longer has, or an unknown number's conversation (which never reaches Rasa).
+    """
+    conversation = db.scalar(
+        select(Conversation)
+        .join(Inburgeraar, Inburgeraar.id == Conversation.inburgeraar_id)
+        .where(
+            Conversation.sender_id == sender,
+            Conversation.closed_at.is_(None),
+            Inburgeraar.phone == Conversation.phone,
+        )
+    )
+    if conversation is None:
+        raise NotFound("unknown sender")
+    return conversation
 
 
 class RasaUnavailable(Exception):

@@ -14,6 +14,7 @@ router = APIRouter(tags=["messaging"])
 
 class MessageOut(ApiOut):
     id: int
+    conversation_id: int  # one conversation per number the person had
     direction: str
     channel: str
     kind: str

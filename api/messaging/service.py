@@ -15,6 +15,13 @@ from api.errors import Forbidden
 from api.i18n import segments
 from api.i18n.catalog import N_
 from api.messaging import provider
+from api.messaging.conversations import (
+    address,
+    conversation_for,
+    conversation_ids_of,
+    current_conversations,
+    open_conversation,
+)
 from api.messaging.models import (
     Channel,
     Conversation,
@@ -32,22 +39,6 @@ from api.staff.models import Role
 log = structlog.get_logger()
 
 
-def conversation_for(db: Session, person: Inburgeraar) -> Conversation:
-    """The one conversation of a person (created on first use)."""
-    conversation = db.scalar(select(Conversation).where(Conversation.inburgeraar_id == person.id))
-    if conversation is None:
-        conversation = db.scalar(select(Conversation).where(Conversation.phone == person.phone))
-        if conversation is None:
-            conversation = Conversation(
-                inburgeraar_id=person.id, phone=person.phone, language=person.language
-            )
-            db.add(conversation)
-        else:
-            conversation.inburgeraar_id = person.id
-        db.flush()
-    return conversation
-
-
 def preferred_channel(conversation: Conversation, person: Inburgeraar | None) -> str:
     """Answer on the channel the person last used; otherwise WhatsApp when they opted in, else SMS."""
     if conversation.last_inbound_at is not None:
@@ -59,6 +50,7 @@ def preferred_channel(conversation: Conversation, person: Inburgeraar | None) ->
 
 AUTOMATIC_KINDS = frozenset({MessageKind.reminder, MessageKind.broadcast, MessageKind.notice})
 NOT_SENT_OPTED_OUT = N_("Niet verstuurd: de persoon heeft zich afgemeld voor automatische berichten.")
+NOT_SENT_NUMBER_CHANGED = N_("Niet verstuurd: het telefoonnummer is veranderd of hoort nu bij iemand anders.")
 WHATSAPP_WAITING = N_("Je hebt een nieuw bericht van de gemeente. Stuur een bericht terug om het te lezen.")
 
 
@@ -126,24 +118,29 @@ def queue_outbound(
     return message
 
 
-def address(conversation: Conversation, channel: str) -> str:
-    """The `To` of a message on this channel."""
-    return f"whatsapp:{conversation.phone}" if channel == Channel.whatsapp else conversation.phone
-
-
 def list_messages(db: Session, actor: Principal, inburgeraar_id: int) -> list[Message]:
-    """The whole conversation in order. Coordinators may not read contents; every read is audited."""
+    """The person's whole history in order, over every number they had. Coordinators may not read
+    contents; every read is audited."""
     if actor.role == Role.coordinator:
         audit.record_denied(db, actor, "read", "conversation", inburgeraar_id)
         raise Forbidden("coordinators do not read conversation contents")
     person = get_inburgeraar(db, actor, inburgeraar_id)
-    conversation = db.scalar(select(Conversation).where(Conversation.inburgeraar_id == person.id))
     audit.record(db, actor, "read", "conversation", inburgeraar_id)
-    if conversation is None:
-        return []
     return list(
-        db.scalars(select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id))
+        db.scalars(
+            select(Message)
+            .where(Message.conversation_id.in_(conversation_ids_of(db, person)))
+            .order_by(Message.id)
+        )
     )
 
 
-__all__ = ["MessageKind", "conversation_for", "list_messages", "queue_outbound"]
+__all__ = [
+    "MessageKind",
+    "address",
+    "conversation_for",
+    "current_conversations",
+    "list_messages",
+    "open_conversation",
+    "queue_outbound",
+]

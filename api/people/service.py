@@ -11,12 +11,17 @@ from sqlalchemy.orm import Session
 from api.audit import service as audit
 from api.auth import Principal, hash_password, hash_token, new_token
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.events import Hook
 from api.people.caseload import in_caseload, is_in_caseload
 from api.people.models import Inburgeraar
 from api.people.schemas import InburgeraarCreate, InburgeraarUpdate, StaffCreate
 from api.staff.models import Role, Staff
 
 WI2021_START = date(2022, 1, 1)
+
+# Listeners are called as listener(db, person, old_phone) after a person's number changed (the messaging
+# package registers at start-up: the conversation on the old number ends, a new one starts).
+phone_changed = Hook("phone_changed")
 
 
 def law_for(obligation_start: date | None) -> str:
@@ -83,7 +88,7 @@ def create_inburgeraar(db: Session, actor: Principal, data: InburgeraarCreate) -
 def can_see(actor: Principal, person: Inburgeraar) -> bool:
     if actor.role == Role.klantmanager:
         return is_in_caseload(actor, person)
-    return actor.is_admin or actor.role == Role.coordinator or actor.is_bot
+    return actor.is_admin or actor.role == Role.coordinator
 
 
 def get_inburgeraar(
@@ -119,7 +124,8 @@ def update_inburgeraar(
         if actor.role == Role.klantmanager:
             raise Forbidden("only a coordinator moves people between caseloads", field="klantmanagerId")
         _klantmanager(db, changes["klantmanager_id"])
-    if "phone" in changes and changes["phone"] != person.phone:
+    old_phone = person.phone
+    if "phone" in changes and changes["phone"] != old_phone:
         taken = db.scalar(select(Inburgeraar.id).where(Inburgeraar.phone == changes["phone"]))
         if taken is not None:
             raise Conflict("an inburgeraar with this phone number exists", field="phone")
@@ -127,6 +133,8 @@ def update_inburgeraar(
         setattr(person, key, value)
     db.flush()
     audit.record(db, actor, "update", "inburgeraar", person.id, fields=sorted(changes))
+    if person.phone != old_phone:
+        phone_changed.emit(db, person, old_phone)
     return person
 
 

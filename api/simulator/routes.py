@@ -17,7 +17,8 @@ from api.db import Database
 from api.errors import NotFound
 from api.messaging.gateway import Inbound, store
 from api.messaging.gateway.background import process_after_response
-from api.messaging.models import Channel, Conversation, Message
+from api.messaging.models import Channel, Message
+from api.messaging.service import open_conversation
 from api.people.models import Inburgeraar
 from api.schemas import ApiModel
 from api.simulator import page, script
@@ -77,10 +78,11 @@ async def simulator_message(
 
 @router.get("/{inburgeraar_id}/messages")
 def simulator_messages(request: Request, inburgeraar_id: int, after: int = 0) -> list[dict[str, Any]]:
-    """The conversation as the person's phone would show it (polled by the page)."""
+    """The conversation as the person's phone (their current number) would show it (polled by the page)."""
     _person(request.app.state.db, inburgeraar_id)
     with request.app.state.db.session() as db:
-        conversation = db.scalar(select(Conversation).where(Conversation.inburgeraar_id == inburgeraar_id))
+        person = db.get(Inburgeraar, inburgeraar_id)
+        conversation = open_conversation(db, person) if person is not None else None
         if conversation is None:
             return []
         rows = db.scalars(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.audit import service as audit
@@ -97,6 +97,19 @@ def handed_back_at(db: Session, conversation_id: int) -> datetime | None:
     """When staff last gave the conversation back to the bot (resolved its latest escalation), if ever."""
     return db.scalar(
         select(func.max(Escalation.resolved_at)).where(Escalation.conversation_id == conversation_id)
+    )
+
+
+def move_escalations(db: Session, from_conversation_id: int, to_conversation_id: int) -> None:
+    """The person's conversation went to a new number: their unresolved questions for staff go with it."""
+    db.execute(
+        update(Escalation)
+        .where(
+            Escalation.conversation_id == from_conversation_id,
+            Escalation.status.in_([EscalationStatus.open, EscalationStatus.claimed]),
+        )
+        .values(conversation_id=to_conversation_id)
+        .execution_options(synchronize_session=False)
     )
 
 

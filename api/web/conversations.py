@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
@@ -50,6 +49,7 @@ class Line:
     message: Message
     understood: Understood | None
     html_lang: str | None  # BCP 47 for the lang attribute, so screen readers pick the right voice
+    new_number: bool = False  # the first message on the person's next number (a new conversation)
 
 
 @dataclass(frozen=True)
@@ -101,17 +101,19 @@ def whatsapp_window(
 
 
 def view(db: Session, actor: Principal, inburgeraar_id: int) -> ConversationView:
-    """The transcript with annotations; the read is audit-logged by list_messages (denials too)."""
+    """The transcript over every number the person had, with annotations; the read is audit-logged by
+    list_messages (denials too)."""
     messages = messaging.list_messages(db, actor, inburgeraar_id)
     person = get_inburgeraar(db, actor, inburgeraar_id)
-    conversation = db.scalar(select(Conversation).where(Conversation.inburgeraar_id == person.id))
+    conversation = messaging.open_conversation(db, person)
     lines = [
         Line(
             message=m,
             understood=understood(m, person.language) if m.direction == Direction.inbound else None,
             html_lang=html_lang(m.language),
+            new_number=n > 0 and m.conversation_id != messages[n - 1].conversation_id,
         )
-        for m in messages
+        for n, m in enumerate(messages)
     ]
     escalation = tasks.active_escalation(db, conversation.id) if conversation else None
     channel = (

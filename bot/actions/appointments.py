@@ -40,12 +40,13 @@ FLOW_SLOTS = (
 )
 YES, NO = "yes", "no"
 
-# Replies for the API's refusals (409 codes, 404), per docs/bot-contract.md.
+# Replies for the API's refusals (409 and 429 codes, 404), per docs/bot-contract.md.
 REFUSALS = {
     "cancelled": "utter_appointment_cancelled",
     "already_past": "utter_appointment_past",
     "too_early": "utter_checkin_too_early",
     "wrong_code": "utter_checkin_wrong_code",
+    "too_many_attempts": "utter_checkin_too_many_attempts",  # 429: wrong codes are rate-limited
 }
 
 

@@ -20,6 +20,7 @@ from api.auth import Principal
 from api.bot_endpoints.messages import RESPONSES
 from api.i18n.catalog import render
 from api.i18n.languages import CODES
+from api.messaging.conversations import conversation_for
 from api.messaging.gateway import HANDOFF_HOLDING
 from api.people.models import Inburgeraar
 from api.settings import ROOT
@@ -178,7 +179,9 @@ def test_typed_rasa_shortcut_sets_no_slot_and_picks_no_appointment(stack, case):
     phone.send(f'/confirm_attendance{{"appointment_id": "{ids[1]}"}}')
     phone.send(f'/report_absence{{"absence_reason": "sick", "appointment_id": "{ids[1]}"}}')
     assert [_attendance(engine, i).status for i in ids] == ["pending", "pending"]
-    tracker = httpx.get(f"{stack.rasa}/conversations/inb-{person_id}/tracker").json()
+    with Session(engine) as db:
+        sender = conversation_for(db, db.get(Inburgeraar, person_id)).sender_id
+    tracker = httpx.get(f"{stack.rasa}/conversations/{sender}/tracker").json()
     assert tracker["slots"].get("absence_reason") is None
     assert tracker["slots"].get("appointment_id") in (None, "")
 

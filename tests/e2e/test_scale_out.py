@@ -33,6 +33,7 @@ from api.localstack import (
     rasa_command,
     trained_model,
 )
+from api.messaging.conversations import conversation_for
 from api.messaging.models import Conversation, Direction, Message, MessageKind, OutboxItem, OutboxStatus
 from api.migrate import upgrade
 from api.people.models import Inburgeraar
@@ -168,6 +169,16 @@ def scaled_out(
         )
 
 
+def _sender_of(db_url: str, person_id: int) -> str:
+    """The Rasa sender id of the person's current conversation (started when missing)."""
+    engine = create_engine(db_url)
+    with Session(engine) as db:
+        sender = conversation_for(db, db.get(Inburgeraar, person_id)).sender_id
+        db.commit()
+    engine.dispose()
+    return sender
+
+
 def _person(db_url: str, phone: str) -> int:
     """A person with a klantmanager and an appointment in three days; their id."""
     engine = create_engine(db_url)
@@ -195,7 +206,7 @@ def _person(db_url: str, phone: str) -> int:
 @pytest.fixture(scope="module")
 def sender(scaled_out: ScaledOut) -> str:
     """A person with an appointment in three days, as the Rasa sender id."""
-    return f"inb-{_person(scaled_out.db_url, '+31611000001')}"
+    return _sender_of(scaled_out.db_url, _person(scaled_out.db_url, "+31611000001"))
 
 
 def _send(rasa: str, sender: str, message: str) -> list[dict]:
@@ -396,7 +407,7 @@ def through_the_gateway(scaled_out: ScaledOut) -> ThroughTheGateway:
             db.scalars(select(OutboxItem.id).where(OutboxItem.message_id.in_([m.id for m in replies])))
         )
     engine.dispose()
-    return ThroughTheGateway(phone, f"inb-{person_id}", statuses, replies, outbox_ids)
+    return ThroughTheGateway(phone, _sender_of(scaled_out.db_url, person_id), statuses, replies, outbox_ids)
 
 
 def test_every_webhook_to_either_api_process_is_accepted(through_the_gateway):

@@ -424,6 +424,16 @@ def test_a_wrong_code_asks_again_for_the_same_appointment(case_api, domain):
     assert {"event": "followup", "name": "checkin_form"}.items() <= outcome.events[-1].items()
 
 
+def test_too_many_wrong_codes_end_the_check_in_and_say_where_to_go(case_api, domain):
+    case_api.on("POST", "attendance", {"status": 429, "code": "too_many_attempts"}, status=429)
+
+    outcome = run(ActionCheckIn(), attended(checkin_code="1111"), domain)
+
+    assert outcome.responses == ["utter_checkin_too_many_attempts"]
+    assert outcome.slots()["checkin_code"] is None  # the form is not asked again
+    assert not any(event.get("event") == "followup" for event in outcome.events)
+
+
 def test_the_reopened_check_in_form_does_not_reuse_the_wrong_code(domain):
     tracker = make_tracker(
         "1111", "nlu_fallback", after="action_check_in", form="checkin_form", slots={"appointment_id": "12"}

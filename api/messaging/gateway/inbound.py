@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.db import Database, utcnow
-from api.messaging import service
+from api.messaging import conversations, service
 from api.messaging.models import (
     Channel,
     Conversation,
@@ -26,7 +26,6 @@ from api.messaging.models import (
     OutboxItem,
     OutboxStatus,
 )
-from api.people.models import Inburgeraar
 from api.people.service import find_by_phone
 
 log = structlog.get_logger()
@@ -62,8 +61,9 @@ def receive(db: Session, inbound: Inbound, *, now: datetime | None = None) -> Re
     """De-duplicate and persist one inbound message (the caller commits, then processes after commit).
 
     A MessageSid seen before is a Twilio retry: nothing is stored and no second turn happens. SMS and
-    WhatsApp of one person land in the same conversation; an unknown number gets a conversation of its
-    own, which staff link to a person later.
+    WhatsApp of one number land in the same conversation: the current one of the person who has that
+    number now, or for an unknown number a conversation of its own with no person
+    (`conversations.conversation_of_number`).
     """
     now = now or utcnow()
     if db.scalar(select(Message.id).where(Message.twilio_sid == inbound.sid)) is not None:
@@ -72,7 +72,7 @@ def receive(db: Session, inbound: Inbound, *, now: datetime | None = None) -> Re
     phone, channel = split_address(inbound.sender)
     channel = inbound.channel or channel
     person = find_by_phone(db, phone)
-    conversation = _conversation_of(db, person, phone, channel)
+    conversation = conversations.conversation_of_number(db, phone, person, channel)
     conversation.last_channel = channel
     conversation.last_inbound_at = now
     if channel == Channel.whatsapp:
@@ -103,24 +103,13 @@ def receive(db: Session, inbound: Inbound, *, now: datetime | None = None) -> Re
     return Receipt(message.id, conversation.id, duplicate=False)
 
 
-def _conversation_of(db: Session, person: Inburgeraar | None, phone: str, channel: str) -> Conversation:
-    """The person's conversation, or for an unknown number the number's own (created on first contact)."""
-    if person is not None:
-        return service.conversation_for(db, person)
-    conversation = db.scalar(select(Conversation).where(Conversation.phone == phone))
-    if conversation is None:
-        conversation = Conversation(phone=phone, last_channel=channel)
-        db.add(conversation)
-        db.flush()
-    return conversation
-
-
 def store(database: Database, inbound: Inbound, *, retry: bool = True) -> Receipt:
     """Persist in its own transaction; a concurrent twin of the same MessageSid loses on the unique key.
 
-    Another message of the same person stored at the same moment (by this process or another one) may
-    have created their conversation first: then this one is stored again, in that conversation, rather
-    than answered with a 500 (the message would be lost unless Twilio delivered it again).
+    Another message from the same number stored at the same moment (by this process or another one) may
+    have started its conversation first (one open conversation per number): then this one is stored
+    again, in that conversation, rather than answered with a 500 (the message would be lost unless
+    Twilio delivered it again).
     """
     with database.session() as db:
         try:

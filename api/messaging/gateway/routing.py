@@ -1,7 +1,7 @@
 """Who answers a stored message: the crisis net first, then the routing chain, first match wins.
 
-crisis net (crisis.py, always) -> unknown number -> STOP/START/HELP -> escalation open (bot silent) ->
-nothing to read -> the bot (turn.py).
+crisis net (crisis.py, always) -> conversation closed since (kept for staff, not answered) -> unknown
+number -> STOP/START/HELP -> escalation open (bot silent) -> nothing to read -> the bot (turn.py).
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def route(db: Session, settings: Settings, message: Message, *, bot_turn: BotTur
     assert conversation is not None
     person = db.get(Inburgeraar, conversation.inburgeraar_id) if conversation.inburgeraar_id else None
     answer_crisis(db, conversation, person, message)
-    if person is None:
+    if conversation.closed_at is not None:
+        log.info("inbound_in_closed_conversation", message_id=message.id, conversation_id=conversation.id)
+    elif person is None:
         unknown_number(db, settings, conversation, message)
     elif (keyword := keywords.match(message.body)) is not None:
         keyword_reply(db, settings, conversation, person, message, keyword)

@@ -40,7 +40,7 @@ def bot_turn(
 
     Returns False when Rasa is unavailable: the message stays stored for a replay.
     """
-    sender = sender_id(person)
+    sender = sender_id(conversation)
     shortcut = menu_shortcut(db, conversation, message)
     text = shortcut or neutralise(message.body)[:RASA_MAX_CHARS]
     metadata = {
