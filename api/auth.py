@@ -42,8 +42,12 @@ class Principal:
         return self.kind == "service"
 
     def require(self, *roles: str) -> None:
-        """Raise Forbidden unless the caller has one of the roles (admin always passes)."""
-        if self.is_admin or self.role in roles:
+        """Raise Forbidden unless the caller has one of the roles.
+
+        The admin passes only where `Role.admin` is named: it manages staff accounts and tokens, and reads
+        or changes no personal data (least privilege; docs/adr/0010).
+        """
+        if self.role in roles:
             return
         raise Forbidden(f"role {self.role} may not do this")
 

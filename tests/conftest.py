@@ -176,7 +176,7 @@ class Factory:
 
     def staff(self, role: str = "klantmanager", **kw: Any) -> tuple[Staff, dict[str, str]]:
         n = self._next()
-        token = f"token-{role}-{n}"
+        token = kw.pop("token", None) or f"token-{role}-{n}"
         member = Staff(
             name=kw.pop("name", f"{role.title()} {n}"),
             email=kw.pop("email", f"{role}{n}@gemeente.example"),

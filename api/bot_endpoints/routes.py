@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Depends, FastAPI, status
 from pydantic import Field
 
 from api.appointments.models import AbsenceReason
+from api.audit import service as audit
 from api.auth import Principal
 from api.bot_endpoints import service
 from api.deps import PrincipalDep, SessionDep, SettingsDep
@@ -15,8 +16,9 @@ from api.people.schemas import LanguageCode
 from api.schemas import ApiModel
 
 
-def require_bot(actor: PrincipalDep) -> Principal:
-    if not (actor.is_bot or actor.is_admin):
+def require_bot(actor: PrincipalDep, db: SessionDep) -> Principal:
+    if not actor.is_bot:
+        audit.record_denied(db, actor, "act_as_person", "bot_endpoint", None)
         raise Forbidden("only the bot's service token may use /api/v1/bot")
     return actor
 

@@ -30,12 +30,15 @@ def list_inburgeraars(
     limit: int = Query(200, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> list[dict]:
-    return [service.to_out(p) for p in service.list_inburgeraars(db, actor, limit=limit, offset=offset)]
+    people = service.list_inburgeraars(db, actor, limit=limit, offset=offset)
+    db.commit()  # the audit event of this read
+    return [service.to_out(p) for p in people]
 
 
 @router.get("/inburgeraars/{inburgeraar_id}", response_model=InburgeraarOut)
 def get_inburgeraar(inburgeraar_id: int, db: SessionDep, actor: PrincipalDep) -> dict:
-    person = service.get_inburgeraar(db, actor, inburgeraar_id)
+    person = service.read_inburgeraar(db, actor, inburgeraar_id)
+    db.commit()  # the audit event of this read
     return service.to_out(person)
 
 

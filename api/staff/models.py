@@ -15,6 +15,10 @@ class Role(StrEnum):
     admin = "admin"
 
 
+# The roles that work with inburgeraars' data; the admin manages staff accounts and tokens only.
+CASE_ROLES = (Role.klantmanager, Role.coordinator)
+
+
 class Staff(Base):
     __tablename__ = "staff"
 
