@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api import wiring
 from api.appointments.models import Appointment, Attendance
-from api.auth import hash_password, hash_token
+from api.auth import hash_password
 from api.db import Database
 from api.i18n import catalog, manage
 from api.main import create_app
@@ -24,6 +24,7 @@ from api.migrate import upgrade
 from api.models import metadata
 from api.people.models import Inburgeraar
 from api.settings import Settings
+from api.staff import tokens
 from api.staff.models import Staff
 
 ADMIN_TOKEN = "test-admin-token"
@@ -183,9 +184,9 @@ class Factory:
             role=role,
             phone=kw.pop("phone", f"+3120123{n:04d}"),
             password_hash=hash_password(kw.pop("password", "correct horse battery")),
-            api_token_hash=hash_token(token),
             **kw,
         )
+        tokens.grant(member, token, days=90)
         self.db.add(member)
         self.db.commit()
         return member, auth(token)

@@ -1,4 +1,4 @@
-"""Inburgeraars and staff: creation, lookup with caseload rules, and the dates the law derives."""
+"""Inburgeraars: registration, lookup with caseload rules, and the dates the law derives."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.audit import service as audit
-from api.auth import Principal, hash_password, hash_token, new_token
+from api.auth import Principal
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.people.caseload import in_caseload, is_in_caseload
 from api.people.models import Inburgeraar
-from api.people.schemas import InburgeraarCreate, InburgeraarUpdate, StaffCreate
+from api.people.schemas import InburgeraarCreate, InburgeraarUpdate
 from api.staff.models import CASE_ROLES, Role, Staff
 
 WI2021_START = date(2022, 1, 1)
@@ -141,26 +141,6 @@ def update_inburgeraar(
     db.flush()
     audit.record(db, actor, "update", "inburgeraar", person.id, fields=sorted(changes))
     return person
-
-
-def create_staff(db: Session, actor: Principal, data: StaffCreate) -> tuple[Staff, str]:
-    """Create a staff account; returns it with its API token (shown once, stored hashed)."""
-    actor.require(Role.admin)
-    if db.scalar(select(Staff.id).where(Staff.email == data.email.lower())) is not None:
-        raise Conflict("a staff member with this email exists", field="email")
-    token = new_token()
-    staff = Staff(
-        name=data.name,
-        email=data.email.lower(),
-        role=data.role,
-        phone=data.phone,
-        password_hash=hash_password(data.password) if data.password else None,
-        api_token_hash=hash_token(token),
-    )
-    db.add(staff)
-    db.flush()
-    audit.record(db, actor, "create", "staff", staff.id)
-    return staff, token
 
 
 def find_by_phone(db: Session, phone: str) -> Inburgeraar | None:
