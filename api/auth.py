@@ -47,10 +47,6 @@ class Principal:
         return f"staff:{self.staff_id}" if self.staff_id is not None else self.kind
 
     @property
-    def is_admin(self) -> bool:
-        return self.role == Role.admin
-
-    @property
     def is_bot(self) -> bool:
         return self.kind == "service"
 
