@@ -29,6 +29,7 @@ from api.staff.models import Staff
 
 ADMIN_TOKEN = "test-admin-token"
 BOT_TOKEN = "test-bot-token"
+FACTORY_TOKEN_DAYS = 36500
 _databases: dict[str, Database] = {}
 
 
@@ -186,7 +187,9 @@ class Factory:
             password_hash=hash_password(kw.pop("password", "correct horse battery")),
             **kw,
         )
-        tokens.grant(member, token, days=90)
+        # Tests travel in time (to 2030 and back): factory tokens outlive that. Expiry is tested through
+        # the API (tests/test_staff_tokens.py).
+        tokens.grant(member, token, days=FACTORY_TOKEN_DAYS)
         self.db.add(member)
         self.db.commit()
         return member, auth(token)
