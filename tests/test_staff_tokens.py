@@ -146,3 +146,11 @@ def test_tokens_that_exist_at_the_upgrade_get_the_default_lifetime(tmp_path):
     )
     lifetime = datetime.fromisoformat(expires) - datetime.fromisoformat(issued)
     assert lifetime == timedelta(days=90)
+
+
+def test_a_staff_member_with_the_admin_role_manages_tokens_and_reads_no_people(client, make):
+    _, admin = make.staff("admin")
+    colleague = _create(client)
+    reissued = client.post(f"/api/v1/staff/{colleague['id']}/token", headers=admin)
+    assert reissued.status_code == 200 and _works(client, reissued.json()["apiToken"]) == 200
+    assert client.get("/api/v1/inburgeraars", headers=admin).status_code == 403
