@@ -5,11 +5,10 @@ RBAC is enforced in the services (they receive a Principal), so the web UI, the 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 
+import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import select
@@ -17,8 +16,22 @@ from sqlalchemy.orm import Session
 
 from api.errors import Forbidden, NotAuthenticated
 from api.settings import Settings
+from api.staff import tokens
 from api.staff.models import Role, Staff
+from api.staff.tokens import hash_token, new_token
 
+__all__ = [
+    "BOT",
+    "SYSTEM",
+    "Principal",
+    "hash_password",
+    "hash_token",
+    "new_token",
+    "principal_for_staff",
+    "resolve_bearer",
+    "verify_password",
+]
+log = structlog.get_logger()
 _hasher = PasswordHasher()
 
 
@@ -34,30 +47,22 @@ class Principal:
         return f"staff:{self.staff_id}" if self.staff_id is not None else self.kind
 
     @property
-    def is_admin(self) -> bool:
-        return self.role == Role.admin
-
-    @property
     def is_bot(self) -> bool:
         return self.kind == "service"
 
     def require(self, *roles: str) -> None:
-        """Raise Forbidden unless the caller has one of the roles (admin always passes)."""
-        if self.is_admin or self.role in roles:
+        """Raise Forbidden unless the caller has one of the roles.
+
+        The admin passes only where `Role.admin` is named: it manages staff accounts and tokens, and reads
+        or changes no personal data (least privilege; docs/adr/0011).
+        """
+        if self.role in roles:
             return
         raise Forbidden(f"role {self.role} may not do this")
 
 
 SYSTEM = Principal(kind="system", role=Role.admin, name="system")
 BOT = Principal(kind="service", role="bot", name="bot")
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 def hash_password(password: str) -> str:
@@ -89,4 +94,10 @@ def resolve_bearer(db: Session, settings: Settings, token: str | None) -> Princi
     staff = db.scalar(select(Staff).where(Staff.api_token_hash == hash_token(token), Staff.active.is_(True)))
     if staff is None:
         raise NotAuthenticated("unknown or revoked token")
+    if tokens.expired(staff):
+        log.info("staff_token_expired", staff_id=staff.id)
+        raise NotAuthenticated(
+            "this token has expired; ask an admin for a new one (rotate tokens before they expire)",
+            code="token_expired",
+        )
     return principal_for_staff(staff)

@@ -90,7 +90,7 @@ def main() -> int:
 
   Phone simulator   {base}/simulator        chat as a demo inburgeraar (start here)
   Staff inbox       {base}/ui/login          klantmanagers and coordinators
-  API docs          {base}/docs              OpenAPI; admin token: {settings.case_api_admin_token}
+  API docs          {base}/docs              OpenAPI; admin (accounts only) {settings.case_api_admin_token}
   Health            {base}/health
   Rasa              http://127.0.0.1:5005     actions http://127.0.0.1:5055
   Logs              {LOGS}/

@@ -29,12 +29,23 @@ class Settings(BaseSettings):
         f"sqlite:///{ROOT / 'var' / 'inburgering.sqlite3'}",
         description="SQLAlchemy URL of the case database; SQLite under var/ by default, or postgresql+psycopg://.",
     )
-    case_api_admin_token: str = Field("dev-admin-token", description="Bearer token of the built-in admin.")
+    case_api_admin_token: str = Field(
+        "dev-admin-token",
+        description="Bearer token of the built-in admin, for bootstrap only: it creates staff accounts and "
+        "issues and revokes their tokens, and reads no personal data.",
+    )
     bot_service_token: str = Field(
         "dev-bot-token", description="Bearer token the bot's action server uses for /api/v1/bot."
     )
     session_secret: str = Field("dev-session-secret", description="Secret that signs staff session cookies.")
     session_timeout_minutes: int = Field(30, description="Idle minutes before a staff session expires.")
+    staff_token_days: int = Field(
+        90,
+        ge=1,
+        description="Days a staff API token works after it is issued; then the API answers 401 "
+        "(code token_expired) until the admin issues a new one. Staff rotate their own before then "
+        "(POST /api/v1/staff/me/token).",
+    )
     rasa_url: str = Field("http://127.0.0.1:5005", description="Base URL of the Rasa server (REST channel).")
     rasa_timeout_seconds: float = Field(10.0, description="How long the gateway waits for Rasa per message.")
     public_base_url: str = Field(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api import wiring
 from api.appointments.models import Appointment, Attendance
-from api.auth import hash_password, hash_token
+from api.auth import hash_password
 from api.db import Database
 from api.i18n import catalog, manage
 from api.main import create_app
@@ -24,10 +24,12 @@ from api.migrate import upgrade
 from api.models import metadata
 from api.people.models import Inburgeraar
 from api.settings import Settings
+from api.staff import tokens
 from api.staff.models import Staff
 
 ADMIN_TOKEN = "test-admin-token"
 BOT_TOKEN = "test-bot-token"
+FACTORY_TOKEN_DAYS = 36500
 _databases: dict[str, Database] = {}
 
 
@@ -176,16 +178,18 @@ class Factory:
 
     def staff(self, role: str = "klantmanager", **kw: Any) -> tuple[Staff, dict[str, str]]:
         n = self._next()
-        token = f"token-{role}-{n}"
+        token = kw.pop("token", None) or f"token-{role}-{n}"
         member = Staff(
             name=kw.pop("name", f"{role.title()} {n}"),
             email=kw.pop("email", f"{role}{n}@gemeente.example"),
             role=role,
             phone=kw.pop("phone", f"+3120123{n:04d}"),
             password_hash=hash_password(kw.pop("password", "correct horse battery")),
-            api_token_hash=hash_token(token),
             **kw,
         )
+        # Tests travel in time (to 2030 and back): factory tokens outlive that. Expiry is tested through
+        # the API (tests/test_staff_tokens.py).
+        tokens.grant(member, token, days=FACTORY_TOKEN_DAYS)
         self.db.add(member)
         self.db.commit()
         return member, auth(token)

@@ -11,10 +11,16 @@ from api.audit.models import AuditEvent
 from api.db import Database
 from api.main import create_app
 from api.tasks.models import Task
-from tests.conftest import ADMIN, BOT
+from tests.conftest import BOT
 
 
-def _create(client, participants, **extra):
+@pytest.fixture
+def coordinator(make):
+    """Coordinators plan appointments for anyone; most tests here plan as one."""
+    return make.staff("coordinator")[1]
+
+
+def _create(client, participants, headers, **extra):
     body = {
         "kind": "voortgangsgesprek",
         "startsAt": "2030-03-12T10:00:00+01:00",
@@ -22,23 +28,24 @@ def _create(client, participants, **extra):
         "participantIds": participants,
         **extra,
     }
-    return client.post("/api/v1/appointments", json=body, headers=ADMIN)
+    return client.post("/api/v1/appointments", json=body, headers=headers)
 
 
 def test_group_appointment_gives_every_participant_a_pending_attendance(client, make):
-    people = [make.person() for _ in range(3)]
-    response = _create(client, [p.id for p in people], kind="pvt_excursie")
+    km, km_headers = make.staff()
+    people = [make.person(km) for _ in range(3)]
+    response = _create(client, [p.id for p in people], km_headers, kind="pvt_excursie")
     assert response.status_code == 201, response.text
     appointment_id = response.json()["id"]
-    rows = client.get(f"/api/v1/appointments/{appointment_id}/attendance", headers=ADMIN).json()
+    rows = client.get(f"/api/v1/appointments/{appointment_id}/attendance", headers=km_headers).json()
     assert [(r["inburgeraarId"], r["status"], r["absenceReason"], r["reportedAt"]) for r in rows] == [
         (p.id, "pending", None, None) for p in people
     ]
 
 
-def test_datetime_without_offset_is_a_400(client, make):
+def test_datetime_without_offset_is_a_400(client, make, coordinator):
     person = make.person()
-    response = _create(client, [person.id], startsAt="2030-03-12T10:00:00")
+    response = _create(client, [person.id], coordinator, startsAt="2030-03-12T10:00:00")
     assert response.status_code == 400
     assert response.json()["field"] == "startsAt"
 
@@ -54,35 +61,39 @@ def test_datetime_without_offset_is_a_400(client, make):
     ],
     ids=["unknown-kind", "no-participants", "unknown-participant", "ends-before-start", "unknown-bring-item"],
 )
-def test_invalid_appointment_is_rejected_and_nothing_is_written(client, make, extra, field):
+def test_invalid_appointment_is_rejected_and_nothing_is_written(client, make, coordinator, extra, field):
     person = make.person()
-    response = _create(client, [person.id], **extra)
+    response = _create(client, [person.id], coordinator, **extra)
     assert response.status_code == 400
     assert response.json()["field"] == field
-    assert client.get("/api/v1/appointments", headers=ADMIN).json() == []
+    assert client.get("/api/v1/appointments", headers=coordinator).json() == []
 
 
-def test_things_to_bring_are_kept_once_each_in_order_and_can_be_cleared(client, make):
+def test_things_to_bring_are_kept_once_each_in_order_and_can_be_cleared(client, make, coordinator):
     person = make.person()
     created = _create(
-        client, [person.id], bringItems=["id_document", "pip", "id_document"], whatToBring="een pen"
+        client,
+        [person.id],
+        coordinator,
+        bringItems=["id_document", "pip", "id_document"],
+        whatToBring="een pen",
     )
     assert created.status_code == 201, created.text
     body = created.json()
     assert (body["bringItems"], body["whatToBring"]) == (["id_document", "pip"], "een pen")
     url = f"/api/v1/appointments/{created.json()['id']}"
-    cleared = client.patch(url, json={"bringItems": []}, headers=ADMIN)
+    cleared = client.patch(url, json={"bringItems": []}, headers=coordinator)
     assert cleared.status_code == 200, cleared.text
     assert (cleared.json()["bringItems"], cleared.json()["whatToBring"]) == ([], "een pen")
 
 
-def test_moving_an_appointment_marks_it_rescheduled(client, make):
+def test_moving_an_appointment_marks_it_rescheduled(client, make, coordinator):
     person = make.person()
-    appointment_id = _create(client, [person.id]).json()["id"]
+    appointment_id = _create(client, [person.id], coordinator).json()["id"]
     moved = client.patch(
         f"/api/v1/appointments/{appointment_id}",
         json={"startsAt": "2030-03-13T10:00:00+01:00", "endsAt": "2030-03-13T11:00:00+01:00"},
-        headers=ADMIN,
+        headers=coordinator,
     )
     assert moved.status_code == 200
     assert moved.json()["status"] == "rescheduled"
@@ -94,13 +105,13 @@ def _report(client, make, person, appointment_id, **kw):
 
 
 def test_absence_reported_before_start_is_recorded_as_timely_with_a_task(client, make, db):
-    km, _ = make.staff()
+    km, km_headers = make.staff()
     person = make.person(km)
     appointment = make.appointment([person], starts_in=timedelta(days=1))
     response = _report(client, make, person, appointment.id)
     assert response.status_code == 200, response.text
     assert response.json()["late"] is False
-    row = client.get(f"/api/v1/appointments/{appointment.id}/attendance", headers=ADMIN).json()[0]
+    row = client.get(f"/api/v1/appointments/{appointment.id}/attendance", headers=km_headers).json()[0]
     assert row["status"] == "absence_reported"
     assert row["absenceReason"] == "child_sick"
     reported = datetime.fromisoformat(row["reportedAt"])
@@ -222,7 +233,7 @@ def test_cancelled_appointment_cannot_be_confirmed(client, make):
     assert response.json()["code"] == "cancelled"
 
 
-def test_reinstating_a_cancelled_appointment_notifies_listeners(client, make, monkeypatch):
+def test_reinstating_a_cancelled_appointment_notifies_listeners(client, make, coordinator, monkeypatch):
     from api.appointments import service as appointments
     from api.events import Hook
 
@@ -230,8 +241,9 @@ def test_reinstating_a_cancelled_appointment_notifies_listeners(client, make, mo
     monkeypatch.setattr(appointments, "changed", Hook("appointment_changed"))
     appointments.changed.connect(lambda db, a, change: seen.append((a.id, change)))
     person = make.person()
-    appointment_id = _create(client, [person.id]).json()["id"]
-    client.patch(f"/api/v1/appointments/{appointment_id}", json={"status": "cancelled"}, headers=ADMIN)
-    back = client.patch(f"/api/v1/appointments/{appointment_id}", json={"status": "scheduled"}, headers=ADMIN)
+    appointment_id = _create(client, [person.id], coordinator).json()["id"]
+    url = f"/api/v1/appointments/{appointment_id}"
+    client.patch(url, json={"status": "cancelled"}, headers=coordinator)
+    back = client.patch(url, json={"status": "scheduled"}, headers=coordinator)
     assert back.status_code == 200
     assert seen == [(appointment_id, "created"), (appointment_id, "cancelled"), (appointment_id, "moved")]

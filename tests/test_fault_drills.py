@@ -19,7 +19,7 @@ from api.messaging import service as messaging
 from api.messaging.gateway import Inbound, store
 from api.messaging.models import Message
 from api.worker import Worker
-from tests.conftest import ADMIN
+from tests.conftest import auth
 from tests.messaging_support import (  # noqa: F401 - fixtures
     conversation_of,
     dispatcher,
@@ -41,8 +41,17 @@ def settings(settings, fake_rasa, twilio_double):  # noqa: F811
     return twilio_settings(settings, fake_rasa, twilio_double)
 
 
+KLANTMANAGER_TOKEN = "drill-klantmanager-token"
+
+
+@pytest.fixture
+def km(make):
+    """The klantmanager of the people in the drills: the one who may read their conversations."""
+    return make.staff(token=KLANTMANAGER_TOKEN)[0]
+
+
 def _view(client, person_id):
-    return client.get(f"/api/v1/inburgeraars/{person_id}/messages", headers=ADMIN).json()
+    return client.get(f"/api/v1/inburgeraars/{person_id}/messages", headers=auth(KLANTMANAGER_TOKEN)).json()
 
 
 def _worker(database, settings):
@@ -51,8 +60,8 @@ def _worker(database, settings):
     )
 
 
-def test_drill_rasa_down_then_back(client, make, database, settings, fake_rasa, twilio_double):
-    person = make.person()
+def test_drill_rasa_down_then_back(client, make, km, database, settings, fake_rasa, twilio_double):
+    person = make.person(km)
     worker = _worker(database, settings)
     fake_rasa.stop()
     texts = ["hallo", "ik ben ziek", "mijn afspraak", "hallo?"]
@@ -76,8 +85,8 @@ def test_drill_rasa_down_then_back(client, make, database, settings, fake_rasa, 
     worker.close()
 
 
-def test_drill_twilio_errors_and_timeouts(client, make, db, database, settings, twilio_double):
-    people = [make.person() for _ in range(4)]
+def test_drill_twilio_errors_and_timeouts(client, make, km, db, database, settings, twilio_double):
+    people = [make.person(km) for _ in range(4)]
     for n in range(12):
         conversation = messaging.conversation_for(db, people[n % 4])
         messaging.queue_outbound(db, conversation, f"antwoord {n}", kind="bot_reply")
@@ -96,8 +105,8 @@ def test_drill_twilio_errors_and_timeouts(client, make, db, database, settings, 
     assert {row.status for row in outbox_rows(db)} == {"sent"}
 
 
-def test_drill_worker_killed_mid_batch(db, make, database, settings, twilio_double, client):
-    people = [make.person() for _ in range(10)]
+def test_drill_worker_killed_mid_batch(db, make, km, database, settings, twilio_double, client):
+    people = [make.person(km) for _ in range(10)]
     for n in range(40):
         conversation = messaging.conversation_for(db, people[n % 10])
         messaging.queue_outbound(db, conversation, f"herinnering {n}", kind="bot_reply")
@@ -162,8 +171,10 @@ def test_drill_duplicate_webhooks_at_the_same_moment(db, make, database, setting
     assert db.scalar(select(func.count()).select_from(Message).where(Message.direction == "in")) == 1
 
 
-def test_drill_forged_requests_change_nothing(client, make, db, database, settings, twilio_double, fake_rasa):
-    person = make.person()
+def test_drill_forged_requests_change_nothing(
+    client, make, km, db, database, settings, twilio_double, fake_rasa
+):
+    person = make.person(km)
     post_inbound(client, person.phone, "hallo", "SM" + "1" * 32)
     dispatcher(database, settings).run_once()
     item = outbox_rows(db)[0]

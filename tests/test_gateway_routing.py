@@ -8,7 +8,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from api.auth import SYSTEM
+from api.auth import principal_for_staff
 from api.i18n.catalog import render
 from api.messaging import service as messaging
 from api.messaging.gateway import (
@@ -124,13 +124,13 @@ def test_while_an_escalation_is_open_the_bot_is_silent_and_holds_once(client, ma
     view = client.get(f"/api/v1/inburgeraars/{person.id}/messages", headers=km_headers).json()
     assert [m["body"] for m in view if m["direction"] == "in"][-2:] == ["ik wil iemand spreken", "hallo??"]
 
-    inbox.claim(db, SYSTEM, escalation.id)
+    inbox.claim(db, principal_for_staff(km), escalation.id)
     db.commit()
     post_inbound(client, person.phone, "nog iets", _sid(4))
     assert len(fake_rasa.turns) == 1  # claimed: still silent, and no second holding reply
     assert len([m for m in messages_of(db, conversation.id) if m.body == render("nl", HANDOFF_HOLDING)]) == 1
 
-    inbox.resolve(db, SYSTEM, escalation.id)
+    inbox.resolve(db, principal_for_staff(km), escalation.id)
     db.commit()
     post_inbound(client, person.phone, "hallo weer", _sid(5))
     assert len(fake_rasa.turns) == 2  # handed back: the bot answers again
@@ -151,7 +151,8 @@ def test_every_slot_a_form_fills_is_cleared_after_a_hand_back():
 
 
 def test_a_new_escalation_gets_its_own_holding_reply(client, make, db, fake_rasa):
-    person = make.person()
+    km, _ = make.staff()
+    person = make.person(km)
     post_inbound(client, person.phone, "hallo", _sid(1))
     conversation = conversation_of(db, person.id)
     for n in (2, 3):
@@ -160,7 +161,7 @@ def test_a_new_escalation_gets_its_own_holding_reply(client, make, db, fake_rasa
         )
         db.commit()
         post_inbound(client, person.phone, "hallo?", _sid(n))
-        inbox.resolve(db, SYSTEM, escalation.id)
+        inbox.resolve(db, principal_for_staff(km), escalation.id)
         db.commit()
     holding = [m for m in messages_of(db, conversation.id) if m.body == render("nl", HANDOFF_HOLDING)]
     assert len(holding) == 2

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from api.messaging import service as messaging
 from api.messaging.models import Conversation, Message
 from api.tasks.models import Task
-from tests.conftest import ADMIN
 from tests.messaging_support import (  # noqa: F401 - fixtures
     PUBLIC,
     conversation_of,
@@ -250,7 +249,7 @@ def test_staff_view_shows_error_meaning_and_understanding(client, make, db):
     km, headers = make.staff()
     person = make.person(km)
     post_inbound(client, person.phone, "ik ben ziek morgen", "SM" + "d1" * 16)
-    body = client.get(f"/api/v1/inburgeraars/{person.id}/messages", headers=ADMIN).json()
+    body = client.get(f"/api/v1/inburgeraars/{person.id}/messages", headers=headers).json()
     assert body[0]["entities"] == [{"entity": "reason", "value": "sick"}]
     assert body[0]["intentConfidence"] == pytest.approx(0.93)
     assert "errorMessage" in body[1]

@@ -15,14 +15,23 @@ from api.reminders import ics
 from api.reminders.models import Reminder
 from api.reminders.scheduler import explain_due, tick
 from api.tasks.models import Task
-from tests.conftest import ADMIN, BOT
+from tests.conftest import BOT, auth
 
 AMS = ZoneInfo("Europe/Amsterdam")
 CREATED = datetime(2030, 3, 1, 10, 0, tzinfo=AMS)  # Friday
 STARTS = datetime(2030, 3, 12, 10, 0, tzinfo=AMS)  # Tuesday: 3d = Sat 9 March 10:00, 1d = Mon 11 March 10:00
 
 
-def create(client, participants, *, starts=STARTS, kind="voortgangsgesprek", headers=ADMIN, **extra):
+PLANNER = auth("scheduler-coordinator-token")
+
+
+@pytest.fixture(autouse=True)
+def _planner(make):
+    """The coordinator who plans, moves and cancels the appointments of these tests (PLANNER)."""
+    make.staff("coordinator", token="scheduler-coordinator-token")
+
+
+def create(client, participants, *, starts=STARTS, kind="voortgangsgesprek", headers=PLANNER, **extra):
     body = {
         "kind": kind,
         "startsAt": starts.isoformat(),
@@ -69,7 +78,7 @@ def test_created_appointment_plans_reminders_for_every_participant(client, make,
     people = [make.person(km) for _ in range(2)]
     with time_machine.travel(CREATED, tick=False):
         appointment_id = create(client, people)
-    listed = client.get(f"/api/v1/appointments/{appointment_id}/reminders", headers=ADMIN).json()
+    listed = client.get(f"/api/v1/appointments/{appointment_id}/reminders", headers=PLANNER).json()
     assert sorted((r["inburgeraarId"], r["kind"], r["slot"]) for r in listed) == sorted(
         (p.id, kind, slot)
         for p in people
@@ -148,7 +157,7 @@ def test_text_is_read_from_the_case_file_when_it_is_sent(client, make, db, datab
     with time_machine.travel(CREATED, tick=False):
         appointment_id = create(client, [person], whatToBring="je paspoort")
         patched = client.patch(
-            f"/api/v1/appointments/{appointment_id}", json={"whatToBring": "je bankpas"}, headers=ADMIN
+            f"/api/v1/appointments/{appointment_id}", json={"whatToBring": "je bankpas"}, headers=PLANNER
         )
         assert patched.status_code == 200
     at = datetime(2030, 3, 9, 10, 0, tzinfo=AMS)
@@ -169,7 +178,7 @@ def test_cancelling_drops_pending_reminders_and_sends_a_cancellation_notice(
     at = datetime(2030, 3, 10, 12, 0, tzinfo=AMS)
     with time_machine.travel(at, tick=False):
         response = client.patch(
-            f"/api/v1/appointments/{appointment_id}", json={"status": "cancelled"}, headers=ADMIN
+            f"/api/v1/appointments/{appointment_id}", json={"status": "cancelled"}, headers=PLANNER
         )
         assert response.status_code == 200
         run_tick(database, settings, at)
@@ -215,7 +224,7 @@ def test_moving_an_appointment_replans_and_tells_the_person_the_new_time(
         client.patch(
             f"/api/v1/appointments/{appointment_id}",
             json={"startsAt": new_start.isoformat(), "endsAt": (new_start + timedelta(hours=1)).isoformat()},
-            headers=ADMIN,
+            headers=PLANNER,
         )
         run_tick(database, settings, at)
     old = rows(db, appointment_id, revision=1)

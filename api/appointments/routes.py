@@ -14,7 +14,7 @@ router = APIRouter(tags=["appointments"])
 def create_appointment(body: AppointmentCreate, db: SessionDep, actor: PrincipalDep) -> dict:
     appointment = service.create_appointment(db, actor, body)
     db.commit()
-    return service.to_out(appointment)
+    return service.to_out(actor, appointment)
 
 
 @router.get("/appointments", response_model=list[AppointmentOut])
@@ -26,12 +26,15 @@ def list_appointments(
     inburgeraar_id: int | None = Query(None, alias="inburgeraarId"),
 ) -> list[dict]:
     rows = service.list_appointments(db, actor, start=start, end=end, inburgeraar_id=inburgeraar_id)
-    return [service.to_out(a) for a in rows]
+    db.commit()  # the audit event of this read
+    return [service.to_out(actor, a) for a in rows]
 
 
 @router.get("/appointments/{appointment_id}", response_model=AppointmentOut)
 def get_appointment(appointment_id: int, db: SessionDep, actor: PrincipalDep) -> dict:
-    return service.to_out(service.get_appointment(db, actor, appointment_id))
+    appointment = service.read_appointment(db, actor, appointment_id)
+    db.commit()  # the audit event of this read
+    return service.to_out(actor, appointment)
 
 
 @router.patch("/appointments/{appointment_id}", response_model=AppointmentOut)
@@ -40,13 +43,19 @@ def update_appointment(
 ) -> dict:
     appointment = service.update_appointment(db, actor, appointment_id, body)
     db.commit()
-    return service.to_out(appointment)
+    return service.to_out(actor, appointment)
 
 
-@router.get("/appointments/{appointment_id}/attendance", response_model=list[AttendanceOut])
+@router.get(
+    "/appointments/{appointment_id}/attendance",
+    response_model=list[AttendanceOut],
+    response_model_exclude_unset=True,
+)
 def get_attendance(appointment_id: int, db: SessionDep, actor: PrincipalDep) -> list:
-    appointment = service.get_appointment(db, actor, appointment_id)
-    return sorted(appointment.attendances, key=lambda a: a.inburgeraar_id)
+    """The participants the caller may see, with the fields their role may see (others are left out)."""
+    rows = service.read_attendance(db, actor, appointment_id)
+    db.commit()  # the audit event of this read
+    return rows
 
 
 def mount(app: FastAPI, v1: APIRouter) -> None:

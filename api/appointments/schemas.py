@@ -44,17 +44,23 @@ class AppointmentUpdate(ApiModel):
 
 
 class AttendanceOut(ApiOut):
+    """One participant's attendance as the caller may see it (api.appointments.visibility).
+
+    The person's own klantmanager gets every field; a coordinator only the planning fields (status and its
+    moments); a field the caller may not see is left out, not sent empty.
+    """
+
     inburgeraar_id: int
     status: str
-    absence_reason: str | None
-    absence_details: str | None = None
-    reported_at: datetime | None
-    reported_late: bool | None = None
     confirmed_at: datetime | None = None
     checked_in_at: datetime | None = None
     reschedule_requested_at: datetime | None = None
-    assessment: str | None = None
-    assessment_note: str | None = None
+    absence_reason: str | None = Field(None, description="The person's own klantmanager only")
+    absence_details: str | None = Field(None, description="The person's own klantmanager only")
+    reported_at: datetime | None = Field(None, description="The person's own klantmanager only")
+    reported_late: bool | None = Field(None, description="The person's own klantmanager only")
+    assessment: str | None = Field(None, description="The person's own klantmanager only")
+    assessment_note: str | None = Field(None, description="The person's own klantmanager only")
 
 
 class AppointmentOut(ApiOut):
@@ -67,7 +73,10 @@ class AppointmentOut(ApiOut):
     status: str
     bring_items: list[str] = Field(default_factory=list)
     what_to_bring: str | None
-    participant_ids: list[int]
+    participant_ids: list[int] = Field(
+        description="The participants the caller may know of: a klantmanager sees only their own caseload's"
+    )
+    participant_count: int = Field(description="How many people take part, the caller's or not")
 
     @field_validator("bring_items", mode="before")
     @classmethod

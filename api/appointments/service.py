@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from api.appointments import visibility
 from api.appointments.models import Appointment, AppointmentStatus, Attendance
 from api.appointments.schemas import AppointmentCreate, AppointmentUpdate
 from api.audit import service as audit
 from api.auth import Principal
 from api.errors import InvalidInput, NotFound
 from api.events import Hook
-from api.people.caseload import in_caseload, is_in_caseload
+from api.people.caseload import in_caseload
 from api.people.models import Inburgeraar
 from api.people.service import can_see
-from api.staff.models import Role, Staff
+from api.staff.models import CASE_ROLES, Role, Staff
 
 # Other domains (reminders) register on appointment changes at start-up (api.wiring), so this package
 # does not import them. Listeners get (db, appointment, change) with change in created/moved/cancelled.
@@ -28,9 +30,10 @@ def _notify(db: Session, appointment: Appointment, change: str) -> None:
     changed.emit(db, appointment, change)
 
 
-def to_out(appointment: Appointment) -> dict:
+def to_out(actor: Principal, appointment: Appointment) -> dict:
     data = {c.key: getattr(appointment, c.key) for c in Appointment.__table__.columns}
-    data["participant_ids"] = [a.inburgeraar_id for a in appointment.attendances]
+    data["participant_ids"] = visibility.participant_ids(actor, appointment)
+    data["participant_count"] = len(appointment.attendances)
     return data
 
 
@@ -41,7 +44,7 @@ def _check_staff(db: Session, staff_id: int | None) -> None:
 
 def create_appointment(db: Session, actor: Principal, data: AppointmentCreate) -> Appointment:
     """Plan an appointment for one or more participants; each gets a pending attendance."""
-    actor.require(Role.klantmanager, Role.coordinator)
+    audit.require_role(db, actor, *CASE_ROLES, action="create", object_type="appointment")
     _check_staff(db, data.staff_id)
     people = list(db.scalars(select(Inburgeraar).where(Inburgeraar.id.in_(data.participant_ids))))
     found = {p.id for p in people}
@@ -71,16 +74,48 @@ def create_appointment(db: Session, actor: Principal, data: AppointmentCreate) -
     return appointment
 
 
-def get_appointment(db: Session, actor: Principal, appointment_id: int) -> Appointment:
+def get_appointment(
+    db: Session, actor: Principal, appointment_id: int, *, action: str = "read"
+) -> Appointment:
+    """Fetch one appointment; a klantmanager only one with someone of their caseload (404 otherwise)."""
+    audit.require_role(
+        db, actor, *CASE_ROLES, action=action, object_type="appointment", object_id=appointment_id
+    )
     appointment = db.get(Appointment, appointment_id)
     if appointment is None:
         raise NotFound(f"no appointment {appointment_id}")
-    if actor.role == Role.klantmanager and not any(
-        is_in_caseload(actor, a.inburgeraar) for a in appointment.attendances
-    ):
-        audit.record_denied(db, actor, "read", "appointment", appointment_id)
+    if actor.role == Role.klantmanager and not visibility.visible_attendances(actor, appointment):
+        audit.record_denied(db, actor, action, "appointment", appointment_id)
         raise NotFound(f"no appointment {appointment_id}")
     return appointment
+
+
+def read_appointment(db: Session, actor: Principal, appointment_id: int) -> Appointment:
+    """One appointment for the caller, the read audit-logged with the participants shown."""
+    appointment = get_appointment(db, actor, appointment_id)
+    _record_read(db, actor, [appointment])
+    return appointment
+
+
+def read_attendance(db: Session, actor: Principal, appointment_id: int) -> list[dict[str, Any]]:
+    """The participants' attendance as the caller may see it (api.appointments.visibility), audit-logged."""
+    appointment = get_appointment(db, actor, appointment_id)
+    rows = visibility.visible_attendances(actor, appointment)
+    audit.record_read(
+        db,
+        actor,
+        "appointment",
+        appointment.id,
+        part="attendance",
+        inburgeraars=[r.inburgeraar_id for r in rows],
+    )
+    return [visibility.attendance_view(actor, row) for row in rows]
+
+
+def _record_read(db: Session, actor: Principal, shown: list[Appointment]) -> None:
+    people = sorted({pid for a in shown for pid in visibility.participant_ids(actor, a)})
+    object_id = shown[0].id if len(shown) == 1 else None
+    audit.record_read(db, actor, "appointment", object_id, ids=[a.id for a in shown], inburgeraars=people)
 
 
 def list_appointments(
@@ -92,7 +127,8 @@ def list_appointments(
     inburgeraar_id: int | None = None,
     limit: int = 500,
 ) -> list[Appointment]:
-    actor.require(Role.klantmanager, Role.coordinator)
+    """Appointments in a period or of one person (a klantmanager: their caseload's), the read audit-logged."""
+    audit.require_role(db, actor, *CASE_ROLES, action="read", object_type="appointment")
     query = select(Appointment).order_by(Appointment.starts_at, Appointment.id)
     if start is not None:
         query = query.where(Appointment.starts_at >= start)
@@ -105,15 +141,16 @@ def list_appointments(
         if actor.role == Role.klantmanager:
             query = query.where(in_caseload(actor))
         query = query.distinct()
-    return list(db.scalars(query.limit(limit)).unique())
+    rows = list(db.scalars(query.limit(limit)).unique())
+    _record_read(db, actor, rows)
+    return rows
 
 
 def update_appointment(
     db: Session, actor: Principal, appointment_id: int, data: AppointmentUpdate
 ) -> Appointment:
     """Move, relocate or cancel. Moving marks it rescheduled; listeners send the notices."""
-    actor.require(Role.klantmanager, Role.coordinator)
-    appointment = get_appointment(db, actor, appointment_id)
+    appointment = get_appointment(db, actor, appointment_id, action="update")
     changes = data.model_dump(exclude_unset=True)
     if "bring_items" in changes:
         changes["bring_items"] = list(dict.fromkeys(changes["bring_items"] or [])) or None
@@ -148,21 +185,22 @@ def update_appointment(
 def caseload_appointments(
     db: Session, actor: Principal, *, start: datetime, end: datetime
 ) -> list[tuple[Appointment, list[Attendance]]]:
-    """Appointments between `start` and `end` with the attendances the caller may see, by name.
+    """A klantmanager's appointments between `start` and `end` with their own people's attendance, by name.
 
-    A group appointment shows a klantmanager only their own people; an admin sees everyone.
+    A group appointment shows only the caller's own people (api.appointments.visibility); the read is
+    audit-logged.
     """
+    audit.require_role(db, actor, Role.klantmanager, action="read", object_type="appointment")
+    mine_ids = select(Attendance.appointment_id).join(Inburgeraar).where(in_caseload(actor))
     query = (
         select(Appointment)
-        .where(Appointment.starts_at >= start, Appointment.starts_at <= end)
+        .where(Appointment.starts_at >= start, Appointment.starts_at <= end, Appointment.id.in_(mine_ids))
         .options(selectinload(Appointment.attendances))
         .order_by(Appointment.starts_at, Appointment.id)
     )
-    if not actor.is_admin:
-        mine_ids = select(Attendance.appointment_id).join(Inburgeraar).where(in_caseload(actor))
-        query = query.where(Appointment.id.in_(mine_ids))
-    rows = []
-    for appointment in db.scalars(query):
-        mine = [a for a in appointment.attendances if actor.is_admin or is_in_caseload(actor, a.inburgeraar)]
-        rows.append((appointment, sorted(mine, key=lambda a: a.inburgeraar.name)))
-    return rows
+    shown = list(db.scalars(query))
+    _record_read(db, actor, shown)
+    return [
+        (a, sorted(visibility.visible_attendances(actor, a), key=lambda row: row.inburgeraar.name))
+        for a in shown
+    ]

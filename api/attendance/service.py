@@ -28,7 +28,7 @@ from api.db import utcnow
 from api.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from api.people.models import Inburgeraar
 from api.people.service import can_see
-from api.staff.models import Role
+from api.staff.models import CASE_ROLES, Role
 from api.tasks import service as tasks
 from api.tasks.models import TaskKind
 
@@ -180,7 +180,7 @@ def _wrong_codes_lately(db: Session, inburgeraar_id: int) -> int:
 
 
 def _staff_row(db: Session, actor: Principal, appointment_id: int, inburgeraar_id: int) -> Attendance:
-    actor.require(Role.klantmanager, Role.coordinator)
+    audit.require_role(db, actor, *CASE_ROLES, action="update", object_type="attendance")
     row = attendance_for(db, inburgeraar_id, appointment_id)
     if not can_see(actor, row.inburgeraar):
         audit.record_denied(db, actor, "update", "attendance", row.id)
@@ -202,8 +202,8 @@ def mark(db: Session, actor: Principal, appointment_id: int, inburgeraar_id: int
 def assess(
     db: Session, actor: Principal, appointment_id: int, inburgeraar_id: int, assessment: str, note: str | None
 ) -> Attendance:
-    """The klantmanager's assessment of an absence. Only klantmanagers and admins assess."""
-    actor.require(Role.klantmanager)
+    """The klantmanager's assessment of an absence. Only the person's own klantmanager assesses."""
+    audit.require_role(db, actor, Role.klantmanager, action="assess", object_type="attendance")
     if assessment not in Assessment.__members__:
         raise InvalidInput(
             "assessment must be verschoonbaar, verwijtbaar or needs_hearing", field="assessment"

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.appointments import service as appointments
 from api.appointments.models import Appointment, Attendance
+from api.audit import service as audit
 from api.auth import Principal
 from api.broadcasts.schemas import Audience
 from api.errors import Forbidden, InvalidInput
@@ -22,7 +23,7 @@ from api.messaging import service as messaging
 from api.messaging.models import Conversation
 from api.people.caseload import caseload_of as caseload
 from api.people.models import Inburgeraar
-from api.staff.models import Role, Staff
+from api.staff.models import CASE_ROLES, Role, Staff
 
 IN_CHUNK = 5000  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 _audience_adapter: TypeAdapter[Any] = TypeAdapter(Audience)
@@ -39,7 +40,7 @@ class AuthorizedAudience:
 
 def authorize_audience(db: Session, actor: Principal, audience: Any) -> AuthorizedAudience:
     """Check the caller may address this audience; klantmanagers stay inside their caseload."""
-    actor.require(Role.coordinator, Role.klantmanager)
+    audit.require_role(db, actor, *CASE_ROLES, action="create", object_type="broadcast")
     caseload_of = actor.staff_id if actor.role == Role.klantmanager else None
     appointment = None
     if audience.type == "appointment":

@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI, Query, status
 from api.broadcasts import service
 from api.broadcasts.schemas import BroadcastCreate, BroadcastDraft, BroadcastOut, Preview, TemplateOut
 from api.deps import PrincipalDep, SessionDep, SettingsDep
-from api.staff.models import Role
+from api.staff.models import CASE_ROLES
 
 router = APIRouter(prefix="/broadcasts", tags=["broadcasts"])
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/broadcasts", tags=["broadcasts"])
 @router.get("/templates", response_model=list[TemplateOut])
 def list_templates(actor: PrincipalDep) -> list[dict]:
     """The catalog a broadcast chooses from (Dutch source texts; recipients get their own language)."""
-    actor.require(Role.coordinator, Role.klantmanager)
+    actor.require(*CASE_ROLES)
     return service.templates()
 
 
@@ -39,13 +39,17 @@ def create_broadcast(body: BroadcastCreate, db: SessionDep, actor: PrincipalDep)
 def list_broadcasts(
     db: SessionDep, actor: PrincipalDep, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)
 ) -> list[dict]:
-    return [service.to_out(db, b) for b in service.list_broadcasts(db, actor, limit=limit, offset=offset)]
+    rows = service.list_broadcasts(db, actor, limit=limit, offset=offset)
+    db.commit()  # the audit event of this read
+    return [service.to_out(db, b) for b in rows]
 
 
 @router.get("/{broadcast_id}", response_model=BroadcastOut)
 def get_broadcast(broadcast_id: int, db: SessionDep, actor: PrincipalDep) -> dict:
     """One broadcast with its delivery statistics once it went out."""
-    return service.to_out(db, service.get(db, actor, broadcast_id))
+    broadcast = service.read(db, actor, broadcast_id)
+    db.commit()  # the audit event of this read
+    return service.to_out(db, broadcast)
 
 
 @router.post("/{broadcast_id}/cancel", response_model=BroadcastOut)

@@ -26,7 +26,7 @@ from api.broadcasts.templates import TEMPLATES, VARIABLE_TYPES, Renderer, check_
 from api.db import utcnow
 from api.errors import Conflict, InvalidInput, NotFound
 from api.reminders.policy import Policy, load_policy
-from api.staff.models import Role
+from api.staff.models import CASE_ROLES, Role
 
 __all__ = [
     "TEMPLATES",
@@ -42,6 +42,7 @@ __all__ = [
     "list_broadcasts",
     "preview",
     "prices",
+    "read",
     "recipients",
     "send_time",
     "stats",
@@ -105,25 +106,36 @@ def create(
     return broadcast
 
 
-def get(db: Session, actor: Principal, broadcast_id: int) -> Broadcast:
-    actor.require(Role.coordinator, Role.klantmanager)
+def get(db: Session, actor: Principal, broadcast_id: int, *, action: str = "read") -> Broadcast:
+    """One broadcast; a klantmanager sees only their own."""
+    audit.require_role(db, actor, *CASE_ROLES, action=action, object_type="broadcast", object_id=broadcast_id)
     broadcast = db.get(Broadcast, broadcast_id)
     if broadcast is None or (actor.role == Role.klantmanager and broadcast.created_by_id != actor.staff_id):
         raise NotFound(f"no broadcast {broadcast_id}")
     return broadcast
 
 
+def read(db: Session, actor: Principal, broadcast_id: int) -> Broadcast:
+    """One broadcast for the caller, the read audit-logged (an audience may list people by id)."""
+    broadcast = get(db, actor, broadcast_id)
+    audit.record_read(db, actor, "broadcast", broadcast.id)
+    return broadcast
+
+
 def list_broadcasts(db: Session, actor: Principal, *, limit: int = 50, offset: int = 0) -> list[Broadcast]:
-    actor.require(Role.coordinator, Role.klantmanager)
+    """The latest broadcasts (a klantmanager: their own), the read audit-logged."""
+    audit.require_role(db, actor, *CASE_ROLES, action="read", object_type="broadcast")
     query = select(Broadcast).order_by(Broadcast.id.desc())
     if actor.role == Role.klantmanager:
         query = query.where(Broadcast.created_by_id == actor.staff_id)
-    return list(db.scalars(query.limit(limit).offset(offset)))
+    rows = list(db.scalars(query.limit(limit).offset(offset)))
+    audit.record_read(db, actor, "broadcast", ids=[b.id for b in rows])
+    return rows
 
 
 def cancel(db: Session, actor: Principal, broadcast_id: int) -> Broadcast:
     """Cancel a broadcast that has not gone out yet."""
-    broadcast = get(db, actor, broadcast_id)
+    broadcast = get(db, actor, broadcast_id, action="cancel")
     now = utcnow()
     done = db.execute(
         update(Broadcast)

@@ -1,7 +1,7 @@
 """Collect: the queries that gather what happened around one appointment for one participant.
 
-The facts become a timeline of events (plain dicts with codes, sorted by time). Redaction happens here,
-so no later stage can show what a coordinator must not see.
+The facts become a timeline of events (plain dicts with codes, sorted by time). Who may see which
+participants is decided before (api.evidence.service): everything collected here is for their klantmanager.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ class Participation:
 class Evidence:
     scope: str  # appointment | inburgeraar
     subject_id: int
-    redacted: bool
     generated_at: datetime
     participations: list[Participation]
     consent: list[dict[str, Any]] = field(default_factory=list)
@@ -50,18 +49,16 @@ def hours_before(appointment: Appointment, moment: datetime | None) -> float | N
     return round((appointment.starts_at - moment).total_seconds() / 3600, 1)
 
 
-def appointment_evidence(
-    db: Session, appointment: Appointment, attendances: list[Attendance], *, redacted: bool
-) -> Evidence:
+def appointment_evidence(db: Session, appointment: Appointment, attendances: list[Attendance]) -> Evidence:
     """The trail of one appointment for the given participants (the caller decides who may be seen)."""
-    collector = _Collector(db, redacted)
+    collector = _Collector(db)
     participations = [collector.collect(appointment, att.inburgeraar, att) for att in attendances]
-    return Evidence("appointment", appointment.id, redacted, utcnow(), participations)
+    return Evidence("appointment", appointment.id, utcnow(), participations)
 
 
-def person_evidence(db: Session, person: Inburgeraar, *, redacted: bool) -> Evidence:
+def person_evidence(db: Session, person: Inburgeraar) -> Evidence:
     """The trail of every appointment of one person, soonest first, and their consent history."""
-    collector = _Collector(db, redacted)
+    collector = _Collector(db)
     rows = db.execute(
         select(Appointment, Attendance)
         .join(Attendance, Attendance.appointment_id == Appointment.id)
@@ -75,14 +72,14 @@ def person_evidence(db: Session, person: Inburgeraar, *, redacted: bool) -> Evid
             select(ConsentEvent).where(ConsentEvent.inburgeraar_id == person.id).order_by(ConsentEvent.id)
         )
     ]
-    return Evidence("inburgeraar", person.id, redacted, utcnow(), participations, consent)
+    return Evidence("inburgeraar", person.id, utcnow(), participations, consent)
 
 
 class _Collector:
     """Builds participations' timelines; remembers staff names across them (one lookup per person)."""
 
-    def __init__(self, db: Session, redacted: bool) -> None:
-        self.db, self.redacted = db, redacted
+    def __init__(self, db: Session) -> None:
+        self.db = db
         self._staff_names: dict[int, str] = {}
 
     def collect(self, appointment: Appointment, person: Inburgeraar, att: Attendance) -> Participation:
@@ -107,8 +104,6 @@ class _Collector:
         return t(ACTOR_LABELS[label]) if label in ACTOR_LABELS else label
 
     def event(self, at: datetime | None, event: str, **values: Any) -> dict[str, Any]:
-        if self.redacted:
-            values.pop("text", None)
         return {"at": at, "event": event, **{k: v for k, v in values.items() if v is not None}}
 
     def reminders(self, p: Participation) -> datetime | None:
@@ -188,7 +183,7 @@ class _Collector:
                     channel=message.channel,
                     language=message.language,
                     text=message.body,
-                    intent=None if self.redacted else message.intent,
+                    intent=message.intent,
                     message_id=message.id,
                     hours_before_start=hours_before(a, message.created_at),
                 )

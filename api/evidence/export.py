@@ -39,13 +39,12 @@ FREE_TEXT = {"name", "reason", "actor", "text"}  # columns holding what people t
 
 
 def to_schema(evidence: Evidence) -> EvidenceOut:
-    """The trail as the documented response; fields a coordinator may not see are left unset."""
+    """The trail as the documented response; event fields that do not apply are left unset."""
     return EvidenceOut(
         scope=evidence.scope,
         id=evidence.subject_id,
-        redacted=evidence.redacted,
         generated_at=evidence.generated_at,
-        participants=[_participation(p, evidence.redacted) for p in evidence.participations],
+        participants=[_participation(p) for p in evidence.participations],
         consent=[ConsentChange(**c) for c in evidence.consent],
     )
 
@@ -64,22 +63,22 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _participation(p: Participation, redacted: bool) -> EvidenceParticipation:
+def _participation(p: Participation) -> EvidenceParticipation:
     a, person, att = p.appointment, p.person, p.attendance
-    attendance: dict[str, Any] = {
-        "status": att.status,
-        "confirmed_at": att.confirmed_at,
-        "absence_reason": att.absence_reason,
-        "reported_at": att.reported_at,
-        "hours_before_start": hours_before(a, att.reported_at),
-        "reported_late": att.reported_late,
-        "reschedule_requested_at": att.reschedule_requested_at,
-        "checked_in_at": att.checked_in_at,
-        "assessment": att.assessment,
-        "assessed_at": att.assessed_at,
-    }
-    if not redacted:
-        attendance.update(absence_details=att.absence_details, assessment_note=att.assessment_note)
+    attendance = EvidenceAttendance(
+        status=att.status,
+        confirmed_at=att.confirmed_at,
+        absence_reason=att.absence_reason,
+        absence_details=att.absence_details,
+        reported_at=att.reported_at,
+        hours_before_start=hours_before(a, att.reported_at),
+        reported_late=att.reported_late,
+        reschedule_requested_at=att.reschedule_requested_at,
+        checked_in_at=att.checked_in_at,
+        assessment=att.assessment,
+        assessment_note=att.assessment_note,
+        assessed_at=att.assessed_at,
+    )
     return EvidenceParticipation(
         appointment=EvidenceAppointment(
             id=a.id,
@@ -96,7 +95,7 @@ def _participation(p: Participation, redacted: bool) -> EvidenceParticipation:
             klantmanager_id=person.klantmanager_id,
             consent_state=person.consent_state,
         ),
-        attendance=EvidenceAttendance(**attendance),
+        attendance=attendance,
         timeline=[EvidenceEvent(**e) for e in p.events],
     )
 

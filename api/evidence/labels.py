@@ -90,7 +90,6 @@ PAGE_LABELS = {
         "Overzicht van herinneringen, antwoorden, afmelding en beoordeling, voor het horen van de "
         "inburgeraar voordat een boete wordt overwogen."
     ),
-    "redacted": N_("Zonder inhoud van gesprekken: u ziet wat is verstuurd en wanneer, niet de tekst."),
     "appointment": N_("Afspraak"),
     "kind": N_("Soort"),
     "starts_at": N_("Start"),

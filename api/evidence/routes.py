@@ -44,8 +44,8 @@ def appointment_evidence(
 ) -> Response:
     """Reminders, deliveries, replies, confirmation, absence, staff actions and assessment per participant.
 
-    Klantmanagers: their own caseload's participants, in full. Coordinators: without conversation
-    contents (`redacted`). Every read is audit-logged.
+    The person's own klantmanager only, for the participants in their caseload; every read is audit-logged
+    (refusals too).
     """
     evidence = service.for_appointment(db, actor, appointment_id, fmt=format)
     db.commit()  # the audit event of this read

@@ -38,8 +38,8 @@ class EvidenceAttendance(ApiOut):
     checked_in_at: datetime | None
     assessment: str | None
     assessed_at: datetime | None
-    absence_details: str | None = Field(None, description="Klantmanagers only (free text from the person)")
-    assessment_note: str | None = Field(None, description="Klantmanagers only")
+    absence_details: str | None = Field(description="Free text from the person")
+    assessment_note: str | None
 
 
 class EvidenceEvent(ApiOut):
@@ -76,8 +76,8 @@ class EvidenceEvent(ApiOut):
         None, description="Why a reminder moved or was not sent; absence reason; task kind"
     )
     reason_label: str | None = None
-    text: str | None = Field(None, description="Message text; klantmanagers only")
-    intent: str | None = Field(None, description="What the assistant understood; klantmanagers only")
+    text: str | None = Field(None, description="Message text, or what the person wrote")
+    intent: str | None = Field(None, description="What the assistant understood")
     message_id: int | None = None
     error_code: str | None = None
     segments: int | None = None
@@ -103,7 +103,6 @@ class ConsentChange(ApiOut):
 class EvidenceOut(ApiOut):
     scope: Literal["appointment", "inburgeraar"]
     id: int
-    redacted: bool = Field(description="True for coordinators: no conversation contents")
     generated_at: datetime
     participants: list[EvidenceParticipation]
     consent: list[ConsentChange] = Field(description="Consent history (per-inburgeraar trail only)")

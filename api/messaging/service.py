@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from api.audit import service as audit
 from api.auth import Principal
 from api.db import utcnow
-from api.errors import Forbidden
 from api.i18n import segments
 from api.i18n.catalog import N_
 from api.messaging import provider
@@ -119,13 +118,14 @@ def queue_outbound(
 
 
 def list_messages(db: Session, actor: Principal, inburgeraar_id: int) -> list[Message]:
-    """The person's whole history in order, over every number they had. Coordinators may not read
-    contents; every read is audited."""
-    if actor.role == Role.coordinator:
-        audit.record_denied(db, actor, "read", "conversation", inburgeraar_id)
-        raise Forbidden("coordinators do not read conversation contents")
+    """The person's whole history in order, over every number they had, for their own klantmanager only;
+    every read is audited. Coordinators plan and send broadcasts: they see delivery counts
+    (api.broadcasts), never contents."""
+    audit.require_role(
+        db, actor, Role.klantmanager, action="read", object_type="conversation", object_id=inburgeraar_id
+    )
     person = get_inburgeraar(db, actor, inburgeraar_id)
-    audit.record(db, actor, "read", "conversation", inburgeraar_id)
+    audit.record_read(db, actor, "conversation", inburgeraar_id)
     return list(
         db.scalars(
             select(Message)

@@ -23,7 +23,9 @@ MAX_REPLY_CHARS = 1600  # Twilio's limit for one message body
 
 def replyable_person(db: Session, actor: Principal, inburgeraar_id: int) -> Inburgeraar:
     """The person a klantmanager may answer: in their caseload, and not opted out (Conflict otherwise)."""
-    actor.require(Role.klantmanager)
+    audit.require_role(
+        db, actor, Role.klantmanager, action="reply", object_type="inburgeraar", object_id=inburgeraar_id
+    )
     person = get_inburgeraar(db, actor, inburgeraar_id, action="reply")
     if person.opted_out:
         raise Conflict("this person sent STOP; reach them another way", code="opted_out")

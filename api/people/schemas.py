@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 import phonenumbers
@@ -117,5 +117,13 @@ class StaffOut(ApiOut):
     active: bool
 
 
-class StaffCreated(StaffOut):
+class TokenOut(ApiOut):
+    """A staff API token, shown this once; it stops working at `expiresAt` (STAFF_TOKEN_DAYS)."""
+
     api_token: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+class StaffCreated(StaffOut, TokenOut):
+    pass

@@ -1,4 +1,4 @@
-"""Inburgeraars and staff: creation, lookup with caseload rules, and the dates the law derives."""
+"""Inburgeraars: registration, lookup with caseload rules, and the dates the law derives."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.audit import service as audit
-from api.auth import Principal, hash_password, hash_token, new_token
+from api.auth import Principal
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.events import Hook
 from api.people.caseload import in_caseload, is_in_caseload
 from api.people.models import Inburgeraar
-from api.people.schemas import InburgeraarCreate, InburgeraarUpdate, StaffCreate
-from api.staff.models import Role, Staff
+from api.people.schemas import InburgeraarCreate, InburgeraarUpdate
+from api.staff.models import CASE_ROLES, Role, Staff
 
 WI2021_START = date(2022, 1, 1)
 
@@ -66,7 +66,7 @@ def _klantmanager(db: Session, staff_id: int | None, field: str = "klantmanagerI
 
 def create_inburgeraar(db: Session, actor: Principal, data: InburgeraarCreate) -> Inburgeraar:
     """Register an inburgeraar. Klantmanagers register into their own caseload."""
-    actor.require(Role.klantmanager, Role.coordinator)
+    audit.require_role(db, actor, *CASE_ROLES, action="create", object_type="inburgeraar")
     klantmanager_id = data.klantmanager_id
     if actor.role == Role.klantmanager:
         if klantmanager_id not in (None, actor.staff_id):
@@ -86,9 +86,10 @@ def create_inburgeraar(db: Session, actor: Principal, data: InburgeraarCreate) -
 
 
 def can_see(actor: Principal, person: Inburgeraar) -> bool:
+    """A klantmanager sees their caseload, a coordinator everyone (to plan and assign); the admin nobody."""
     if actor.role == Role.klantmanager:
         return is_in_caseload(actor, person)
-    return actor.is_admin or actor.role == Role.coordinator
+    return actor.role == Role.coordinator or actor.is_bot
 
 
 def get_inburgeraar(
@@ -104,20 +105,32 @@ def get_inburgeraar(
     return person
 
 
+def read_inburgeraar(db: Session, actor: Principal, inburgeraar_id: int) -> Inburgeraar:
+    """One person's file for the caller, the read audit-logged."""
+    person = get_inburgeraar(db, actor, inburgeraar_id)
+    audit.record_read(db, actor, "inburgeraar", person.id)
+    return person
+
+
 def list_inburgeraars(
     db: Session, actor: Principal, *, limit: int = 200, offset: int = 0
 ) -> list[Inburgeraar]:
-    actor.require(Role.klantmanager, Role.coordinator)
+    """The people the caller may see (a klantmanager: their caseload), the read audit-logged."""
+    audit.require_role(db, actor, *CASE_ROLES, action="read", object_type="inburgeraar")
     query = select(Inburgeraar).order_by(Inburgeraar.name, Inburgeraar.id)
     if actor.role == Role.klantmanager:
         query = query.where(in_caseload(actor))
-    return list(db.scalars(query.limit(limit).offset(offset)))
+    people = list(db.scalars(query.limit(limit).offset(offset)))
+    audit.record_read(db, actor, "inburgeraar", inburgeraars=[p.id for p in people])
+    return people
 
 
 def update_inburgeraar(
     db: Session, actor: Principal, inburgeraar_id: int, data: InburgeraarUpdate
 ) -> Inburgeraar:
-    actor.require(Role.klantmanager, Role.coordinator)
+    audit.require_role(
+        db, actor, *CASE_ROLES, action="update", object_type="inburgeraar", object_id=inburgeraar_id
+    )
     person = get_inburgeraar(db, actor, inburgeraar_id, action="update")
     changes = data.model_dump(exclude_unset=True)
     if "klantmanager_id" in changes:
@@ -136,26 +149,6 @@ def update_inburgeraar(
     if person.phone != old_phone:
         phone_changed.emit(db, person, old_phone)
     return person
-
-
-def create_staff(db: Session, actor: Principal, data: StaffCreate) -> tuple[Staff, str]:
-    """Create a staff account; returns it with its API token (shown once, stored hashed)."""
-    actor.require(Role.admin)
-    if db.scalar(select(Staff.id).where(Staff.email == data.email.lower())) is not None:
-        raise Conflict("a staff member with this email exists", field="email")
-    token = new_token()
-    staff = Staff(
-        name=data.name,
-        email=data.email.lower(),
-        role=data.role,
-        phone=data.phone,
-        password_hash=hash_password(data.password) if data.password else None,
-        api_token_hash=hash_token(token),
-    )
-    db.add(staff)
-    db.flush()
-    audit.record(db, actor, "create", "staff", staff.id)
-    return staff, token
 
 
 def find_by_phone(db: Session, phone: str) -> Inburgeraar | None:

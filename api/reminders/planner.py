@@ -18,7 +18,11 @@ import structlog
 from sqlalchemy import and_, exists, insert, select, update
 from sqlalchemy.orm import Session
 
+from api.appointments import service as appointment_service
 from api.appointments.models import Appointment, AppointmentStatus, Attendance
+from api.appointments.visibility import participant_ids
+from api.audit import service as audit
+from api.auth import Principal
 from api.db import utcnow
 from api.reminders.models import Reminder, ReminderKind, ReminderStatus
 from api.reminders.policy import Policy, load_policy
@@ -244,6 +248,19 @@ def schedule(
 def on_appointment_change(db: Session, appointment: Appointment, change: str) -> None:
     """Listener on `appointments.service.changed`, registered at start-up by api.wiring."""
     schedule(db, appointment, change)
+
+
+def planned_for(db: Session, actor: Principal, appointment_id: int) -> list[Reminder]:
+    """An appointment's reminder rows for the participants the caller may see; the read is audit-logged."""
+    appointment = appointment_service.get_appointment(db, actor, appointment_id)
+    people = participant_ids(actor, appointment)
+    rows = db.scalars(
+        select(Reminder)
+        .where(Reminder.appointment_id == appointment.id, Reminder.inburgeraar_id.in_(people))
+        .order_by(Reminder.inburgeraar_id, Reminder.revision, Reminder.due_at)
+    )
+    audit.record_read(db, actor, "appointment", appointment.id, part="reminders", inburgeraars=people)
+    return list(rows)
 
 
 def plan_bulk(

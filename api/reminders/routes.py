@@ -6,20 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
-from sqlalchemy import select
 
-from api.appointments import service as appointments
 from api.appointments.models import Appointment
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.errors import NotFound
 from api.i18n import languages
-from api.people.caseload import in_caseload
 from api.people.models import Inburgeraar
-from api.reminders import ics
-from api.reminders.models import Reminder
+from api.reminders import ics, planner
 from api.reminders.policy import load_policy
 from api.schemas import ApiOut
-from api.staff.models import Role
+from api.staff.models import CASE_ROLES
 
 router = APIRouter(tags=["reminders"])
 public = APIRouter(tags=["calendar"])
@@ -45,19 +41,19 @@ class ReminderOut(ApiOut):
 @router.get("/reminders/policy")
 def reminder_policy(actor: PrincipalDep) -> dict[str, Any]:
     """The policy the planner uses (offsets per kind, send window, holidays, follow-up)."""
-    actor.require(Role.coordinator, Role.klantmanager)
+    actor.require(*CASE_ROLES)
     return load_policy().public()
 
 
 @router.get("/appointments/{appointment_id}/reminders", response_model=list[ReminderOut])
 def appointment_reminders(appointment_id: int, db: SessionDep, actor: PrincipalDep) -> list:
-    """Every planned, sent, skipped and cancelled reminder of an appointment, with reasons."""
-    actor.require(Role.coordinator, Role.klantmanager)
-    appointment = appointments.get_appointment(db, actor, appointment_id)
-    query = select(Reminder).where(Reminder.appointment_id == appointment.id)
-    if actor.role == Role.klantmanager:
-        query = query.join(Inburgeraar, Inburgeraar.id == Reminder.inburgeraar_id).where(in_caseload(actor))
-    return list(db.scalars(query.order_by(Reminder.inburgeraar_id, Reminder.revision, Reminder.due_at)))
+    """Every planned, sent, skipped and cancelled reminder of an appointment, with reasons.
+
+    For the participants the caller may see (a klantmanager: their own caseload); the read is audit-logged.
+    """
+    rows = planner.planned_for(db, actor, appointment_id)
+    db.commit()  # the audit event of this read
+    return rows
 
 
 @public.get("/ics/{token}.ics", response_class=Response, include_in_schema=True)

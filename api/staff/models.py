@@ -15,6 +15,10 @@ class Role(StrEnum):
     admin = "admin"
 
 
+# The roles that work with inburgeraars' data; the admin manages staff accounts and tokens only.
+CASE_ROLES = (Role.klantmanager, Role.coordinator)
+
+
 class Staff(Base):
     __tablename__ = "staff"
 
@@ -25,5 +29,7 @@ class Staff(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    api_token_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    api_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -146,13 +146,14 @@ def _owned(db: Session, actor: Principal, escalation_id: int) -> Escalation:
     escalation = db.get(Escalation, escalation_id)
     if escalation is None:
         raise NotFound(f"no escalation {escalation_id}")
-    if actor.role == Role.klantmanager and escalation.inburgeraar_id is not None:
+    audit.require_role(
+        db, actor, Role.klantmanager, action="update", object_type="escalation", object_id=escalation_id
+    )
+    if escalation.inburgeraar_id is not None:
         person = db.get(Inburgeraar, escalation.inburgeraar_id)
         if person is None or not is_in_caseload(actor, person):
             audit.record_denied(db, actor, "update", "escalation", escalation_id)
             raise Forbidden("this conversation is not in your caseload")
-    elif actor.role != Role.klantmanager and not actor.is_admin:
-        raise Forbidden("only klantmanagers handle conversations")
     return escalation
 
 
@@ -189,8 +190,8 @@ class QueueItem:
 
 
 def escalation_queue(db: Session, actor: Principal) -> list[QueueItem]:
-    """Open and claimed escalations of the caseload: urgent first, then the oldest first."""
-    actor.require(Role.klantmanager)
+    """Open and claimed escalations of the caseload: urgent first, then the oldest (audited read)."""
+    audit.require_role(db, actor, Role.klantmanager, action="read", object_type="escalation")
     query = (
         select(Escalation, Inburgeraar, Staff)
         .outerjoin(Inburgeraar, Inburgeraar.id == Escalation.inburgeraar_id)
@@ -198,10 +199,11 @@ def escalation_queue(db: Session, actor: Principal) -> list[QueueItem]:
         .where(Escalation.status.in_([EscalationStatus.open, EscalationStatus.claimed]))
         .order_by(Escalation.urgent.desc(), Escalation.created_at, Escalation.id)
     )
-    if not actor.is_admin:
-        # An unknown number's escalation (a crisis from a number we cannot link) is everyone's to pick up.
-        query = query.where(or_(in_caseload(actor), Escalation.inburgeraar_id.is_(None)))
-    return [QueueItem(e, p, s) for e, p, s in db.execute(query).all()]
+    # An unknown number's escalation (a crisis from a number we cannot link) is everyone's to pick up.
+    query = query.where(or_(in_caseload(actor), Escalation.inburgeraar_id.is_(None)))
+    items = [QueueItem(e, p, s) for e, p, s in db.execute(query).all()]
+    audit.record_read(db, actor, "escalation", inburgeraars=sorted({i.person.id for i in items if i.person}))
+    return items
 
 
 @dataclass(frozen=True)
@@ -211,8 +213,8 @@ class TaskItem:
 
 
 def open_tasks(db: Session, actor: Principal) -> tuple[list[TaskItem], list[TaskItem]]:
-    """(mine, unassigned): open tasks assigned to the caller, and those nobody owns yet (unknown numbers)."""
-    actor.require(Role.klantmanager)
+    """(mine, unassigned): open tasks assigned to the caller, and those nobody owns yet (audited read)."""
+    audit.require_role(db, actor, Role.klantmanager, action="read", object_type="task")
     query = (
         select(Task, Inburgeraar)
         .outerjoin(Inburgeraar, Inburgeraar.id == Task.inburgeraar_id)
@@ -222,15 +224,16 @@ def open_tasks(db: Session, actor: Principal) -> tuple[list[TaskItem], list[Task
     rows = db.execute(query.where(or_(Task.assignee_id == actor.staff_id, Task.assignee_id.is_(None)))).all()
     mine = [TaskItem(t, p) for t, p in rows if t.assignee_id is not None]
     unassigned = [TaskItem(t, p) for t, p in rows if t.assignee_id is None]
+    audit.record_read(db, actor, "task", inburgeraars=sorted({p.id for _, p in rows if p}))
     return mine, unassigned
 
 
 def _task(db: Session, actor: Principal, task_id: int) -> Task:
-    actor.require(Role.klantmanager)
+    audit.require_role(db, actor, Role.klantmanager, action="update", object_type="task", object_id=task_id)
     task = db.get(Task, task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")
-    if task.assignee_id not in (None, actor.staff_id) and not actor.is_admin:
+    if task.assignee_id not in (None, actor.staff_id):
         audit.record_denied(db, actor, "update", "task", task_id)
         raise Forbidden("this task belongs to a colleague")
     return task

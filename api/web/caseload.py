@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.appointments.models import Appointment, AppointmentStatus, Attendance, AttendanceStatus
+from api.audit import service as audit
 from api.auth import Principal
 from api.db import utcnow
 from api.i18n.formatting import TZ
@@ -106,14 +107,13 @@ def deadlines_for(
 
 
 def caseload_deadlines(db: Session, actor: Principal, today: date | None = None) -> list[PersonDeadlines]:
-    """Every person in the caller's caseload with their deadlines, the most pressing first."""
-    actor.require(Role.klantmanager)
+    """Every person in the caller's caseload with their deadlines, most pressing first (audited read)."""
+    audit.require_role(db, actor, Role.klantmanager, action="read", object_type="inburgeraar")
     now = utcnow()
     today = today or now.astimezone(TZ).date()
-    query = select(Inburgeraar).order_by(Inburgeraar.name, Inburgeraar.id)
-    if not actor.is_admin:
-        query = query.where(in_caseload(actor))
-    people = list(db.scalars(query))
+    people = list(
+        db.scalars(select(Inburgeraar).where(in_caseload(actor)).order_by(Inburgeraar.name, Inburgeraar.id))
+    )
     upcoming: dict[int, list[tuple[Appointment, str]]] = {p.id: [] for p in people}
     if people:
         rows = db.execute(
@@ -129,6 +129,7 @@ def caseload_deadlines(db: Session, actor: Principal, today: date | None = None)
         ).all()
         for person_id, appointment, status in rows:
             upcoming[person_id].append((appointment, status))
+    audit.record_read(db, actor, "inburgeraar", part="deadlines", inburgeraars=[p.id for p in people])
     result = [deadlines_for(p, today, upcoming[p.id]) for p in people]
     result.sort(key=lambda r: (r.worst, min((s.due for s in r.signals if s.due), default=date.max)))
     return result

@@ -226,7 +226,9 @@ def broadcasts_page(
     service = _broadcasts()
     if service is None:
         raise NotFound("broadcasts are not available in this installation")
-    rows = [service.to_out(db, b) for b in service.list_broadcasts(db, user.principal)]
+    broadcasts = service.list_broadcasts(db, user.principal)
+    db.commit()  # the audit event of this read
+    rows = [service.to_out(db, b) for b in broadcasts]
     return page(
         request,
         "broadcasts.html",
@@ -301,7 +303,8 @@ def broadcast_page(
     service = _broadcasts()
     if service is None:
         raise NotFound("broadcasts are not available in this installation")
-    broadcast = service.get(db, user.principal, broadcast_id)
+    broadcast = service.read(db, user.principal, broadcast_id)
+    db.commit()  # the audit event of this read
     data = service.to_out(db, broadcast)
     return page(
         request,

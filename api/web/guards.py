@@ -10,8 +10,10 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
+from api.audit import service as audit
 from api.auth import principal_for_staff
 from api.deps import SessionDep, SettingsDep
 from api.errors import DomainError, Forbidden
@@ -141,18 +143,23 @@ async def checked_form(request: Request, user: WebUserDep) -> WebUser:
 FormUserDep = Annotated[WebUser, Depends(checked_form)]
 
 
-def requires(role: str) -> Callable[[WebUser], WebUser]:
-    def check(user: WebUserDep) -> WebUser:
-        user.principal.require(role)
-        return user
+def _require(request: Request, db: Session, user: WebUser, role: str) -> WebUser:
+    """The page's role, with a refusal written to the audit log (the path is what was refused)."""
+    path = request.url.path[:64]
+    audit.require_role(db, user.principal, role, action="open", object_type="page", object_id=path)
+    return user
+
+
+def requires(role: str) -> Callable[..., WebUser]:
+    def check(request: Request, user: WebUserDep, db: SessionDep) -> WebUser:
+        return _require(request, db, user, role)
 
     return check
 
 
-def requires_form(role: str) -> Callable[[WebUser], WebUser]:
-    def check(user: FormUserDep) -> WebUser:
-        user.principal.require(role)
-        return user
+def requires_form(role: str) -> Callable[..., WebUser]:
+    def check(request: Request, user: FormUserDep, db: SessionDep) -> WebUser:
+        return _require(request, db, user, role)
 
     return check
 

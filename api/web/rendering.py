@@ -49,11 +49,11 @@ class WebUser:
 
     @property
     def is_klantmanager(self) -> bool:
-        return self.role in (Role.klantmanager, Role.admin)
+        return self.role == Role.klantmanager
 
     @property
     def is_coordinator(self) -> bool:
-        return self.role in (Role.coordinator, Role.admin)
+        return self.role == Role.coordinator
 
 
 ROLE_LABELS = {

@@ -202,6 +202,7 @@ def home(user: WebUserDep) -> Response:
 @router.get("/inbox")
 def inbox_page(request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None) -> Response:
     items = tasks.escalation_queue(db, user.principal)
+    db.commit()  # the audit event of this read
     return page(request, "inbox.html", user, title=N_("Inbox"), items=items, flash=_flash(done))
 
 
@@ -329,6 +330,7 @@ def appointments_page(
     rows = appointments.caseload_appointments(
         db, user.principal, start=now - APPOINTMENTS_BACK, end=now + APPOINTMENTS_AHEAD
     )
+    db.commit()  # the audit event of this read
     return page(
         request,
         "appointments.html",
@@ -399,6 +401,7 @@ def evidence_csv(appointment_id: int, user: KlantmanagerDep, db: SessionDep) -> 
 @router.get("/tasks")
 def tasks_page(request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None) -> Response:
     mine, unassigned = tasks.open_tasks(db, user.principal)
+    db.commit()  # the audit event of this read
     return page(
         request, "tasks.html", user, title=N_("Taken"), mine=mine, unassigned=unassigned, flash=_flash(done)
     )
@@ -421,6 +424,7 @@ def task_take(task_id: int, user: KlantmanagerFormDep, db: SessionDep) -> Respon
 @router.get("/caseload")
 def caseload_page(request: Request, user: KlantmanagerDep, db: SessionDep) -> Response:
     rows = caseload.caseload_deadlines(db, user.principal)
+    db.commit()  # the audit event of this read
     return page(
         request,
         "caseload.html",
