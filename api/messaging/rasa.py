@@ -4,8 +4,9 @@ Rasa answers a turn in the HTTP response of `POST /webhooks/rest/webhook`; the b
 person's message (intent, confidence, entities, language slot) is read from the tracker afterwards, for
 the klantmanager's inbox. Both calls fail as `RasaUnavailable`, never with another exception.
 
-Rasa knows a person by a sender id ("inb-<id>"): `sender_id` makes it for the gateway, and
-`person_for_sender` reads it back when the bot's actions call /api/v1/bot/{sender}.
+Rasa knows a person by a sender id ("inb-<id>"): `sender_id` makes it for the gateway,
+`person_for_sender` reads it back when the bot's actions call /api/v1/bot/{sender}, and `sender_ids_of`
+lists every id a person's trackers may be kept under (for the purge and erasure).
 """
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ SENDER_PREFIX = "inb-"
 def sender_id(person: Inburgeraar) -> str:
     """The id Rasa keeps this person's conversation (tracker) under."""
     return f"{SENDER_PREFIX}{person.id}"
+
+
+def sender_ids_of(db: Session, person: Inburgeraar) -> list[str]:
+    """Every sender id Rasa may keep a tracker of this person under (past conversations included).
+
+    The one way to find a person's trackers: the purge and erasure delete Rasa's tracker events by these
+    ids, so a change in how sender ids are made (random ids per conversation) belongs here too. Call it
+    before the person's rows are deleted: it may read them.
+    """
+    return [sender_id(person)]
 
 
 def person_for_sender(db: Session, sender: str) -> Inburgeraar:
