@@ -100,10 +100,13 @@ def get_inburgeraar(
 
 
 def list_inburgeraars(
-    db: Session, actor: Principal, *, limit: int = 200, offset: int = 0
+    db: Session, actor: Principal, *, limit: int = 200, offset: int = 0, name: str | None = None
 ) -> list[Inburgeraar]:
+    """People by name (a klantmanager's own caseload); `name` keeps those whose name contains it."""
     actor.require(Role.klantmanager, Role.coordinator)
     query = select(Inburgeraar).order_by(Inburgeraar.name, Inburgeraar.id)
+    if name and name.strip():
+        query = query.where(Inburgeraar.name.ilike(f"%{name.strip()}%"))
     if actor.role == Role.klantmanager:
         query = query.where(in_caseload(actor))
     return list(db.scalars(query.limit(limit).offset(offset)))

@@ -111,13 +111,16 @@ def assessable() -> ColumnElement[bool]:
     return and_(Attendance.status.in_(ASSESSABLE), Appointment.status != AppointmentStatus.cancelled)
 
 
-def held_participations(db: Session, policy: Policy) -> list[Participation]:
-    """The participations whose evidence is still kept."""
-    rows = db.execute(
+def held_participations(db: Session, policy: Policy, person_id: int | None = None) -> list[Participation]:
+    """The participations whose evidence is still kept (of one person, or of everyone)."""
+    query = (
         select(Attendance, Appointment)
         .join(Appointment, Attendance.appointment_id == Appointment.id)
         .where(assessable())
-    ).all()
+    )
+    if person_id is not None:
+        query = query.where(Attendance.inburgeraar_id == person_id)
+    rows = db.execute(query).all()
     return [p for p in (Participation(att, appt) for att, appt in rows) if policy.evidence_held(p)]
 
 
