@@ -301,3 +301,25 @@ def test_two_workers_at_the_same_moment_purge_once(database, settings, backend):
 
 def test_the_purge_is_a_worker_job():
     assert "retention_purge" in {job.name for job in JOBS}
+
+
+def test_what_the_person_wrote_about_leaves_the_audit_log_with_the_chat(db, make, settings):
+    person = make.person(make.staff()[0])
+    crisis = audit.record(db, SYSTEM, "crisis_detected", "conversation", 1, category="suicide")
+    crisis.at = NOW - 29 * DAY
+    appointment = no_show(
+        db,
+        make,
+        person,
+        NOW - 200 * DAY,
+        absence_reason="sick",
+        absence_details="koorts",
+        reported_at=NOW - 201 * DAY,
+    )
+    (row,) = appointment.attendances
+    reported = audit.record(db, SYSTEM, "report_absence", "attendance", row.id, reason="sick", late=False)
+    reported.at = NOW - 201 * DAY
+    db.commit()
+    counts = run(db, settings)
+    assert counts["audit_details"] == 1 and counts["absence_details"] == 1
+    assert db.get(AuditEvent, crisis.id).detail is None and db.get(AuditEvent, reported.id).detail is None

@@ -10,7 +10,8 @@ What it does, per kind:
 - conversations of unknown numbers (no person) with nothing newer than the chat retention go entirely;
 - message texts (and media, what the bot understood) are cleared and their outbox rows (number, text)
   deleted; the message row stays as the record that it was sent or received, and how delivery went;
-- absence details, notes of done tasks and summaries of resolved escalations are cleared;
+- absence details (with the reason in the report's audit event), notes of done tasks, summaries of
+  resolved escalations and the crisis category in audit events are cleared;
 - audit events and purge runs older than the audit retention are deleted;
 - Rasa's tracker events older than the chat retention are deleted.
 Evidence that an assessment still needs (`retention.held_participations`) is left alone.
@@ -47,6 +48,7 @@ log = structlog.get_logger()
 
 CLAIM_STALE = timedelta(hours=1)
 NOT_SENT = (DeliveryStatus.queued, DeliveryStatus.sending, DeliveryStatus.held)
+CHAT_AUDIT_ACTIONS = ("crisis_detected",)  # their details name what the person wrote about
 
 
 def daily(db: Session, now: datetime, settings: Settings) -> dict[str, Any] | None:
@@ -106,6 +108,7 @@ def purge(db: Session, policy: Policy, settings: Settings) -> dict[str, Any]:
     counts["absence_details"] = absence_details(db, policy)
     counts["task_notes"] = task_notes(db, policy, held)
     counts["escalation_summaries"] = escalation_summaries(db, policy)
+    counts["audit_details"] = chat_audit_details(db, policy)
     counts["audit_events"], counts["purge_runs"] = audit_log(db, policy)
     counts.update(tracker_events(db, policy, settings, held))
     return counts
@@ -184,6 +187,18 @@ def absence_details(db: Session, policy: Policy) -> int:
     expired = [att for att, appt in rows if policy.absence_details_expired(Participation(att, appt))]
     for att in expired:
         att.absence_reason = att.absence_details = att.assessment_note = None
+    for chunk in holdings.chunks({str(att.id) for att in expired}):
+        # The audit event of the report names the reason too.
+        db.execute(
+            update(AuditEvent)
+            .where(
+                AuditEvent.object_type == "attendance",
+                AuditEvent.object_id.in_(chunk),
+                AuditEvent.action == "report_absence",
+            )
+            .values(detail=None)
+            .execution_options(synchronize_session=False)
+        )
     db.flush()
     return len(expired)
 
@@ -212,6 +227,20 @@ def escalation_summaries(db: Session, policy: Policy) -> int:
             Escalation.summary.is_not(None),
         )
         .values(summary=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def chat_audit_details(db: Session, policy: Policy) -> int:
+    """Audit details that name what the person wrote about (a crisis category) follow the chat clock."""
+    return db.execute(
+        update(AuditEvent)
+        .where(
+            AuditEvent.action.in_(CHAT_AUDIT_ACTIONS),
+            AuditEvent.at < policy.chat_cutoff,
+            AuditEvent.detail.is_not(None),
+        )
+        .values(detail=None)
         .execution_options(synchronize_session=False)
     ).rowcount
 
