@@ -46,9 +46,9 @@ def export(db: Session, actor: Principal, person_id: int, settings: Settings) ->
     person = people.get_inburgeraar(db, actor, person_id, action="export")
     found = holdings.of_person(db, person.id)
     data = {
-        name: rows_of(db, name, keys)
-        for name, keys in sorted(found.rows.items())
-        if name not in ("inburgeraar", "appointment")
+        name: rows_of(db, name, found.rows.get(name, set()))
+        for name in sorted(holdings.person_tables())
+        if name != "inburgeraar"
     }
     data["appointment"] = rows_of(
         db, "appointment", found.rows.get("appointment", set()) | found.shared_appointments

@@ -74,6 +74,18 @@ def chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
         yield ordered[start : start + IN_CHUNK]
 
 
+def person_tables() -> list[str]:
+    """The tables a foreign key path leads to from `inburgeraar`: where a person's rows can be."""
+    reachable = ["inburgeraar"]
+    for table in Base.metadata.sorted_tables:  # parents come before children
+        if (
+            any(fk.column.table.name in reachable for fk in table.foreign_keys)
+            and table.name not in reachable
+        ):
+            reachable.append(table.name)
+    return reachable
+
+
 def walk(db: Session, roots: Rows) -> Rows:
     """The roots and every row below them: rows that point at one of them, and so on (table → keys)."""
     found: Rows = {name: set(keys) for name, keys in roots.items() if keys}
