@@ -20,6 +20,7 @@ from api.people.models import Inburgeraar
 from api.privacy import purge
 from api.privacy.models import PurgeRun
 from api.privacy.retention import Policy
+from api.reminders.models import Reminder
 from api.tasks.models import Escalation, Task
 from api.worker import JOBS, Worker
 from tests.privacy_support import add_turn, create_tracker_store, tracker_senders
@@ -95,6 +96,20 @@ def test_a_no_show_keeps_its_evidence_until_the_assessment_is_final_and_the_obje
     reminder = message(
         db, person, "herinnering afspraak", starts - 3 * DAY, direction="out", appointment_id=appointment.id
     )
+    db.add(
+        Reminder(
+            appointment_id=appointment.id,
+            inburgeraar_id=person.id,
+            kind="reminder",
+            slot="3d",
+            appointment_starts_at=starts,
+            nominal_at=starts - 3 * DAY,
+            due_at=starts - 3 * DAY,
+            status="sent",
+            message_id=reminder.id,
+        )
+    )
+    db.commit()
     reply = message(db, person, "ik kan niet komen", starts - 2 * DAY)
     unrelated = message(db, person, "iets anders", starts - 20 * DAY)
     run(db, settings)

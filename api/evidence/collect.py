@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.appointments.models import Appointment, Attendance
@@ -75,6 +75,49 @@ def person_evidence(db: Session, person: Inburgeraar, *, redacted: bool) -> Evid
         )
     ]
     return Evidence("inburgeraar", person.id, redacted, utcnow(), participations, consent)
+
+
+def replies_query(
+    conversation_id: int, appointment: Appointment, since: datetime | None
+) -> Select[tuple[Message]]:
+    """The person's replies about an appointment: tagged with it, or untagged between our first message
+    about it (`since`) and its end."""
+    related = Message.appointment_id == appointment.id
+    if since is not None:
+        related = or_(
+            related,
+            and_(
+                Message.appointment_id.is_(None),
+                Message.created_at >= since,
+                Message.created_at <= (appointment.ends_at or appointment.starts_at),
+            ),
+        )
+    return (
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == Direction.inbound, related)
+        .order_by(Message.id)
+    )
+
+
+def shown_messages(db: Session, appointment: Appointment, person_id: int) -> set[int]:
+    """The ids of the messages the trail of one participation shows: its reminders and notices, the replies.
+
+    What the retention purge keeps while the participation's assessment may still need its evidence.
+    """
+    sent = db.execute(
+        select(Reminder.kind, Reminder.status, Message.id, Message.created_at)
+        .join(Message, Message.id == Reminder.message_id)
+        .where(Reminder.appointment_id == appointment.id, Reminder.inburgeraar_id == person_id)
+    ).all()
+    ids = {row.id for row in sent}
+    went_out = [
+        r.created_at for r in sent if r.kind != ReminderKind.follow_up and r.status == ReminderStatus.sent
+    ]
+    conversation_id = db.scalar(select(Conversation.id).where(Conversation.inburgeraar_id == person_id))
+    if conversation_id is not None:
+        query = replies_query(conversation_id, appointment, min(went_out, default=None))
+        ids |= set(db.scalars(query.with_only_columns(Message.id)))
+    return ids
 
 
 class _Collector:
@@ -164,24 +207,7 @@ class _Collector:
         if conversation_id is None:
             return
         a = p.appointment
-        related = Message.appointment_id == a.id
-        if since is not None:
-            # Untagged messages count as replies between our first message about it and its end.
-            related = or_(
-                related,
-                and_(
-                    Message.appointment_id.is_(None),
-                    Message.created_at >= since,
-                    Message.created_at <= (a.ends_at or a.starts_at),
-                ),
-            )
-        for message in self.db.scalars(
-            select(Message)
-            .where(
-                Message.conversation_id == conversation_id, Message.direction == Direction.inbound, related
-            )
-            .order_by(Message.id)
-        ):
+        for message in self.db.scalars(replies_query(conversation_id, a, since)):
             p.events.append(
                 self.event(
                     message.created_at,

@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from api.appointments.models import Appointment, AppointmentStatus, Assessment, Attendance, AttendanceStatus
-from api.messaging.models import Conversation, Message
+from api.evidence import collect
 from api.settings import Settings
 
 FOREVER = datetime.max.replace(tzinfo=UTC)
@@ -125,18 +125,5 @@ def held_participations(db: Session, policy: Policy, person_id: int | None = Non
 
 
 def evidence_messages(db: Session, p: Participation) -> set[int]:
-    """The messages the evidence trail of a participation shows (as api.evidence.collect gathers them).
-
-    Messages tagged with the appointment, and the untagged ones between our first message about it and
-    its end (the person's replies, and what the bot answered).
-    """
-    conversations = select(Conversation.id).where(Conversation.inburgeraar_id == p.attendance.inburgeraar_id)
-    in_conversation = Message.conversation_id.in_(conversations)
-    tagged = and_(in_conversation, Message.appointment_id == p.appointment.id)
-    since = db.scalar(select(Message.created_at).where(tagged).order_by(Message.created_at).limit(1))
-    related: ColumnElement[bool] = tagged
-    if since is not None:
-        end = p.appointment.ends_at or p.appointment.starts_at
-        untagged = and_(Message.appointment_id.is_(None), Message.created_at.between(since, end))
-        related = or_(tagged, and_(in_conversation, untagged))
-    return set(db.scalars(select(Message.id).where(related)))
+    """The messages the evidence trail of a participation shows (api.evidence decides which)."""
+    return collect.shown_messages(db, p.appointment, p.attendance.inburgeraar_id)
