@@ -16,6 +16,7 @@ from api.deps import SessionDep
 from api.evidence import routes as evidence_routes
 from api.messaging import routes as messaging_routes
 from api.people import routes as people_routes
+from api.privacy import routes as privacy_routes
 from api.reminders import routes as reminder_routes
 from api.settings import Settings, get_settings
 from api.simulator import routes as simulator_routes
@@ -35,6 +36,7 @@ ROUTES = (
     reminder_routes,
     broadcast_routes,
     evidence_routes,
+    privacy_routes,
     web_routes,
 )
 SECURITY_HEADERS = {

@@ -102,6 +102,51 @@ class Settings(BaseSettings):
         description="Phone number of the municipality shown to people (14 + area code). Required in "
         "production; the default is the demo municipality Heerenveen's.",
     )
+    retention_chat_days: int = Field(
+        28,
+        ge=1,
+        description="Days message texts, outbox rows (number and text), task notes, escalation summaries and "
+        "Rasa's tracker events are kept; longer only while an absence's evidence needs them "
+        "(docs/privacy.md; Tilburg keeps chats 28 days).",
+    )
+    retention_absence_appeal_days: int = Field(
+        42,
+        ge=1,
+        description="Days absence details (reason, the person's words, the assessment note) and the evidence "
+        "around them are kept after the assessment is final: the objection period (bezwaar), 6 weeks "
+        "under the Awb (not yet in the facts file; check locally).",
+    )
+    retention_absence_unassessed_days: int = Field(
+        182,
+        ge=1,
+        description="Days after the appointment that a no-show or reported absence nobody assessed keeps its "
+        "evidence; an assessment 'eerst horen' keeps it until the assessment is final.",
+    )
+    retention_case_file_years: int = Field(
+        5,
+        ge=1,
+        description="Years a person's case file is kept after their obligation ended (obligationEndedOn); "
+        "then the daily purge erases the person (Wi2021: 5 years).",
+    )
+    retention_audit_days: int = Field(
+        730,
+        ge=1,
+        description="Days audit events (who read or changed what, and when) are kept; a local choice, see "
+        "docs/privacy.md.",
+    )
+    retention_purge_hour: int = Field(
+        3,
+        ge=0,
+        le=23,
+        description="Local hour from which the worker runs the daily purge (once a day, whichever worker "
+        "is first).",
+    )
+    rasa_tracker_store_url: str = Field(
+        "",
+        description="SQLAlchemy URL of Rasa's SQL tracker store (the database of RASA_TRACKER_DB_*), so the "
+        "purge and erasure delete tracker events; empty: no tracker store to purge (development keeps "
+        "trackers in Rasa's memory until it restarts).",
+    )
     simulator_enabled: bool = Field(True, description="Serve the phone simulator (never in production).")
     log_level: str = Field("INFO", description="Log level of the structured logs.")
 

@@ -1,10 +1,11 @@
 """`python -m api.worker`: the background loop next to the API.
 
 Each round runs the worker's jobs, listed in `JOBS` (the reminder tick, the dispatch of scheduled
-broadcasts), each in its own transaction; then replays inbound messages that are stored but not yet
-processed (Rasa was down, or an API process died mid-turn); then sends what the outbox holds. Run as many
-workers as you like: outbox rows are claimed with SKIP LOCKED leases and conversations with leases, so
-nothing is sent or answered twice on purpose.
+broadcasts, the daily retention purge, the deletion of erased people's Rasa trackers), each in its own
+transaction; then replays inbound messages that are stored but not yet processed (Rasa was down, or an API
+process died mid-turn); then sends what the outbox holds. Run as many workers as you like: outbox rows are
+claimed with SKIP LOCKED leases and conversations with leases, so nothing is sent or answered twice on
+purpose.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import structlog
 from sqlalchemy.orm import Session
 
 from api import logging as app_logging
+from api import models as _all_tables  # noqa: F401 - erasure by the purge walks every table's foreign keys
 from api import wiring
 from api.broadcasts import service as broadcasts
 from api.db import Database, utcnow
 from api.messaging.gateway import Gateway
 from api.messaging.outbox import Dispatcher, Report
+from api.privacy import purge, tracker_store
 from api.reminders import scheduler
 from api.reminders.policy import load_policy
 from api.settings import Settings, get_settings
@@ -50,6 +53,16 @@ def broadcast_dispatch(db: Session, now: datetime, settings: Settings) -> DueBro
     return DueBroadcasts(count, messages)
 
 
+def retention_purge(db: Session, now: datetime, settings: Settings) -> dict[str, Any] | None:
+    """Once a day (from RETENTION_PURGE_HOUR): delete or clear what is past its retention, audited."""
+    return purge.daily(db, now, settings)
+
+
+def tracker_erasure(db: Session, now: datetime, settings: Settings) -> int:
+    """Delete the Rasa tracker events of erased people that could not be deleted at once."""
+    return tracker_store.erase_pending(db, settings, now)
+
+
 @dataclass(frozen=True)
 class Job:
     """A unit of scheduled work: runs in one transaction, which the worker commits."""
@@ -61,6 +74,8 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("reminder_tick", reminder_tick),
     Job("broadcast_dispatch", broadcast_dispatch),
+    Job("retention_purge", retention_purge),
+    Job("tracker_erasure", tracker_erasure),
 )
 
 

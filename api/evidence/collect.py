@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.appointments.models import Appointment, Attendance
@@ -19,7 +19,7 @@ from api.db import utcnow
 from api.evidence.labels import ACTOR_LABELS, STAFF_LANGUAGE, t
 from api.i18n import formatting
 from api.messaging.conversations import conversation_ids_of
-from api.messaging.models import Direction, Message, OutboxItem
+from api.messaging.models import Conversation, Direction, Message, OutboxItem
 from api.people.models import ConsentEvent, Inburgeraar
 from api.reminders.models import Reminder, ReminderKind, ReminderStatus
 from api.staff.models import Staff
@@ -73,6 +73,50 @@ def person_evidence(db: Session, person: Inburgeraar) -> Evidence:
         )
     ]
     return Evidence("inburgeraar", person.id, utcnow(), participations, consent)
+
+
+def replies_query(
+    conversation_ids: list[int], appointment: Appointment, since: datetime | None
+) -> Select[tuple[Message]]:
+    """The person's replies about an appointment: tagged with it, or untagged between our first message
+    about it (`since`) and its end."""
+    related = Message.appointment_id == appointment.id
+    if since is not None:
+        related = or_(
+            related,
+            and_(
+                Message.appointment_id.is_(None),
+                Message.created_at >= since,
+                Message.created_at <= (appointment.ends_at or appointment.starts_at),
+            ),
+        )
+    return (
+        select(Message)
+        .where(Message.conversation_id.in_(conversation_ids), Message.direction == Direction.inbound, related)
+        .order_by(Message.id)
+    )
+
+
+def shown_messages(db: Session, appointment: Appointment, person_id: int) -> set[int]:
+    """The ids of the messages the trail of one participation shows: its reminders and notices, the replies.
+
+    What the retention purge keeps while the participation's assessment may still need its evidence.
+    """
+    sent = db.execute(
+        select(Reminder.kind, Reminder.status, Message.id, Message.created_at)
+        .join(Message, Message.id == Reminder.message_id)
+        .where(Reminder.appointment_id == appointment.id, Reminder.inburgeraar_id == person_id)
+    ).all()
+    ids = {row.id for row in sent}
+    went_out = [
+        r.created_at for r in sent if r.kind != ReminderKind.follow_up and r.status == ReminderStatus.sent
+    ]
+    conversation_ids = list(
+        db.scalars(select(Conversation.id).where(Conversation.inburgeraar_id == person_id))
+    )  # every number the person had
+    query = replies_query(conversation_ids, appointment, min(went_out, default=None))
+    ids |= set(db.scalars(query.with_only_columns(Message.id)))
+    return ids
 
 
 class _Collector:
@@ -156,26 +200,7 @@ class _Collector:
     def replies(self, p: Participation, since: datetime | None) -> None:
         conversation_ids = conversation_ids_of(self.db, p.person)  # every number the person had
         a = p.appointment
-        related = Message.appointment_id == a.id
-        if since is not None:
-            # Untagged messages count as replies between our first message about it and its end.
-            related = or_(
-                related,
-                and_(
-                    Message.appointment_id.is_(None),
-                    Message.created_at >= since,
-                    Message.created_at <= (a.ends_at or a.starts_at),
-                ),
-            )
-        for message in self.db.scalars(
-            select(Message)
-            .where(
-                Message.conversation_id.in_(conversation_ids),
-                Message.direction == Direction.inbound,
-                related,
-            )
-            .order_by(Message.id)
-        ):
+        for message in self.db.scalars(replies_query(conversation_ids, a, since)):
             p.events.append(
                 self.event(
                     message.created_at,

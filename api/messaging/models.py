@@ -144,6 +144,9 @@ class Message(Base):
     # Inbound only: how often the gateway handed this message to Rasa. Above 0 the next attempt first
     # asks Rasa's tracker whether the earlier turn happened after all (its answer may just have been lost).
     bot_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Set when the retention purge cleared the text (api.privacy.purge); the row stays as a record that
+    # a message went out or came in, when, on which channel and how delivery went.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from pydantic import Field
 
 from api.deps import PrincipalDep, SessionDep
 from api.messaging import service
@@ -31,6 +32,9 @@ class MessageOut(ApiOut):
     error_code: str | None
     error_message: str | None
     created_at: datetime
+    purged_at: datetime | None = Field(
+        None, description="When the retention purge cleared the text (body, media and understanding)"
+    )
 
 
 @router.get("/inburgeraars/{inburgeraar_id}/messages", response_model=list[MessageOut])

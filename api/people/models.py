@@ -54,6 +54,8 @@ class Inburgeraar(Base):
     consent_state: Mapped[str] = mapped_column(String(16), default=ConsentState.granted)
     consent_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     housed_on: Mapped[date | None] = mapped_column(Date)
+    # Diploma, exemption, moving away or death: the case file is kept RETENTION_CASE_FILE_YEARS after it.
+    obligation_ended_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -72,6 +72,11 @@ class InburgeraarUpdate(ApiModel):
     pvt_hours_done: int | None = Field(None, ge=0, le=100)
     map_status: MapStatus | None = None
     housed_on: date | None = None
+    obligation_ended_on: date | None = Field(
+        None,
+        description="When the obligation ended (diploma, exemption, moved away, death); the case file "
+        "is erased RETENTION_CASE_FILE_YEARS later.",
+    )
 
 
 class KlantmanagerOut(ApiOut):
@@ -98,6 +103,7 @@ class InburgeraarOut(ApiOut):
     map_status: str
     consent_state: str
     housed_on: date | None
+    obligation_ended_on: date | None
 
 
 class StaffCreate(ApiModel):

@@ -113,11 +113,14 @@ def read_inburgeraar(db: Session, actor: Principal, inburgeraar_id: int) -> Inbu
 
 
 def list_inburgeraars(
-    db: Session, actor: Principal, *, limit: int = 200, offset: int = 0
+    db: Session, actor: Principal, *, limit: int = 200, offset: int = 0, name: str | None = None
 ) -> list[Inburgeraar]:
-    """The people the caller may see (a klantmanager: their caseload), the read audit-logged."""
+    """People by name (a klantmanager: their own caseload); `name` keeps those whose name contains it. The
+    read is audit-logged."""
     audit.require_role(db, actor, *CASE_ROLES, action="read", object_type="inburgeraar")
     query = select(Inburgeraar).order_by(Inburgeraar.name, Inburgeraar.id)
+    if name and name.strip():
+        query = query.where(Inburgeraar.name.ilike(f"%{name.strip()}%"))
     if actor.role == Role.klantmanager:
         query = query.where(in_caseload(actor))
     people = list(db.scalars(query.limit(limit).offset(offset)))

@@ -68,6 +68,7 @@ NAV_KLANTMANAGER = [
     ("/ui/caseload", N_("Caseload")),
 ]
 NAV_COORDINATOR = [
+    ("/ui/people", N_("Personen")),
     ("/ui/broadcasts", N_("Groepsberichten")),
     ("/ui/reminders", N_("Herinneringen")),
     ("/ui/stats", N_("Cijfers")),

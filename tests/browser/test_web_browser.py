@@ -297,6 +297,50 @@ def test_the_axe_scan_reports_serious_violations_when_a_page_has_them(chromium):
     context.close()
 
 
+def test_a_coordinator_erases_a_person_after_the_confirmation_page(chromium, live, people):
+    with live.database.session() as db:
+        person = Inburgeraar(
+            name="Samir Wisbaar",
+            phone="+31612345099",
+            language="nl",
+            doelgroep="gezinsmigrant",
+            klantmanager_id=None,
+        )
+        db.add(person)
+        db.commit()
+        person_id = person.id
+    context = chromium.new_context()
+    page = login(context, live, people["coordinator"], "/ui/people")
+    page.get_by_label("Zoek op naam").fill("Wisbaar")
+    page.get_by_role("button", name="Zoeken").click()
+    page.get_by_role("link", name="Samir Wisbaar").click()
+    page.get_by_label("Onterecht of dubbel geregistreerd").check()
+    page.get_by_role("button", name="Verder naar bevestigen").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", name="Definitief wissen?").is_visible()
+    page.get_by_role("button", name="Definitief wissen").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("alert").is_visible()  # the box was not ticked: nothing happened
+    page.get_by_label("Ik heb gecontroleerd").check()
+    page.get_by_role("button", name="Definitief wissen").click()
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "erased")
+    assert page.get_by_role("status").inner_text().startswith("Gewist.")
+    with live.database.session() as db:
+        assert db.get(Inburgeraar, person_id) is None
+    context.close()
+
+
+def test_the_klantmanager_downloads_a_persons_data_from_the_privacy_page(chromium, live, people):
+    context = chromium.new_context(accept_downloads=True)
+    page = login(context, live, people["fatima"], f"/ui/people/{people['amina']}/conversation")
+    page.get_by_role("link", name="Privacy en gegevens").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Gegevens downloaden").click()
+    assert download.value.suggested_filename == f"gegevens-inburgeraar-{people['amina']}.json"
+    context.close()
+
+
 MAIN_PAGES = [
     ("login", None, "/ui/login"),
     ("inbox", "fatima", "/ui/inbox"),
@@ -309,6 +353,10 @@ MAIN_PAGES = [
     ("reminders", "coordinator", "/ui/reminders"),
     ("stats", "coordinator", "/ui/stats"),
     ("forbidden", "coordinator", "/ui/inbox"),
+    ("privacy", "fatima", "/ui/people/{amina}/privacy"),
+    ("people", "coordinator", "/ui/people"),
+    ("privacy-coordinator", "coordinator", "/ui/people/{amina}/privacy"),
+    ("erase-confirm", "coordinator", "/ui/people/{amina}/erase?reason=request"),
 ]
 
 
