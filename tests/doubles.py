@@ -120,6 +120,7 @@ class FakeRasa(_Background):
         self.mode = "ok"  # ok | error | slow | slow_after_turn
         self.delay = 0.0
         self.turns: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []  # of every request, in order (authentication, request ids)
         # Slots the next turn sets (as an action would), e.g. {"clarify_options": [...]}; cleared each turn.
         self.next_slots: dict[str, Any] = {}
         self.trackers: dict[str, dict[str, Any]] = defaultdict(
@@ -133,6 +134,7 @@ class FakeRasa(_Background):
         class Handler(_Handler):
             def do_POST(self) -> None:  # noqa: N802
                 payload = json.loads(self._body() or b"{}")
+                owner.headers.append(dict(self.headers))
                 if owner.mode == "error":
                     return self._send(500, {"error": "boom"})
                 if owner.mode == "slow":
@@ -146,6 +148,7 @@ class FakeRasa(_Background):
 
             def do_GET(self) -> None:  # noqa: N802
                 path = urlparse(self.path).path
+                owner.headers.append(dict(self.headers))
                 match = re.match(r"^/conversations/([^/]+)/tracker$", path)
                 if not match:
                     return self._send(404 if path != "/status" else 200, {})

@@ -92,7 +92,9 @@ def language(sender: str, body: LanguageIn, db: SessionDep) -> dict[str, str]:
     return {"language": body.language}
 
 
-nlg_router = APIRouter(tags=["bot"])
+# Rasa posts the whole tracker (every event of the conversation) with each reply it asks for.
+MAX_NLG_BYTES = 16 * 1024 * 1024
+nlg_router = APIRouter(tags=["bot"], dependencies=[Depends(require_bot)])
 
 
 @nlg_router.post("/nlg")
