@@ -55,14 +55,16 @@ def create_app(secret: str, actions: str = "actions") -> Sanic:
 
 
 def _request_id(request: Request) -> str | None:
-    """The gateway's request id from the action call's latest message, if it carries one."""
+    """The gateway's request id from the message being handled (the session's, when it has just started)."""
     try:
         raw = request.body
         if request.headers.get("Content-Encoding") == "deflate":
             raw = zlib.decompress(raw)
-        call: Any = json.loads(raw)
-        value = call["tracker"]["latest_message"]["metadata"]["requestId"]
-    except (ValueError, KeyError, TypeError, zlib.error):
+        tracker: Any = json.loads(raw)["tracker"]
+        latest = (tracker.get("latest_message") or {}).get("metadata") or {}
+        starting = (tracker.get("slots") or {}).get("session_started_metadata") or {}
+        value = latest.get("requestId") or starting.get("requestId")
+    except (ValueError, KeyError, TypeError, AttributeError, zlib.error):
         return None
     return value if isinstance(value, str) and len(value) <= 64 else None
 
