@@ -45,7 +45,11 @@ class Settings(BaseSettings):
     bot_service_token: str = Field(
         "dev-bot-token", description="Bearer token the bot's action server uses for /api/v1/bot."
     )
-    session_secret: str = Field("dev-session-secret", description="Secret that signs staff session cookies.")
+    session_secret: str = Field(
+        "dev-session-secret",
+        description="Secret that signs calendar links and keys the login-throttling counts (staff session "
+        "cookies are random tokens, stored hashed).",
+    )
     rasa_jwt_secret: str = Field(
         "",
         description="Secret that signs the short-lived JWTs the API sends to Rasa's HTTP API and its "
@@ -57,7 +61,9 @@ class Settings(BaseSettings):
         "one per start when empty; when the API is given it, production checks it like the others.",
     )
     session_timeout_minutes: int = Field(30, description="Idle minutes before a staff session expires.")
-    rasa_url: str = Field("http://127.0.0.1:5005", description="Base URL of the Rasa server (REST channel).")
+    rasa_url: str = Field(
+        "http://127.0.0.1:5005", description="Base URL of the Rasa server (gateway channel and HTTP API)."
+    )
     rasa_timeout_seconds: float = Field(10.0, description="How long the gateway waits for Rasa per message.")
     public_base_url: str = Field(
         "http://127.0.0.1:8000",

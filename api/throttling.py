@@ -89,5 +89,5 @@ def _wait(db: Session, limit: Limit, now: datetime) -> int | None:
 
 
 def _key(settings: Settings, kind: str, value: str) -> str:
-    digest = hmac.new(settings.session_secret.encode(), value.encode(), hashlib.sha256).hexdigest()
-    return f"{kind}:{digest[:64]}"
+    message = f"login-throttle:v1:{kind}:{value}".encode()  # its own purpose under the session secret
+    return f"{kind}:{hmac.new(settings.session_secret.encode(), message, hashlib.sha256).hexdigest()}"

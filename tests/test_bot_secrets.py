@@ -91,3 +91,18 @@ def test_each_process_gets_only_the_secrets_it_uses():
     assert {rasa[k] for k in ("RASA_JWT_SECRET", "ACTION_SERVER_SECRET", "BOT_SERVICE_TOKEN")} == {
         "r" * 32, "a" * 32, "b" * 32
     }  # fmt: skip
+
+
+def test_make_run_starts_each_process_with_the_secrets_its_peers_check(monkeypatch):
+    from api import devserver
+
+    monkeypatch.setenv("RASA_JWT_SECRET", "")
+    monkeypatch.setenv("ACTION_SERVER_SECRET", "")
+    devserver.get_settings.cache_clear()
+    envs = {name: env for name, (_cmd, _cwd, env) in devserver.processes().items()}
+    devserver.get_settings.cache_clear()
+
+    assert len({envs[name]["RASA_JWT_SECRET"] for name in ("api", "worker", "rasa")}) == 1
+    assert envs["rasa"]["ACTION_SERVER_SECRET"] == envs["actions"]["ACTION_SERVER_SECRET"]
+    assert "ACTION_SERVER_SECRET" not in envs["api"] and "RASA_JWT_SECRET" not in envs["actions"]
+    assert envs["rasa"]["RASA_NLG_URL"] == f"{envs['actions']['CASE_API_URL']}/nlg"
