@@ -40,7 +40,9 @@ _PATTERNS = (
     (re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 [redacted]"),
     (re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*"), REDACTED),  # a JWT
     (
-        re.compile(r"(?i)([?&;][\w.-]*(?:token|secret|signature|password|key|code|auth)[\w.-]*=)[^&\s\"'<>]+"),
+        re.compile(
+            r"(?i)([?&;][\w.-]*(?:token|secret|signature|password|key|code|auth)[\w.-]*=)[^&\s\"'<>]+"
+        ),
         r"\1[redacted]",
     ),
     (re.compile(r"(/ics/)[\w~-][\w.~-]*"), r"\1[redacted]"),  # calendar links carry a signed token

@@ -162,11 +162,15 @@ def _count(live: Live, query) -> int:  # noqa: ANN001
 
 def _settle(live: Live) -> None:
     """Until every inbound message is handled and the outbox holds nothing still to send."""
-    waiting = select(func.count()).select_from(Message).where(
-        Message.direction == Direction.inbound, Message.status == DeliveryStatus.received
+    waiting = (
+        select(func.count())
+        .select_from(Message)
+        .where(Message.direction == Direction.inbound, Message.status == DeliveryStatus.received)
     )
-    unsent = select(func.count()).select_from(OutboxItem).where(
-        OutboxItem.status.in_([OutboxStatus.pending, OutboxStatus.sending])
+    unsent = (
+        select(func.count())
+        .select_from(OutboxItem)
+        .where(OutboxItem.status.in_([OutboxStatus.pending, OutboxStatus.sending]))
     )
     _wait_until(lambda: _count(live, waiting) == 0 and _count(live, unsent) == 0, 120, "the stack to settle")
 
@@ -269,7 +273,7 @@ def test_no_log_holds_a_phone_number_a_message_body_or_a_token(live, conversatio
     logs = live.logs()
     assert {"api.log", "worker.log", "rasa.log", "actions.log"} <= set(logs)
     found = [
-        f"{what} in {name}: ...{text[max(0, i - 60):i + 60]!r}..."
+        f"{what} in {name}: ...{text[max(0, i - 60) : i + 60]!r}..."
         for name, text in logs.items()
         for what, needle in _needles(live, conversation).items()
         if (i := text.find(needle)) >= 0

@@ -76,7 +76,10 @@ def action_server() -> Iterator[str]:
 
 def say(rasa: str, headers: dict, sender: str = SENDER, text: str = "hallo") -> requests.Response:
     return requests.post(
-        f"{rasa}/webhooks/gateway/webhook", json={"sender": sender, "message": text}, headers=headers, timeout=10
+        f"{rasa}/webhooks/gateway/webhook",
+        json={"sender": sender, "message": text},
+        headers=headers,
+        timeout=10,
     )
 
 
@@ -195,6 +198,8 @@ def test_rasa_runs_with_its_api_on_and_a_jwt_from_the_environment_only():
 
 def test_secrets_are_named_never_shown_when_refused():
     with pytest.raises(MissingSecret) as refused:
-        require_secrets("RASA_JWT_SECRET", "BOT_SERVICE_TOKEN", env={"RASA_JWT_SECRET": "tiny", "BOT_SERVICE_TOKEN": "x"})
+        require_secrets(
+            "RASA_JWT_SECRET", "BOT_SERVICE_TOKEN", env={"RASA_JWT_SECRET": "tiny", "BOT_SERVICE_TOKEN": "x"}
+        )
     assert "RASA_JWT_SECRET must be at least 32 characters" in str(refused.value)
     assert "tiny" not in str(refused.value)
