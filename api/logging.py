@@ -1,6 +1,6 @@
 """Structured logs: one JSON event a line, from our code and from the libraries alike, with ids only.
 
-Every line passes `redact` just before it is written: phone numbers (E.164, whatsapp:, URL-encoded,
+Every line passes the `Redactor` just before it is written: phone numbers (E.164, whatsapp:, URL-encoded,
 Dutch national), bearer and basic credentials, JWTs, secrets in query strings, calendar-link tokens and
 the configured secrets are replaced, and fields that would hold a message body or a credential are dropped
 whatever they contain. That is a safety net, not the policy: code logs ids (CONTRIBUTING.md).
@@ -129,7 +129,8 @@ def configure(level: str = "INFO", *, secrets: Iterable[str] = (), stream: IO[st
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        # A logger cached before this ran (a module that logged first) would bypass the formatter for good.
+        cache_logger_on_first_use=False,
     )
 
 
