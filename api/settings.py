@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     )
     case_api_admin_token: str = Field("dev-admin-token", description="Bearer token of the built-in admin.")
     bot_service_token: str = Field(
-        "dev-bot-token", description="Bearer token the bot's action server uses for /api/v1/bot."
+        "dev-bot-token",
+        description="Bearer token of the bot: the action server's calls to /api/v1/bot and Rasa's to /nlg.",
     )
     session_secret: str = Field(
         "dev-session-secret",
