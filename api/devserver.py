@@ -16,25 +16,28 @@ import urllib.request
 from pathlib import Path
 
 from api.demo import DEMO_PASSWORD, STAFF
-from api.localstack import BOT_PROCESS_ENV, actions_command, api_command, model_path, rasa_command
+from api.localstack import BotSecrets, actions_command, api_command, model_path, rasa_command
 from api.settings import ROOT, get_settings
 
 LOGS = ROOT / "var" / "log"
 
 
-def processes() -> dict[str, tuple[list[str], Path]]:
+def processes() -> dict[str, tuple[list[str], Path, dict[str, str]]]:
+    """Each process's command, folder and the part of the environment that is its own."""
     settings = get_settings()
-    api_py = sys.executable
+    api = f"http://127.0.0.1:{settings.port}"
+    bot = BotSecrets.for_run(settings)
     procs = {
-        "api": (api_command(settings.port), ROOT),
+        "api": (api_command(settings.port), ROOT, bot.api_env()),
         "rasa": (
-            rasa_command(model_path(), "endpoints.yml", 5005, credentials="credentials.yml"),
+            rasa_command(model_path(), "endpoints.yml", 5005),
             ROOT / "bot",
+            bot.rasa_env(actions_url="http://127.0.0.1:5055", api_url=api),
         ),
-        "actions": (actions_command(5055), ROOT / "bot"),
+        "actions": (actions_command(5055), ROOT / "bot", bot.actions_env(api_url=api)),
     }
     if importlib.util.find_spec("api.worker") is not None:
-        procs["worker"] = ([api_py, "-m", "api.worker"], ROOT)
+        procs["worker"] = ([sys.executable, "-m", "api.worker"], ROOT, bot.api_env())
     return procs
 
 
@@ -54,17 +57,11 @@ def main() -> int:
     """Start API, worker, Rasa and the action server and wait; one straight sequence, kept in one place."""
     settings = get_settings()
     LOGS.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "CASE_API_URL": f"http://127.0.0.1:{settings.port}",
-        "BOT_SERVICE_TOKEN": settings.bot_service_token,
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        **BOT_PROCESS_ENV,
-    }
+    env = {**os.environ, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
     running: dict[str, subprocess.Popen[bytes]] = {}
-    for name, (cmd, cwd) in processes().items():
+    for name, (cmd, cwd, own) in processes().items():
         log = (LOGS / f"{name}.log").open("ab")
-        running[name] = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        running[name] = subprocess.Popen(cmd, cwd=cwd, env=env | own, stdout=log, stderr=subprocess.STDOUT)
 
     def stop(*_: object) -> None:
         for proc in running.values():
@@ -83,7 +80,7 @@ def main() -> int:
         + (", worker" if "worker" in running else "")
     )
     api_up = _wait_for(f"{base}/health", 60)
-    rasa_up = _wait_for("http://127.0.0.1:5005/status", 180)
+    rasa_up = _wait_for("http://127.0.0.1:5005/version", 180)  # /status wants a token
     print(
         f"""
   Inburgering assistant is {"up" if api_up and rasa_up else "partly up (see var/log/)"}

@@ -10,6 +10,7 @@ from api import logging as app_logging
 from api.appointments import routes as appointment_routes
 from api.attendance import routes as attendance_routes
 from api.bot_endpoints import routes as bot_routes
+from api.bot_endpoints.routes import MAX_NLG_BYTES
 from api.broadcasts import routes as broadcast_routes
 from api.db import Database
 from api.deps import SessionDep
@@ -21,6 +22,7 @@ from api.reminders import routes as reminder_routes
 from api.settings import Settings, get_settings
 from api.simulator import routes as simulator_routes
 from api.twilio import webhooks as twilio_webhooks
+from api.twilio.webhooks import MAX_WEBHOOK_BYTES
 from api.web import routes as web_routes
 
 API_VERSION = "1.0"
@@ -50,7 +52,7 @@ SECURITY_HEADERS = {
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app_logging.configure(settings.log_level)
+    app_logging.configure(settings.log_level, secrets=settings.secret_values)
     wiring.install()
     app = FastAPI(
         title="Inburgering case API",
@@ -60,6 +62,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     errors.install(app)
+    # Inside the middleware below: a body error raised in its task group would reach routes as another error.
+    limits = {"/twilio/": MAX_WEBHOOK_BYTES, "/nlg": MAX_NLG_BYTES}
+    app.add_middleware(errors.BodyLimit, default=settings.max_request_bytes, limits=limits)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
@@ -79,4 +84,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for routes in ROUTES:
         routes.mount(app, v1)
     app.include_router(v1)
+    app.add_middleware(app_logging.RequestLog)  # outermost: every response has a request id and a log line
     return app

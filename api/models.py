@@ -10,6 +10,7 @@ from api.privacy.models import PurgeRun, TrackerErasure  # noqa: F401
 from api.reminders.models import Reminder  # noqa: F401
 from api.staff.models import Staff  # noqa: F401
 from api.tasks.models import Escalation, Task  # noqa: F401
+from api.throttling import AuthFailure  # noqa: F401
 from api.web.models import StaffSession  # noqa: F401
 
 metadata = Base.metadata

@@ -8,21 +8,33 @@ from __future__ import annotations
 
 import sys
 from functools import lru_cache
+from itertools import combinations
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRETS = {"", "changethis", "dev-admin-token", "dev-bot-token", "dev-session-secret"}
+MIN_SECRET_LENGTH = 32
+# Each role has its own secret: a leaked one opens one door. Those the API must hold in production first.
+REQUIRED_SECRETS = ("case_api_admin_token", "bot_service_token", "session_secret", "rasa_jwt_secret")
+OPTIONAL_SECRETS = ("action_server_secret", "twilio_auth_token")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+    # An error names the setting, never the value it was given (a refused start must not print secrets).
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", populate_by_name=True, hide_input_in_errors=True
+    )
 
     environment: Literal["development", "test", "production"] = Field(
-        "development", description="development, test or production; production refuses placeholder secrets."
+        "development",
+        description="development, test or production; production refuses to start without an https "
+        "PUBLIC_BASE_URL, with placeholder, short (< 32 characters) or shared secrets, or with the "
+        "simulator.",
     )
     port: int = Field(8000, description="Port of the case API (127.0.0.1).")
     database_url: str = Field(
@@ -35,9 +47,24 @@ class Settings(BaseSettings):
         "issues and revokes their tokens, and reads no personal data.",
     )
     bot_service_token: str = Field(
-        "dev-bot-token", description="Bearer token the bot's action server uses for /api/v1/bot."
+        "dev-bot-token",
+        description="Bearer token of the bot: the action server's calls to /api/v1/bot and Rasa's to /nlg.",
     )
-    session_secret: str = Field("dev-session-secret", description="Secret that signs staff session cookies.")
+    session_secret: str = Field(
+        "dev-session-secret",
+        description="Secret that signs calendar links and keys the login-throttling counts (staff session "
+        "cookies are random tokens, stored hashed).",
+    )
+    rasa_jwt_secret: str = Field(
+        "",
+        description="Secret that signs the short-lived JWTs the API sends to Rasa's HTTP API and its "
+        "gateway channel; Rasa verifies them with the same value. `make run` makes one per start when empty.",
+    )
+    action_server_secret: str = Field(
+        "",
+        description="Bearer secret Rasa sends to the action server; only those two need it. `make run` makes "
+        "one per start when empty; when the API is given it, production checks it like the others.",
+    )
     session_timeout_minutes: int = Field(30, description="Idle minutes before a staff session expires.")
     staff_token_days: int = Field(
         90,
@@ -46,7 +73,9 @@ class Settings(BaseSettings):
         "(code token_expired) until the admin issues a new one. Staff rotate their own before then "
         "(POST /api/v1/staff/me/token).",
     )
-    rasa_url: str = Field("http://127.0.0.1:5005", description="Base URL of the Rasa server (REST channel).")
+    rasa_url: str = Field(
+        "http://127.0.0.1:5005", description="Base URL of the Rasa server (gateway channel and HTTP API)."
+    )
     rasa_timeout_seconds: float = Field(10.0, description="How long the gateway waits for Rasa per message.")
     public_base_url: str = Field(
         "http://127.0.0.1:8000",
@@ -148,6 +177,22 @@ class Settings(BaseSettings):
         "trackers in Rasa's memory until it restarts).",
     )
     simulator_enabled: bool = Field(True, description="Serve the phone simulator (never in production).")
+    max_request_bytes: int = Field(
+        1_048_576,
+        description="Largest request body the API accepts (413 beyond it); Twilio's webhooks and Rasa's "
+        "NLG calls have limits of their own.",
+    )
+    login_failures_per_account: int = Field(
+        5, description="Failed staff logins for one email address within the window before it is refused."
+    )
+    login_failures_per_address: int = Field(
+        20,
+        description="Failed staff logins from one client address within the window before it is refused "
+        "(raise it when many staff share one office address).",
+    )
+    login_failure_window_minutes: int = Field(
+        15, description="Minutes over which failed staff logins are counted (and the longest wait)."
+    )
     log_level: str = Field("INFO", description="Log level of the structured logs.")
 
     @field_validator("reminder_policy_path", "broadcast_cost_path", mode="before")
@@ -160,17 +205,46 @@ class Settings(BaseSettings):
     def twilio_configured(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
 
+    @property
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for the log redactor: none of them may ever appear in a log line."""
+        return [value for name in REQUIRED_SECRETS + OPTIONAL_SECRETS if (value := getattr(self, name))]
+
     @model_validator(mode="after")
-    def _refuse_placeholders_in_production(self) -> Settings:
-        if self.environment == "production":
-            for name in ("case_api_admin_token", "bot_service_token", "session_secret"):
-                if getattr(self, name) in PLACEHOLDER_SECRETS:
-                    raise ValueError(f"{name.upper()} must be set to a real secret in production")
-            if self.simulator_enabled:
-                raise ValueError("SIMULATOR_ENABLED must be false in production")
-            if "municipality_phone" not in self.model_fields_set:
-                raise ValueError("MUNICIPALITY_PHONE must be set in production (people are told to call it)")
+    def _production_fails_closed(self) -> Settings:
+        problems = production_problems(self) if self.environment == "production" else []
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What keeps these settings out of production, in order; it names settings, never their values."""
+    problems = [
+        f"{name.upper()} must be set to a real secret in production"
+        for name in REQUIRED_SECRETS
+        if getattr(settings, name) in PLACEHOLDER_SECRETS
+    ]
+    held = {name: getattr(settings, name) for name in REQUIRED_SECRETS + OPTIONAL_SECRETS}
+    held = {name: value for name, value in held.items() if value}
+    problems += [
+        f"{name.upper()} must be at least {MIN_SECRET_LENGTH} characters in production"
+        for name, value in held.items()
+        if len(value) < MIN_SECRET_LENGTH
+    ]
+    problems += [
+        f"{a.upper()} and {b.upper()} must be different secrets"
+        for (a, first), (b, second) in combinations(held.items(), 2)
+        if first == second
+    ]
+    url = urlsplit(settings.public_base_url)
+    if url.scheme != "https" or not url.hostname:
+        problems.append("PUBLIC_BASE_URL must be an https URL in production (cookies are Secure only then)")
+    if settings.simulator_enabled:
+        problems.append("SIMULATOR_ENABLED must be false in production")
+    if "municipality_phone" not in settings.model_fields_set:
+        problems.append("MUNICIPALITY_PHONE must be set in production (people are told to call it)")
+    return problems
 
 
 @lru_cache

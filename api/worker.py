@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api import logging as app_logging
@@ -150,8 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--once", action="store_true", help="run one round and exit")
     args = parser.parse_args(argv)
-    settings = get_settings()
-    app_logging.configure(settings.log_level)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # production fails closed; the message names settings, not values
+        print(f"worker refuses to start: {exc}", file=sys.stderr)
+        return 2
+    app_logging.configure(settings.log_level, secrets=settings.secret_values)
     worker = Worker(settings)
 
     def _stop(*_: object) -> None:

@@ -34,6 +34,7 @@ from twilio.request_validator import RequestValidator
 from api.db import Database
 from api.localstack import (
     BOT_PROCESS_ENV,
+    BotSecrets,
     actions_command,
     api_command,
     free_port,
@@ -53,6 +54,11 @@ PUBLIC = "https://assistent.example.nl"
 CONCURRENCY = (1, 10, 50)
 MESSAGES_PER_LEVEL = {1: 40, 10: 200, 50: 400}
 OUTBOX_ROWS = 3000
+SECRETS = BotSecrets(
+    bot_token="bench-bot-token-3a4b5c6d7e8f9a0b1c2d",
+    rasa_jwt="bench-rasa-jwt-secret-4b5c6d7e8f9a0b1c",
+    action_server="bench-action-server-secret-5c6d7e8f9a0b",
+)
 
 
 def _rss_mb(pid: int) -> float:
@@ -240,22 +246,15 @@ def _rasa(kind: str, api_port: int, url: str):
     model = trained_model()
     assert model is not None
     rasa_port, actions_port = free_port(), free_port()
-    endpoints = ROOT / "var" / "bench" / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'nlg:\n  url: "http://127.0.0.1:{api_port}/nlg"\n'
-    )
-    env = _env(
-        url,
-        CASE_API_URL=f"http://127.0.0.1:{api_port}",
-        BOT_SERVICE_TOKEN="dev-bot-token",
-    )
+    api, actions_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{actions_port}"
+    actions_env = _env(url, **SECRETS.actions_env(api_url=api))
+    rasa_env = _env(url, **SECRETS.rasa_env(actions_url=actions_url, api_url=api))
     actions_cmd = actions_command(actions_port)
-    rasa_cmd = rasa_command(model, str(endpoints), rasa_port)
+    rasa_cmd = rasa_command(model, "endpoints.yml", rasa_port)
     with ExitStack() as stack:
-        actions = stack.enter_context(_process(actions_cmd, env, "actions", cwd=ROOT / "bot"))
-        rasa = stack.enter_context(_process(rasa_cmd, env, "rasa", cwd=ROOT / "bot"))
-        if not _wait_http(f"http://127.0.0.1:{rasa_port}/status", 300):
+        actions = stack.enter_context(_process(actions_cmd, actions_env, "actions", cwd=ROOT / "bot"))
+        rasa = stack.enter_context(_process(rasa_cmd, rasa_env, "rasa", cwd=ROOT / "bot"))
+        if not _wait_http(f"http://127.0.0.1:{rasa_port}/version", 300):
             raise RuntimeError("Rasa did not start; see var/bench/rasa.log")
         yield (
             f"http://127.0.0.1:{rasa_port}",
@@ -270,7 +269,7 @@ def inbound_latency(label: str, url: str, api_port: int, rasa_url: str, rasa: st
     rows = []
     api_cmd = api_command(api_port, "--log-level", "warning", "--no-access-log")
     # A generous timeout: a slow turn must be measured, not replaced by the "assistant busy" reply.
-    env = _env(url, RASA_URL=rasa_url, RASA_TIMEOUT_SECONDS="30", BOT_SERVICE_TOKEN="dev-bot-token")
+    env = _env(url, RASA_URL=rasa_url, RASA_TIMEOUT_SECONDS="30", **SECRETS.api_env())
     with _process(api_cmd, env, f"api-{label}-{rasa}") as api_proc:
         api = f"http://127.0.0.1:{api_port}"
         if not _wait_http(f"{api}/health"):

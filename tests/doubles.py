@@ -124,6 +124,7 @@ class FakeRasa(_Background):
         self.turns: list[dict[str, Any]] = []
         self.parses: list[str] = []  # texts sent to /model/parse
         self.appended: list[tuple[str, Any]] = []  # (sender, events) appended through the HTTP API
+        self.headers: list[dict[str, str]] = []  # of every request, in order (authentication, request ids)
         # Slots the next turn sets (as an action would), e.g. {"clarify_options": [...]}; cleared each turn.
         self.next_slots: dict[str, Any] = {}
         self.trackers: dict[str, dict[str, Any]] = defaultdict(
@@ -137,6 +138,7 @@ class FakeRasa(_Background):
         class Handler(_Handler):
             def do_POST(self) -> None:  # noqa: N802
                 payload = json.loads(self._body() or b"{}")
+                owner.headers.append(dict(self.headers))
                 if owner.mode == "error":
                     return self._send(500, {"error": "boom"})
                 events_path = re.match(r"^/conversations/([^/]+)/tracker/events$", urlparse(self.path).path)
@@ -158,6 +160,7 @@ class FakeRasa(_Background):
 
             def do_GET(self) -> None:  # noqa: N802
                 path = urlparse(self.path).path
+                owner.headers.append(dict(self.headers))
                 match = re.match(r"^/conversations/([^/]+)/tracker$", path)
                 if not match:
                     return self._send(404 if path != "/status" else 200, {})

@@ -19,7 +19,7 @@ from api.twilio.transport import TwilioTransport
 from tests.doubles import FakeRasa, TwilioDouble
 
 ACCOUNT_SID = "AC" + "1" * 32
-AUTH_TOKEN = "test-twilio-auth-token"
+AUTH_TOKEN = "test-twilio-auth-token-0123456789abcdef"  # 32+ characters, as production demands
 PUBLIC = "https://assistent.example.nl"
 
 

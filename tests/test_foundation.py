@@ -68,6 +68,8 @@ def test_production_requires_the_municipality_phone(monkeypatch):
         "case_api_admin_token": "a" * 40,
         "bot_service_token": "b" * 40,
         "session_secret": "c" * 40,
+        "rasa_jwt_secret": "d" * 40,
+        "public_base_url": "https://assistent.example.nl",
     }
     monkeypatch.delenv("MUNICIPALITY_PHONE", raising=False)
     with pytest.raises(ValueError, match="MUNICIPALITY_PHONE"):

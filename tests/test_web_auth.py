@@ -9,7 +9,6 @@ import time_machine
 from sqlalchemy import select
 
 from api.audit.models import AuditEvent
-from api.web import signin
 from api.web.models import StaffSession
 from tests.web_helpers import csrf_of, login, open_browsers, post_form
 
@@ -68,12 +67,14 @@ def test_a_failed_login_says_nothing_about_which_part_was_wrong_and_is_audited(
     assert [e.result for e in denied] == ["denied"]
 
 
-def test_five_wrong_passwords_lock_the_address_for_a_quarter_even_for_the_right_password(web, make, db):
+def test_five_wrong_passwords_lock_the_address_for_a_quarter_even_for_the_right_password(
+    web, make, db, settings
+):
     km, _ = make.staff()
     colleague, _ = make.staff()
     browser = web()
     with time_machine.travel(START, tick=False):
-        for _ in range(signin.LOCKOUT_AFTER):
+        for _ in range(settings.login_failures_per_account):
             assert login(browser, km.email, "guess").status_code == 401
         locked = login(browser, km.email.upper())  # the right password, the address typed differently
         assert locked.status_code == 429
@@ -82,17 +83,18 @@ def test_five_wrong_passwords_lock_the_address_for_a_quarter_even_for_the_right_
         assert login(web(), colleague.email).status_code == 303  # only this address is locked
     with time_machine.travel(START + timedelta(minutes=10), tick=False):
         assert login(browser, km.email).status_code == 429  # refused attempts do not extend the lock
-    with time_machine.travel(START + signin.LOCKOUT_WINDOW + timedelta(seconds=1), tick=False):
+    window = timedelta(minutes=settings.login_failure_window_minutes)
+    with time_machine.travel(START + window + timedelta(seconds=1), tick=False):
         assert login(browser, km.email).status_code == 303
     refused = db.scalars(select(AuditEvent).where(AuditEvent.action == "login_locked")).all()
     assert [e.object_id for e in refused] == [str(km.id), str(km.id)]
     assert all(km.email not in e.actor for e in refused)
 
 
-def test_an_unknown_address_locks_the_same_way_so_locking_reveals_no_account(web, make):
+def test_an_unknown_address_locks_the_same_way_so_locking_reveals_no_account(web, make, settings):
     browser = web()
     with time_machine.travel(START, tick=False):
-        for _ in range(signin.LOCKOUT_AFTER):
+        for _ in range(settings.login_failures_per_account):
             assert login(browser, "nobody@gemeente.example", "guess").status_code == 401
         assert login(browser, "nobody@gemeente.example", "guess").status_code == 429
 

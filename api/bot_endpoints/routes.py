@@ -13,7 +13,7 @@ from pydantic import Field
 
 from api.appointments.models import AbsenceReason
 from api.bot_endpoints import service
-from api.deps import BotDep, SessionDep, SettingsDep
+from api.deps import BotDep, SessionDep, SettingsDep, get_bot
 from api.people.schemas import LanguageCode
 from api.schemas import ApiModel
 
@@ -90,7 +90,9 @@ def language(speaker: SpeakerDep, body: LanguageIn, db: SessionDep) -> dict[str,
     return {"language": body.language}
 
 
-nlg_router = APIRouter(tags=["bot"])
+# Rasa posts the whole tracker (every event of the conversation) with each reply it asks for.
+MAX_NLG_BYTES = 16 * 1024 * 1024
+nlg_router = APIRouter(tags=["bot"], dependencies=[Depends(get_bot)])
 
 
 @nlg_router.post("/nlg")

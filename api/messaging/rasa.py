@@ -1,17 +1,26 @@
-"""Client for Rasa's REST channel and tracker (127.0.0.1:5005), as the gateway uses them.
+"""Client for Rasa's gateway channel and tracker (127.0.0.1:5005), as the gateway uses them.
 
-Rasa answers a turn in the HTTP response of `POST /webhooks/rest/webhook`; the bot's understanding of the
-person's message (intent, confidence, entities, language slot) is read from the tracker afterwards, for
+Rasa answers a turn in the HTTP response of `POST /webhooks/gateway/webhook`; the bot's understanding of
+the person's message (intent, confidence, entities, language slot) is read from the tracker afterwards, for
 the klantmanager's inbox. Both calls fail as `RasaUnavailable`, never with another exception.
 
 Rasa knows a conversation by its sender id: a random `c_...` stored on the conversation (it cannot be
 guessed or counted up to, unlike a person's id). This module is the one home of that mapping:
 `sender_id` for the gateway, `conversation_for_sender` when the bot's actions call /api/v1/bot/{sender},
 and `sender_ids_of` for everything Rasa keeps about a person (the tracker store, for retention and erasure).
+
+Every call carries a JWT signed with RASA_JWT_SECRET that Rasa (`--jwt-secret`, and the gateway channel in
+bot/channels.py) checks: valid for one conversation (role `user`, username = the sender id) and a few
+minutes, so a token that leaks opens one person's tracker briefly, not every tracker for good.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import NotFound
+from api.logging import REQUEST_ID_HEADER, current_request_id
 from api.messaging.models import Conversation
 from api.people.models import Inburgeraar
 from api.settings import Settings
@@ -36,6 +46,9 @@ FORM_SLOTS = (
     "absence_details",
     "checkin_code",
 )
+# Rasa's input channel for the gateway (bot/channels.py): the REST channel behind a token check.
+CHANNEL = "gateway"
+TOKEN_SECONDS = 60  # minted per call; Rasa adds three minutes of leeway for clock skew
 
 
 def sender_id(conversation: Conversation) -> str:
@@ -77,6 +90,22 @@ def conversation_for_sender(db: Session, sender: str) -> Conversation:
     return conversation
 
 
+def conversation_token(secret: str, sender: str, *, now: float | None = None) -> str:
+    """An HS256 JWT in the form Rasa's HTTP API expects, for this one conversation and TOKEN_SECONDS."""
+    claims = {"user": {"username": sender, "role": "user"}, "exp": int(now or time.time()) + TOKEN_SECONDS}
+    parts = [_b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (_JWT_HEADER, claims)]
+    signing_input = ".".join(parts).encode()
+    signature = hmac.new(secret.encode(), signing_input, hashlib.sha256).digest()
+    return f"{signing_input.decode()}.{_b64url(signature)}"
+
+
+_JWT_HEADER = {"alg": "HS256", "typ": "JWT"}
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 class RasaUnavailable(Exception):
     """Rasa did not answer (down, slow or broken). `ambiguous` when it may have handled the turn anyway."""
 
@@ -107,6 +136,7 @@ class RasaClient:
 
     def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
         self.base = settings.rasa_url.rstrip("/")
+        self.secret = settings.rasa_jwt_secret
         self.client = client or httpx.Client(
             timeout=httpx.Timeout(
                 settings.rasa_timeout_seconds, connect=min(2.0, settings.rasa_timeout_seconds)
@@ -117,12 +147,20 @@ class RasaClient:
     def close(self) -> None:
         self.client.close()
 
+    def headers(self, sender: str) -> dict[str, str]:
+        """The conversation's token (none without a secret: Rasa then refuses) and the request id."""
+        headers = {REQUEST_ID_HEADER: current_request_id() or ""}
+        if self.secret:
+            headers["Authorization"] = f"Bearer {conversation_token(self.secret, sender)}"
+        return {name: value for name, value in headers.items() if value}
+
     def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[str]:
         """One turn: the texts the bot answers with, in order."""
         try:
             response = self.client.post(
-                f"{self.base}/webhooks/rest/webhook",
+                f"{self.base}/webhooks/{CHANNEL}/webhook",
                 json={"sender": sender, "message": text, "metadata": metadata},
+                headers=self.headers(sender),
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise RasaUnavailable(type(exc).__name__) from exc
@@ -171,6 +209,7 @@ class RasaClient:
             response = self.client.get(
                 f"{self.base}/conversations/{sender}/tracker",
                 params={"include_events": "ALL" if events else "NONE"},
+                headers=self.headers(sender),
             )
         except httpx.HTTPError:
             return None

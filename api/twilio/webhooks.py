@@ -19,6 +19,8 @@ from api.twilio import statuses
 from api.twilio.signature import media_of, verified_params
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# Twilio's posts are small (a body of at most 1,600 characters, ten media URLs, a few ids): 413 beyond this.
+MAX_WEBHOOK_BYTES = 64 * 1024
 
 router = APIRouter(tags=["twilio"], include_in_schema=True)
 

@@ -146,11 +146,14 @@ def login(
         return again(403, N_("Het formulier is verlopen. Probeer het nog eens."))
     if not email.strip() or not password:
         return again(400, N_("Vul je e-mailadres en wachtwoord in."))
+    address = request.client.host if request.client else None  # the proxy's X-Forwarded-For (uvicorn)
     try:
-        _, token = signin.login(db, email, password, language=language)
-    except TooManyRequests:
+        _, token = signin.login(db, settings, email, password, address=address, language=language)
+    except TooManyRequests as refused:
         db.commit()  # keep the audit event of the refused attempt
-        return again(429, N_("Te vaak een verkeerd wachtwoord. Probeer het over een kwartier opnieuw."))
+        page = again(429, N_("Te vaak een verkeerd wachtwoord. Probeer het over een kwartier opnieuw."))
+        page.headers["Retry-After"] = str(refused.retry_after)
+        return page
     except NotAuthenticated:
         db.commit()  # keep the audit event of the failed attempt
         return again(401, N_("E-mailadres of wachtwoord klopt niet."))

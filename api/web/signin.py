@@ -16,8 +16,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from api import throttling
 from api.audit import service as audit
-from api.audit.models import AuditEvent
 from api.auth import hash_password, hash_token, new_token, verify_password
 from api.db import utcnow
 from api.errors import NotAuthenticated, TooManyRequests
@@ -33,10 +33,6 @@ UI_LANGUAGES = ("nl", "en")
 MAX_SESSION_AGE = timedelta(hours=12)
 # Writing last_seen on every click would turn each page view into a write; a minute is precise enough.
 TOUCH_EVERY = timedelta(seconds=60)
-# Password guessing: after this many failed logins for one email address within the window, every attempt
-# for that address is refused, right password or not, until the window has slid past the failures.
-LOCKOUT_AFTER = 5
-LOCKOUT_WINDOW = timedelta(minutes=15)
 
 
 @lru_cache(maxsize=1)
@@ -49,24 +45,39 @@ def ui_language(code: str | None) -> str:
     return code if code in UI_LANGUAGES else "nl"
 
 
-def login(db: Session, email: str, password: str, *, language: str = "nl") -> tuple[StaffSession, str]:
+def login(
+    db: Session,
+    settings: Settings,
+    email: str,
+    password: str,
+    *,
+    address: str | None = None,
+    language: str = "nl",
+) -> tuple[StaffSession, str]:
     """Check the password and open a session; returns the row and the cookie token (stored hashed).
 
-    Raises NotAuthenticated without saying whether the email or the password was wrong.
+    Raises NotAuthenticated without saying whether the email or the password was wrong, and
+    TooManyRequests (right password or not) while the email address typed or the client `address` has
+    had too many failures (api/throttling.py; limits in Settings).
     """
     now = utcnow()
     staff = db.scalar(select(Staff).where(func.lower(Staff.email) == email.strip().lower()))
     # Keyed by the address typed, known or not, so being locked out does not reveal that an account exists.
     attempt = login_actor(email)
-    if recent_failures(db, attempt, now) >= LOCKOUT_AFTER:
+    limits = throttling.login_limits(settings, email, address)
+    try:
+        throttling.refuse_if_throttled(db, limits, now)
+    except TooManyRequests:
         audit.record(db, attempt, "login_locked", "staff", staff.id if staff else None, result="denied")
         log.info("web_login_locked", staff_id=staff.id if staff else None)
-        raise TooManyRequests("too many failed logins; try again later", field="email")
+        raise
     ok = verify_password(staff.password_hash if staff else _dummy_hash(), password)
     if staff is None or not ok or not staff.active:
         audit.record(db, attempt, "login", "staff", staff.id if staff else None, result="denied")
+        throttling.record_failure(db, limits, now)
         log.info("web_login_failed", staff_id=staff.id if staff else None)
         raise NotAuthenticated("unknown email or wrong password", field="email")
+    throttling.forget(db, limits[0])  # the account's count; the address keeps its own
     db.execute(delete(StaffSession).where(StaffSession.expires_at < now))
     token = new_token()
     session = StaffSession(
@@ -89,20 +100,6 @@ def login_actor(email: str) -> str:
     """The audit actor of a login attempt: a hash of the address typed, never the address itself."""
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
     return f"login:{digest}"
-
-
-def recent_failures(db: Session, actor: str, now: datetime) -> int:
-    """Failed logins for one address within LOCKOUT_WINDOW (attempts refused while locked not counted)."""
-    return db.scalar(
-        select(func.count())
-        .select_from(AuditEvent)
-        .where(
-            AuditEvent.actor == actor,
-            AuditEvent.action == "login",
-            AuditEvent.result == "denied",
-            AuditEvent.at > now - LOCKOUT_WINDOW,
-        )
-    )
 
 
 def current_session(

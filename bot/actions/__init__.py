@@ -1,4 +1,4 @@
-"""Custom actions for the inburgering assistant (run with `rasa run actions --actions actions` from bot/).
+"""Custom actions for the inburgering assistant (served by bot/action_server.py, from bot/).
 
 Modules: case_api (HTTP client), conversation (tracker helpers), questions (form questions), session,
 language, appointments, absence, escalation, profile_answers. Actions never store anything and never

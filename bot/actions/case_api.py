@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +21,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_TOKEN = "dev-bot-token"
 TIMEOUT_SECONDS = 3.0
+# The gateway's request id for the turn being handled (set by action_server.py), sent as X-Request-ID.
+REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 class CaseApiUnavailable(Exception):
@@ -95,6 +98,8 @@ class CaseApi:
     async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         url = f"{self.base_url}/api/v1/bot/{quote(self.sender_id, safe='')}/{path}"
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+        if REQUEST_ID.get():
+            headers["X-Request-ID"] = REQUEST_ID.get()
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session:
                 async with session.request(method, url, json=body, headers=headers) as response:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,23 +20,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from api.appointments.models import Appointment, Attendance
-from api.localstack import (
-    BOT_PROCESS_ENV,
-    actions_command,
-    api_command,
-    free_port,
-    rasa_command,
-    trained_model,
-)
+from api.localstack import BotSecrets, actions_command, api_command, free_port, rasa_command, trained_model
+from api.messaging.rasa import conversation_token
 from api.migrate import upgrade
 from api.settings import ROOT
 
-BOT_TOKEN = "e2e-bot-token"
-ADMIN_TOKEN = "e2e-admin-token"
+# Long enough for production (tests/e2e/test_scale_out.py runs it), and each role its own.
+BOT_TOKEN = "e2e-bot-token-5c1d0e8f2a7b4c9d1e3f"
+ADMIN_TOKEN = "e2e-admin-token-9a8b7c6d5e4f3a2b1c0d"
+RASA_SECRET = "e2e-rasa-jwt-secret-1f2e3d4c5b6a7988"
+ACTION_SECRET = "e2e-action-server-secret-0a1b2c3d4e5f"
+SECRETS = BotSecrets(bot_token=BOT_TOKEN, rasa_jwt=RASA_SECRET, action_server=ACTION_SECRET)
 
 
 def _wait(url: str, seconds: float, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -140,14 +140,53 @@ def appointment_in_three_days(person_id: int, staff_id: int, location: str) -> A
     return appointment
 
 
+def rasa_auth(sender: str) -> dict[str, str]:
+    """What the gateway sends Rasa for one conversation: a JWT signed with the stack's Rasa secret."""
+    return {"Authorization": f"Bearer {conversation_token(RASA_SECRET, sender)}"}
+
+
+def rasa_admin() -> dict[str, str]:
+    """A JWT with Rasa's `admin` role (its model routes), as an operator could make; the API never does."""
+    claims = {"user": {"username": "e2e-operator", "role": "admin"}, "exp": int(time.time()) + 300}
+    return {"Authorization": f"Bearer {jwt.encode(claims, RASA_SECRET, algorithm='HS256')}"}
+
+
 @dataclass
 class Stack:
     api: str
     rasa: str
     db_url: str
+    actions: str = ""
+    logs: Path | None = None
 
     def admin(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def start_stack(
+    procs: Processes, tmp: Path, model: Path, env: dict[str, str], *, worker: bool = False
+) -> Stack:
+    """API, action server and Rasa (and the worker) on a new SQLite database, each with its own secrets
+    (api.localstack.BotSecrets) and its log in `tmp`; returns when all of them answer."""
+    db_url = f"sqlite:///{tmp / 'case.sqlite3'}"
+    upgrade(db_url)
+    api_port, rasa_port, actions_port = free_port(), free_port(), free_port()
+    api, rasa, actions = (f"http://127.0.0.1:{port}" for port in (api_port, rasa_port, actions_port))
+    base = {**os.environ, "ENVIRONMENT": "test", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **env}
+    api_env = base | SECRETS.api_env() | {
+        "DATABASE_URL": db_url, "PORT": str(api_port), "CASE_API_ADMIN_TOKEN": ADMIN_TOKEN, "RASA_URL": rasa,
+    }  # fmt: skip
+    procs.start("api", api_command(api_port), ROOT, api_env)
+    actions_env = base | SECRETS.actions_env(api_url=api)
+    procs.start("actions", actions_command(actions_port), ROOT / "bot", actions_env)
+    rasa_env = base | SECRETS.rasa_env(actions_url=actions, api_url=api)
+    procs.start("rasa", rasa_command(model, "endpoints.yml", rasa_port), ROOT / "bot", rasa_env)
+    if worker:
+        procs.start("worker", [sys.executable, "-m", "api.worker"], ROOT, api_env)
+    procs.wait("api", f"{api}/health", 60)
+    procs.wait("actions", f"{actions}/health", 90)
+    procs.wait("rasa", f"{rasa}/version", 240)  # /status wants a token
+    return Stack(api=api, rasa=rasa, db_url=db_url, actions=actions, logs=tmp)
 
 
 @pytest.fixture(scope="session")
@@ -156,35 +195,5 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if model is None:
         pytest.skip("no trained Rasa model for the current bot data: run `make model` (make test does)")
     tmp = tmp_path_factory.mktemp("e2e")
-    db_url = f"sqlite:///{tmp / 'case.sqlite3'}"
-    upgrade(db_url)
-    api_port, rasa_port, actions_port = free_port(), free_port(), free_port()
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'nlg:\n  url: "http://127.0.0.1:{api_port}/nlg"\n'
-    )
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "PORT": str(api_port),
-        "CASE_API_ADMIN_TOKEN": ADMIN_TOKEN,
-        "BOT_SERVICE_TOKEN": BOT_TOKEN,
-        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-        "CASE_API_URL": f"http://127.0.0.1:{api_port}",
-        "ENVIRONMENT": "test",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        **BOT_PROCESS_ENV,
-    }
-    commands = {
-        "api": (api_command(api_port), ROOT),
-        "actions": (actions_command(actions_port), ROOT / "bot"),
-        "rasa": (rasa_command(model, str(endpoints), rasa_port), ROOT / "bot"),
-    }
     with processes(tmp) as procs:
-        for name, (cmd, cwd) in commands.items():
-            procs.start(name, cmd, cwd, env)
-        procs.wait("api", f"http://127.0.0.1:{api_port}/health", 60)
-        procs.wait("actions", f"http://127.0.0.1:{actions_port}/health", 90)
-        procs.wait("rasa", f"http://127.0.0.1:{rasa_port}/status", 240)
-        yield Stack(api=f"http://127.0.0.1:{api_port}", rasa=f"http://127.0.0.1:{rasa_port}", db_url=db_url)
+        yield start_stack(procs, tmp, model, {})

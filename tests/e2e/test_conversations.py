@@ -28,7 +28,7 @@ from api.staff.models import Staff
 from api.tasks.models import Escalation
 from api.tasks.service import resolve
 
-from .conftest import appointment_in_three_days
+from .conftest import appointment_in_three_days, rasa_admin, rasa_auth
 
 pytestmark = pytest.mark.rasa
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -181,7 +181,7 @@ def test_typed_rasa_shortcut_sets_no_slot_and_picks_no_appointment(stack, case):
     assert [_attendance(engine, i).status for i in ids] == ["pending", "pending"]
     with Session(engine) as db:
         sender = conversation_for(db, db.get(Inburgeraar, person_id)).sender_id
-    tracker = httpx.get(f"{stack.rasa}/conversations/{sender}/tracker").json()
+    tracker = httpx.get(f"{stack.rasa}/conversations/{sender}/tracker", headers=rasa_auth(sender)).json()
     assert tracker["slots"].get("absence_reason") is None
     assert tracker["slots"].get("appointment_id") in (None, "")
 
@@ -199,7 +199,9 @@ def _not_understood(stack, count: int) -> list[str]:
     which words the classifier happens to be unsure of."""
     found = []
     for text in UNCLEAR:
-        parsed = httpx.post(f"{stack.rasa}/model/parse", json={"text": text}, timeout=30).json()
+        parsed = httpx.post(
+            f"{stack.rasa}/model/parse", json={"text": text}, headers=rasa_admin(), timeout=30
+        ).json()
         if parsed["intent"]["name"] == "nlu_fallback":
             found.append(text)
     assert len(found) >= count, f"the model was sure about all of {UNCLEAR}"

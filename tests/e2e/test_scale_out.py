@@ -25,14 +25,7 @@ import redis
 from sqlalchemy import create_engine, func, make_url, select, text
 from sqlalchemy.orm import Session
 
-from api.localstack import (
-    BOT_PROCESS_ENV,
-    actions_command,
-    api_command,
-    free_port,
-    rasa_command,
-    trained_model,
-)
+from api.localstack import actions_command, api_command, free_port, rasa_command, trained_model
 from api.messaging.conversations import conversation_for
 from api.messaging.models import Conversation, Direction, Message, MessageKind, OutboxItem, OutboxStatus
 from api.migrate import upgrade
@@ -42,7 +35,14 @@ from api.staff.models import Staff
 from tests.doubles import TwilioDouble
 from tests.messaging_support import ACCOUNT_SID, AUTH_TOKEN, PUBLIC, inbound_form, sign
 
-from .conftest import ADMIN_TOKEN, BOT_TOKEN, appointment_in_three_days, processes, throwaway_database
+from .conftest import (
+    ADMIN_TOKEN,
+    SECRETS,
+    appointment_in_three_days,
+    processes,
+    rasa_auth,
+    throwaway_database,
+)
 
 pytestmark = [
     pytest.mark.rasa,
@@ -117,8 +117,7 @@ def scaled_out(
         "SIMULATOR_ENABLED": "false",
         "DATABASE_URL": case_database,
         "CASE_API_ADMIN_TOKEN": ADMIN_TOKEN,
-        "BOT_SERVICE_TOKEN": BOT_TOKEN,
-        "SESSION_SECRET": "scale-out-session-secret",
+        "SESSION_SECRET": "scale-out-session-secret-7d6c5b4a3f2e",
         "PUBLIC_BASE_URL": PUBLIC,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
@@ -126,7 +125,7 @@ def scaled_out(
         "TWILIO_API_BASE_URL": twilio.url,
         "LOG_LEVEL": "WARNING",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        **BOT_PROCESS_ENV,
+        **SECRETS.api_env(),
         # What bot/endpoints.production.yml reads; Rasa refuses to start when one is missing.
         "RASA_TRACKER_DB_HOST": tracker.host or "127.0.0.1",
         "RASA_TRACKER_DB_PORT": str(tracker.port or 5432),
@@ -144,22 +143,20 @@ def scaled_out(
         for n, letter in enumerate("ab"):
             side = env | {"RASA_URL": rasas[n], "CASE_API_URL": apis[n]}
             procs.start(f"api_{letter}", api_command(api_ports[n]), ROOT, side | {"PORT": str(api_ports[n])})
-            procs.start(f"actions_{letter}", actions_command(actions_ports[n]), ROOT / "bot", side)
+            actions_env = side | SECRETS.actions_env(api_url=apis[n])
+            procs.start(f"actions_{letter}", actions_command(actions_ports[n]), ROOT / "bot", actions_env)
             procs.wait(f"api_{letter}", f"{apis[n]}/health", 60)
             procs.wait(f"actions_{letter}", f"http://127.0.0.1:{actions_ports[n]}/health", 90)
         # One after the other: each Rasa loads ~1.4 GB and the machine has two cores.
         for n, letter in enumerate("ab"):
-            side = env | {
-                "RASA_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_ports[n]}/webhook",
-                "RASA_NLG_URL": f"{apis[n]}/nlg",
-            }
+            side = env | SECRETS.rasa_env(actions_url=f"http://127.0.0.1:{actions_ports[n]}", api_url=apis[n])
             procs.start(
                 f"rasa_{letter}",
                 rasa_command(model, "endpoints.production.yml", rasa_ports[n]),
                 ROOT / "bot",
                 side,
             )
-            procs.wait(f"rasa_{letter}", f"{rasas[n]}/status", 240)
+            procs.wait(f"rasa_{letter}", f"{rasas[n]}/version", 240)
         for n, letter in enumerate("ab"):
             procs.start(
                 f"worker_{letter}", [sys.executable, "-m", "api.worker"], ROOT, env | {"RASA_URL": rasas[n]}
@@ -211,8 +208,9 @@ def sender(scaled_out: ScaledOut) -> str:
 
 def _send(rasa: str, sender: str, message: str) -> list[dict]:
     response = httpx.post(
-        f"{rasa}/webhooks/rest/webhook",
+        f"{rasa}/webhooks/gateway/webhook",
         json={"sender": sender, "message": message, "metadata": {"language": "nl", "channel": "sms"}},
+        headers=rasa_auth(sender),
         timeout=120,
     )
     assert response.status_code == 200, response.text
@@ -220,7 +218,7 @@ def _send(rasa: str, sender: str, message: str) -> list[dict]:
 
 
 def _events(rasa: str, sender: str) -> list[dict]:
-    response = httpx.get(f"{rasa}/conversations/{sender}/tracker", timeout=30)
+    response = httpx.get(f"{rasa}/conversations/{sender}/tracker", headers=rasa_auth(sender), timeout=30)
     assert response.status_code == 200, response.text
     return response.json()["events"]
 

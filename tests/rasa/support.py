@@ -18,6 +18,11 @@ from rasa_sdk.executor import CollectingDispatcher
 ROOT = Path(__file__).resolve().parents[2]
 SENDER = "inb-12"
 TOKEN = "test-bot-token"
+ACTION_SECRET = "test-action-server-secret-0123456789ab"
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
 
 
 @dataclass

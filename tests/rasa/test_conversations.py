@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from support import ROOT, TOKEN, FakeCaseApi, handler_for
+from support import ACTION_SECRET, ROOT, TOKEN, FakeCaseApi, bearer, handler_for
 
 pytestmark = pytest.mark.rasa
 
@@ -92,8 +92,9 @@ def bot(backend: FakeCaseApi) -> Any:
 
     port = free_port()
     env = {**os.environ, "CASE_API_URL": backend.url, "BOT_SERVICE_TOKEN": TOKEN}
+    env |= {"ACTION_SERVER_SECRET": ACTION_SECRET, "SANIC_HOST": "127.0.0.1"}
     actions = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        [sys.executable, "action_server.py", "--actions", "actions", "--port", str(port)],
         cwd=ROOT / "bot",
         env=env,
         stdout=subprocess.DEVNULL,
@@ -103,8 +104,9 @@ def bot(backend: FakeCaseApi) -> Any:
     try:
         wait_for_port(port, actions, 120)
         endpoints = AvailableEndpoints(
-            action=EndpointConfig(f"http://127.0.0.1:{port}/webhook"),
-            nlg=EndpointConfig(f"{backend.url}/nlg"),
+            # As endpoints.yml sends them: the action server's secret, and the bot's token to /nlg.
+            action=EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers=bearer(ACTION_SECRET)),
+            nlg=EndpointConfig(f"{backend.url}/nlg", headers=bearer(TOKEN)),
         )
         agent = loop.run_until_complete(load_agent(model_path=model, endpoints=endpoints))
         yield Conversation(agent, loop, backend)

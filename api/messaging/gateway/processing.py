@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db import Database, utcnow
+from api.logging import current_request_id, request_id_from
 from api.messaging.gateway import lease, routing, turn
 from api.messaging.models import Conversation, DeliveryStatus, Direction, Message
 from api.messaging.rasa import RasaClient
@@ -86,20 +87,28 @@ class Gateway:
             message = next_pending(db, conversation_id)
             if message is None:
                 return False
-            lease.extend(db, conversation_id, owner, self.lease)  # committed with the message's first step
-            try:
-                if not self._handle(db, message):
-                    outcome.rasa_down = True
-                    return False
-            except Exception as exc:
-                # A message we cannot process stays stored for staff (a task after 10 minutes);
-                # it must not take the worker, or the other conversations, down with it.
-                db.rollback()
-                log.exception("inbound_processing_failed", message_id=message.id, error=type(exc).__name__)
-                outcome.failed = True
+            # Every line of this message's turn carries its id, and a request id (the webhook's, or a new
+            # one in a replay) that travels on to Rasa and the actions' calls back to this API.
+            request_id = current_request_id() or request_id_from(None)
+            with structlog.contextvars.bound_contextvars(message_id=message.id, request_id=request_id):
+                return self._process(db, message, owner, outcome)
+
+    def _process(self, db: Session, message: Message, owner: str, outcome: Outcome) -> bool:
+        # The lease extension is committed with the message's first step.
+        lease.extend(db, message.conversation_id, owner, self.lease)
+        try:
+            if not self._handle(db, message):
+                outcome.rasa_down = True
                 return False
-            outcome.handled += 1
-            return True
+        except Exception as exc:
+            # A message we cannot process stays stored for staff (a task after 10 minutes);
+            # it must not take the worker, or the other conversations, down with it.
+            db.rollback()
+            log.exception("inbound_processing_failed", message_id=message.id, error=type(exc).__name__)
+            outcome.failed = True
+            return False
+        outcome.handled += 1
+        return True
 
     def _handle(self, db: Session, message: Message) -> bool:
         """Process one message and commit. False when Rasa is unavailable (message stays stored)."""

@@ -17,6 +17,7 @@ from api.db import utcnow
 from api.i18n import languages
 from api.i18n.catalog import render
 from api.i18n.labels import intent_options
+from api.logging import current_request_id
 from api.messaging.gateway.inbound import mark_processed
 from api.messaging.gateway.language_offer import offer_language
 from api.messaging.gateway.menu import mark_clarify_question, menu_shortcut, shortcut_intent
@@ -49,6 +50,8 @@ def bot_turn(
         "detectedLanguage": None if shortcut else detected_language(text),
         "inburgeraarId": person.id,
         "messageId": message.id,
+        # The action server sends it back with its calls to /api/v1/bot, so their log lines join this turn's.
+        "requestId": current_request_id(),
     }
     replies = _ask(db, rasa, sender, text, metadata, conversation, person, message)
     if replies is None:

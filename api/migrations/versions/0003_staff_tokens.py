@@ -16,7 +16,7 @@ from alembic import op
 import api.db
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002_conversation_identity"
 branch_labels = None
 depends_on = None
 

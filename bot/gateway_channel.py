@@ -1,0 +1,74 @@
+"""The input channel the case API's gateway talks to: Rasa's REST channel behind Rasa's own JWT check.
+
+Rasa's `rest` channel takes a message for any sender from anyone who can reach the port; its auth token
+covers the HTTP API only. This channel (credentials.yml: `gateway_channel.GatewayInput:`, served at
+/webhooks/gateway/webhook) accepts a message only with a JWT that Rasa's HTTP API would accept for that
+conversation: signed with the secret Rasa runs with (`--jwt-secret`, see rasa_server.py), unexpired, and
+for this sender (role `user`) or any (role `admin`). It answers like the REST channel, without streaming,
+and never writes the person's text into a log.
+"""
+
+from __future__ import annotations
+
+import logging
+from asyncio import CancelledError
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+
+class GatewayInput(InputChannel):
+    """POST /webhooks/gateway/webhook {"sender", "message", "metadata"} with `Authorization: Bearer <JWT>`."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "gateway"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("gateway_webhook", __name__)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            payload = request.json if isinstance(request.json, dict) else {}
+            sender = payload.get("sender")
+            if not isinstance(sender, str) or not await authorized(request, sender):
+                logger.warning("gateway_channel_refused")
+                return response.json({"error": "unauthorized"}, status=401)
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                payload.get("message"),
+                collector,
+                sender,
+                input_channel=self.name(),
+                metadata=payload.get("metadata"),
+            )
+            try:
+                await on_new_message(message)
+            except CancelledError:
+                logger.error("gateway_channel_timeout sender=%s", sender)
+            except Exception as exc:  # like the REST channel: answer what was collected, log no text
+                logger.exception("gateway_channel_failed sender=%s error=%s", sender, type(exc).__name__)
+            return response.json(collector.messages)
+
+        return webhook
+
+
+async def authorized(request: Request, sender: str) -> bool:
+    """Whether the request carries a JWT that Rasa's HTTP API accepts for this conversation."""
+    auth = getattr(request.app.ctx, "auth", None)
+    if auth is None or not request.app.config.get("USE_JWT"):
+        logger.error("gateway_channel_without_jwt: start Rasa with rasa_server.py (--enable-api, JWT)")
+        return False
+    try:
+        if not await auth.is_authenticated(request):
+            return False
+        user = (await auth.extract_payload(request) or {}).get("user") or {}
+    except Exception:  # a malformed header is a refusal, not a crash
+        return False
+    return user.get("role") == "admin" or (user.get("role") == "user" and user.get("username") == sender)
