@@ -119,6 +119,8 @@ class History:
     own_appointment: int
     group_appointment: int
     markers: list[str] = field(default_factory=list)  # texts only this person's rows contain
+    sender: str = ""  # the sender id Rasa knows the person's conversation by
+    other_sender: str = ""
 
 
 def full_history(client: Any, make: Factory, db: Session, tracker_url: str | None = None) -> History:
@@ -142,8 +144,9 @@ def full_history(client: Any, make: Factory, db: Session, tracker_url: str | Non
     consent.opt_out(db, person, source="keyword")
     consent.opt_in(db, person, source="keyword")
     db.commit()
+    sender, other_sender = make.sender(person), make.sender(other)
     reported = client.post(
-        f"/api/v1/bot/inb-{person.id}/attendance",
+        f"/api/v1/bot/{sender}/attendance",
         headers=BOT,
         json={
             "appointmentId": own,
@@ -154,7 +157,7 @@ def full_history(client: Any, make: Factory, db: Session, tracker_url: str | Non
     )
     assert reported.status_code == 200, reported.text
     escalated = client.post(
-        f"/api/v1/bot/inb-{person.id}/escalations",
+        f"/api/v1/bot/{sender}/escalations",
         headers=BOT,
         json={"reason": "request_human", "urgent": False, "summary": "geheim-zeynep-vraag"},
     )
@@ -163,10 +166,10 @@ def full_history(client: Any, make: Factory, db: Session, tracker_url: str | Non
     assert client.get(f"/api/v1/inburgeraars/{person.id}/messages", headers=km_headers).status_code == 200
     assert client.get(f"/api/v1/inburgeraars/{person.id}", headers=km_headers).status_code == 200
     if tracker_url:
-        add_turn(tracker_url, f"inb-{person.id}", datetime.now(UTC), "geheim-zeynep-chat", "Beterschap")
-        add_turn(tracker_url, f"inb-{other.id}", datetime.now(UTC), "yonas-chat", "Tot dan")
+        add_turn(tracker_url, sender, datetime.now(UTC), "geheim-zeynep-chat", "Beterschap")
+        add_turn(tracker_url, other_sender, datetime.now(UTC), "yonas-chat", "Tot dan")
     markers = ["Zeynep Wisbaar", "+31612000111", "geheim-zeynep"]
-    return History(person, other, km, km_headers, own, group, markers)
+    return History(person, other, km, km_headers, own, group, markers, sender, other_sender)
 
 
 def _appointment(client: Any, headers: dict[str, str], participants: list[int], starts: datetime) -> int:

@@ -42,7 +42,11 @@ def test_each_conversation_has_its_own_random_sender_id(make):
 def test_a_closed_conversations_sender_id_no_longer_resolves(client, make):
     person = make.person(phone="+31611110001")
     old = make.sender(person)
-    moved = client.patch(f"/api/v1/inburgeraars/{person.id}", json={"phone": "+31611110002"}, headers=ADMIN)
+    moved = client.patch(
+        f"/api/v1/inburgeraars/{person.id}",
+        json={"phone": "+31611110002"},
+        headers=make.staff("coordinator")[1],
+    )
     assert moved.status_code == 200
     make.db.expire_all()
     assert client.get(f"/api/v1/bot/{old}/profile", headers=BOT).status_code == 404
@@ -61,7 +65,11 @@ def test_an_unknown_numbers_conversation_is_not_a_sender(client, make, db):
 def test_sender_ids_of_lists_every_conversation_of_the_person_and_nobody_elses(client, make, db):
     person, other = make.person(phone="+31611110001"), make.person()
     first = make.sender(person)
-    client.patch(f"/api/v1/inburgeraars/{person.id}", json={"phone": "+31611110002"}, headers=ADMIN)
+    client.patch(
+        f"/api/v1/inburgeraars/{person.id}",
+        json={"phone": "+31611110002"},
+        headers=make.staff("coordinator")[1],
+    )
     db.expire_all()
     second = make.sender(person)
     make.sender(other)

@@ -42,6 +42,7 @@ NOT_ABOUT_ONE_PERSON = {
     "audit_event": "kept without details for the audit retention (accountability); see `about`",
     "purge_run": "counts of the daily purge, nothing about anyone",
     "tracker_erasure": "Rasa sender ids whose tracker events are still to be deleted; gone when done",
+    "auth_failure": "failed staff sign-ins, keyed by a keyed hash of account or address, never a person",
 }
 
 
