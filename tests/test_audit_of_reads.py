@@ -51,6 +51,7 @@ class Read:
     names_person: bool = True
     form: dict[str, str] | None = None  # a UI form posted from /ui/broadcasts/new
     json: dict[str, Any] | None = None
+    query: dict[str, str] | None = None
 
     @property
     def web(self) -> bool:
@@ -68,6 +69,7 @@ READS = [
     Read("GET", "/api/v1/appointments/{appointment_id}/attendance", "coordinator"),
     Read("GET", "/api/v1/appointments/{appointment_id}/reminders", "klantmanager"),
     Read("GET", "/api/v1/appointments/{appointment_id}/evidence", "klantmanager"),
+    Read("GET", "/api/v1/inburgeraars/{inburgeraar_id}/export", "klantmanager"),
     Read("GET", "/api/v1/broadcasts", "coordinator", names_person=False),
     Read("GET", "/api/v1/broadcasts/{broadcast_id}", "coordinator", names_person=False),
     Read(
@@ -84,6 +86,10 @@ READS = [
     Read("GET", "/ui/appointments/{appointment_id}/evidence.csv", "klantmanager"),
     Read("GET", "/ui/tasks", "klantmanager"),
     Read("GET", "/ui/caseload", "klantmanager"),
+    Read("GET", "/ui/people", "coordinator"),
+    Read("GET", "/ui/people/{person_id}/privacy", "klantmanager"),
+    Read("GET", "/ui/people/{person_id}/export.json", "klantmanager"),
+    Read("GET", "/ui/people/{person_id}/erase", "coordinator", query={"reason": "request"}),
     Read("GET", "/ui/broadcasts", "coordinator", names_person=False),
     Read("GET", "/ui/broadcasts/{broadcast_id}", "coordinator", names_person=False),
     Read(
@@ -94,7 +100,7 @@ READS = [
         form={"template": "office_closed", "date": "2030-03-12", "audience_type": "list", "send_mode": "now"},
     ),
 ]
-READ_ACTIONS = {"read", "read_evidence", "preview"}
+READ_ACTIONS = {"read", "read_evidence", "read_privacy", "export", "preview"}
 
 
 def get_routes(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
@@ -168,7 +174,7 @@ def _request(read: Read, case, client, web):  # type: ignore[no-untyped-def]
         )
     browser = web(member)
     if read.form is None:
-        return browser, lambda: browser.get(url)
+        return browser, lambda: browser.get(url, params=read.query)
     form = {**read.form, "csrf_token": csrf_of(browser.get("/ui/broadcasts/new").text)}
     form["inburgeraar_ids"] = str(case["person"].id)
     return browser, lambda: browser.post(url, data=form)

@@ -56,7 +56,7 @@ def test_without_a_secret_the_gateway_sends_no_token_and_rasa_refuses_it(setting
 
 @pytest.mark.parametrize(
     ("headers", "status"),
-    [({}, 401), (auth("not-a-token"), 401), (BOT, 200), (ADMIN, 200)],
+    [({}, 401), (auth("not-a-token"), 401), (BOT, 200), (ADMIN, 403)],
     ids=["none", "unknown", "bot", "admin"],
 )
 def test_nlg_answers_only_the_bots_token(client, headers, status):

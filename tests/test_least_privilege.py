@@ -170,7 +170,6 @@ def _personal_data_calls(group):
         ("PUT", f"/api/v1/appointments/{a}/attendance/{p}", {"status": "attended"}),
         ("GET", f"/api/v1/appointments/{a}/reminders", None),
         ("GET", f"/api/v1/appointments/{a}/evidence", None),
-        ("GET", f"/api/v1/bot/inb-{p}/profile", None),
         ("GET", "/api/v1/broadcasts", None),
     ]
 

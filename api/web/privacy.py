@@ -41,6 +41,7 @@ def people_page(
     request: Request, user: CoordinatorDep, db: SessionDep, q: str = "", done: str | None = None
 ) -> Response:
     rows = people.list_inburgeraars(db, user.principal, limit=PEOPLE_SHOWN, name=q[:200])
+    db.commit()  # the audit event of this read
     return page(
         request, "people.html", user, title=N_("Personen"), rows=rows, q=q, flash=FLASH.get(done or "")
     )
