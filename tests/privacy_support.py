@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, declarative_base
 from api.broadcasts.models import Broadcast, BroadcastRecipient
 from api.db import Database
 from api.messaging.models import Message
+from api.messaging.rasa import sender_ids_of
 from api.messaging.service import conversation_for, queue_outbound
 from api.people import consent
 from api.people.models import Inburgeraar
@@ -119,6 +120,15 @@ class History:
     own_appointment: int
     group_appointment: int
     markers: list[str] = field(default_factory=list)  # texts only this person's rows contain
+    person_senders: list[str] = field(default_factory=list)  # Rasa's sender ids (api.messaging.rasa)
+    other_senders: list[str] = field(default_factory=list)
+
+
+def sender(db: Session, person: Inburgeraar) -> str:
+    """The sender id Rasa knows the person's current conversation by (the one function that says so)."""
+    conversation_for(db, person)
+    db.commit()
+    return sender_ids_of(db, person)[-1]
 
 
 def full_history(client: Any, make: Factory, db: Session, tracker_url: str | None = None) -> History:
@@ -139,11 +149,12 @@ def full_history(client: Any, make: Factory, db: Session, tracker_url: str | Non
             )
         )
         queue_outbound(db, conversation, f"Beterschap {who.name}", kind="bot_reply")
+    senders = {who.id: sender_ids_of(db, who) for who in (person, other)}
     consent.opt_out(db, person, source="keyword")
     consent.opt_in(db, person, source="keyword")
     db.commit()
     reported = client.post(
-        f"/api/v1/bot/inb-{person.id}/attendance",
+        f"/api/v1/bot/{senders[person.id][-1]}/attendance",
         headers=BOT,
         json={
             "appointmentId": own,
@@ -154,7 +165,7 @@ def full_history(client: Any, make: Factory, db: Session, tracker_url: str | Non
     )
     assert reported.status_code == 200, reported.text
     escalated = client.post(
-        f"/api/v1/bot/inb-{person.id}/escalations",
+        f"/api/v1/bot/{senders[person.id][-1]}/escalations",
         headers=BOT,
         json={"reason": "request_human", "urgent": False, "summary": "geheim-zeynep-vraag"},
     )
@@ -163,10 +174,12 @@ def full_history(client: Any, make: Factory, db: Session, tracker_url: str | Non
     assert client.get(f"/api/v1/inburgeraars/{person.id}/messages", headers=km_headers).status_code == 200
     assert client.get(f"/api/v1/inburgeraars/{person.id}", headers=km_headers).status_code == 200
     if tracker_url:
-        add_turn(tracker_url, f"inb-{person.id}", datetime.now(UTC), "geheim-zeynep-chat", "Beterschap")
-        add_turn(tracker_url, f"inb-{other.id}", datetime.now(UTC), "yonas-chat", "Tot dan")
+        for sender_id in senders[person.id]:
+            add_turn(tracker_url, sender_id, datetime.now(UTC), "geheim-zeynep-chat", "Beterschap")
+        for sender_id in senders[other.id]:
+            add_turn(tracker_url, sender_id, datetime.now(UTC), "yonas-chat", "Tot dan")
     markers = ["Zeynep Wisbaar", "+31612000111", "geheim-zeynep"]
-    return History(person, other, km, km_headers, own, group, markers)
+    return History(person, other, km, km_headers, own, group, markers, senders[person.id], senders[other.id])
 
 
 def _appointment(client: Any, headers: dict[str, str], participants: list[int], starts: datetime) -> int:

@@ -81,6 +81,6 @@ def test_erasure_deletes_the_persons_events_from_the_postgresql_tracker_store(
     )
     assert response.status_code == 200, response.text
     assert response.json()["trackerSendersPending"] == 0
-    assert tracker_senders(pg_tracker) == {f"inb-{history.other.id}": 2}
+    assert tracker_senders(pg_tracker) == {sender: 2 for sender in history.other_senders}
     exported = client.get(f"/api/v1/inburgeraars/{history.other.id}/export", headers=ADMIN).json()
     assert exported["botTracker"]["status"] == "included" and len(exported["botTracker"]["events"]) == 2
