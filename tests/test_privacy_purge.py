@@ -23,7 +23,7 @@ from api.privacy.retention import Policy
 from api.reminders.models import Reminder
 from api.tasks.models import Escalation, Task
 from api.worker import JOBS, Worker
-from tests.privacy_support import add_turn, create_tracker_store, tracker_senders
+from tests.privacy_support import add_turn, create_tracker_store, sender, tracker_senders
 
 NOW = datetime(2031, 6, 15, 1, 30, tzinfo=UTC)  # 03:30 in Amsterdam: after the purge hour
 DAY = timedelta(days=1)
@@ -244,13 +244,14 @@ def test_rasa_tracker_events_past_the_retention_are_deleted_except_held_evidence
     settings.rasa_tracker_store_url = url
     quiet, held = make.person(make.staff()[0]), make.person(make.staff()[0])
     no_show(db, make, held, NOW - 40 * DAY)
-    for person in (quiet, held):
-        add_turn(url, f"inb-{person.id}", NOW - 30 * DAY, "oud", "antwoord")
-        add_turn(url, f"inb-{person.id}", NOW - 1 * DAY, "nieuw", "antwoord")
-    add_turn(url, "inb-999999", NOW - 30 * DAY, "van iemand die al gewist is", "antwoord")
+    senders = {person.id: sender(db, person) for person in (quiet, held)}
+    for sender_id in senders.values():
+        add_turn(url, sender_id, NOW - 30 * DAY, "oud", "antwoord")
+        add_turn(url, sender_id, NOW - 1 * DAY, "nieuw", "antwoord")
+    add_turn(url, "someone-erased-long-ago", NOW - 30 * DAY, "van iemand die al gewist is", "antwoord")
     counts = run(db, settings)
     assert counts["tracker_store"] == "purged" and counts["tracker_events"] == 4
-    assert tracker_senders(url) == {f"inb-{quiet.id}": 2, f"inb-{held.id}": 4}
+    assert tracker_senders(url) == {senders[quiet.id]: 2, senders[held.id]: 4}
 
 
 def test_the_daily_job_runs_once_a_day_and_writes_one_audit_event_without_personal_data(

@@ -151,6 +151,21 @@ def rasa_admin() -> dict[str, str]:
     return {"Authorization": f"Bearer {jwt.encode(claims, RASA_SECRET, algorithm='HS256')}"}
 
 
+_staff_numbers = iter(range(1, 1_000_000))
+
+
+def staff_headers(api: str, role: str = "klantmanager") -> dict[str, str]:
+    """A new staff member of `role`, made with the admin token (its only use: it reads no people), and
+    their bearer header. A klantmanager registers people into their own caseload and reads them."""
+    n = next(_staff_numbers)
+    body = {"name": f"E2E {role} {n}", "email": f"e2e-{role}-{n}@gemeente.example", "role": role}
+    response = httpx.post(
+        f"{api}/api/v1/staff", json=body, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
+    )
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['apiToken']}"}
+
+
 @dataclass
 class Stack:
     api: str
@@ -158,9 +173,13 @@ class Stack:
     db_url: str
     actions: str = ""
     logs: Path | None = None
+    _caseworker: dict[str, str] | None = None
 
-    def admin(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    def caseworker(self) -> dict[str, str]:
+        """One klantmanager per stack, who registers the test's people and so may read them."""
+        if not self._caseworker:
+            self._caseworker = staff_headers(self.api)
+        return self._caseworker
 
 
 def start_stack(

@@ -176,7 +176,7 @@ def _settle(live: Live) -> None:
 
 
 def _api(live: Live, method: str, path: str, **kw) -> httpx.Response:  # noqa: ANN003
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", **kw.pop("headers", {})}
+    headers = {**live.stack.caseworker(), **kw.pop("headers", {})}
     response = httpx.request(method, f"{live.stack.api}{path}", headers=headers, timeout=30, **kw)
     assert response.status_code < 300, response.text
     return response

@@ -46,7 +46,7 @@ def moved(stack):
         person_id = person.id
     assert any(LOCATION in reply for reply in text(stack, engine, OLD, "wanneer is mijn afspraak"))
     response = httpx.patch(
-        f"{stack.api}/api/v1/inburgeraars/{person_id}", json={"phone": NEW}, headers=stack.admin()
+        f"{stack.api}/api/v1/inburgeraars/{person_id}", json={"phone": NEW}, headers=stack.caseworker()
     )
     assert response.status_code == 200, response.text
     yield engine, person_id
@@ -96,16 +96,20 @@ def test_a_new_person_on_the_old_number_starts_with_an_empty_conversation(stack,
     registered = httpx.post(
         f"{stack.api}/api/v1/inburgeraars",
         json={"name": "Nieuwe houder", "phone": OLD, "doelgroep": "gezinsmigrant"},
-        headers=stack.admin(),
+        headers=stack.caseworker(),
     )
     assert registered.status_code == 201, registered.text
     second = registered.json()["id"]
     messages = f"{stack.api}/api/v1/inburgeraars/{second}/messages"
-    assert httpx.get(messages, headers=stack.admin()).json() == []
+    assert httpx.get(messages, headers=stack.caseworker()).json() == []
 
     text(stack, engine, OLD, "hallo")
 
-    bodies = [m["body"] for m in httpx.get(messages, headers=stack.admin()).json() if m["direction"] == "in"]
+    bodies = [
+        m["body"] for m in httpx.get(messages, headers=stack.caseworker()).json() if m["direction"] == "in"
+    ]
     assert bodies == ["hallo"]
-    history = httpx.get(f"{stack.api}/api/v1/inburgeraars/{first}/messages", headers=stack.admin()).json()
+    history = httpx.get(
+        f"{stack.api}/api/v1/inburgeraars/{first}/messages", headers=stack.caseworker()
+    ).json()
     assert "wanneer is mijn afspraak" in [m["body"] for m in history]

@@ -24,15 +24,16 @@ from api.localstack import (
     trained_model,
 )
 from api.messaging.models import Conversation, Message
+from api.messaging.rasa import sender_ids_of
 from api.migrate import upgrade
+from api.people.models import Inburgeraar
 from api.privacy import purge
 from api.privacy.retention import Policy
 from api.settings import ROOT, Settings
 
-from .conftest import ADMIN_TOKEN, BOT_TOKEN, processes
+from .conftest import ADMIN_TOKEN, BOT_TOKEN, processes, staff_headers
 
 pytestmark = pytest.mark.rasa
-ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @dataclass
@@ -97,21 +98,35 @@ def tracker_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrackerS
 def _person(stack: TrackerStack, name: str, phone: str) -> int:
     response = httpx.post(
         f"{stack.api}/api/v1/inburgeraars",
-        headers=ADMIN,
+        headers=staff_headers(stack.api),  # a klantmanager, into their own caseload
         json={"name": name, "phone": phone, "language": "nl", "doelgroep": "asielstatushouder"},
     )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
-def _talk(stack: TrackerStack, person_id: int, text_: str) -> None:
-    """One message through the simulator; waits until the bot's turn is stored in Rasa's tracker store."""
+def _senders(stack: TrackerStack, person_id: int) -> list[str]:
+    """The person's Rasa sender ids, from the one function that knows them."""
+    database = Database(stack.case_db)
+    try:
+        with database.session() as db:
+            person = db.get(Inburgeraar, person_id)
+            return sender_ids_of(db, person) if person else []
+    finally:
+        database.engine.dispose()
+
+
+def _talk(stack: TrackerStack, person_id: int, text_: str) -> list[str]:
+    """One message through the simulator; waits until the bot's turn is in Rasa's tracker store.
+
+    Returns the person's sender ids."""
     sent = httpx.post(f"{stack.api}/simulator/messages", json={"inburgeraarId": person_id, "body": text_})
     assert sent.status_code == 202, sent.text
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if stack.events(f"inb-{person_id}") and _processed(stack, person_id):
-            return
+        senders = _senders(stack, person_id)
+        if _processed(stack, person_id) and sum(stack.events(s) for s in senders):
+            return senders
         time.sleep(0.3)
     raise AssertionError("the bot's turn never reached Rasa's tracker store")
 
@@ -129,12 +144,11 @@ def _rasa_events(stack: TrackerStack, sender: str) -> list[dict]:
 
 def test_erasure_removes_the_conversation_from_rasas_own_tracker_store(tracker_stack):
     person_id = _person(tracker_stack, "Live Wisbaar", "+31612000901")
-    _talk(tracker_stack, person_id, "Hallo, wanneer is mijn afspraak?")
-    sender = f"inb-{person_id}"
+    sender, *_legacy = _talk(tracker_stack, person_id, "Hallo, wanneer is mijn afspraak?")
     assert _rasa_events(tracker_stack, sender), "Rasa should know the conversation before the erasure"
     erased = httpx.post(
         f"{tracker_stack.api}/api/v1/inburgeraars/{person_id}/erasure",
-        headers=ADMIN,
+        headers=staff_headers(tracker_stack.api, "coordinator"),
         json={"reason": "request"},
     )
     assert erased.status_code == 200, erased.text
@@ -145,8 +159,7 @@ def test_erasure_removes_the_conversation_from_rasas_own_tracker_store(tracker_s
 
 def test_the_purge_clears_the_chat_in_the_case_database_and_in_rasas_tracker_store(tracker_stack):
     person_id = _person(tracker_stack, "Live Bewaar", "+31612000902")
-    _talk(tracker_stack, person_id, "Hallo")
-    sender = f"inb-{person_id}"
+    (sender,) = _talk(tracker_stack, person_id, "Hallo")
     settings = Settings(
         database_url=tracker_stack.case_db,
         rasa_tracker_store_url=tracker_stack.tracker_db,
