@@ -89,9 +89,11 @@ def profile(tmp_path_factory: pytest.TempPathFactory, rasa: FakeRasa) -> Iterato
             "MUNICIPALITY_PHONE": "14 0513",
             "SIMULATOR_ENABLED": "false",
             "DATABASE_URL": url,
-            "CASE_API_ADMIN_TOKEN": "two-apis-admin-token",
-            "BOT_SERVICE_TOKEN": "two-apis-bot-token",
-            "SESSION_SECRET": "two-apis-session-secret",
+            # Production wants each secret 32 characters or longer, and each its own.
+            "CASE_API_ADMIN_TOKEN": "two-apis-admin-token-5a6b7c8d9e0f1a2b",
+            "BOT_SERVICE_TOKEN": "two-apis-bot-token-6b7c8d9e0f1a2b3c4d",
+            "SESSION_SECRET": "two-apis-session-secret-7c8d9e0f1a2b3c",
+            "RASA_JWT_SECRET": "two-apis-rasa-jwt-secret-8d9e0f1a2b3c4d",
             "RASA_URL": rasa.url,
             # Both processes sit behind the proxy that Twilio calls: they check signatures against it.
             "PUBLIC_BASE_URL": PUBLIC,
