@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, declarative_base
 from api.broadcasts.models import Broadcast, BroadcastRecipient
 from api.db import Database
 from api.messaging.models import Message
+from api.messaging.rasa import sender_id
 from api.messaging.service import conversation_for, queue_outbound
 from api.people import consent
 from api.people.models import Inburgeraar
@@ -213,3 +214,10 @@ def every_row(database: Database) -> dict[str, list[dict[str, Any]]]:
             table.name: [dict(row._mapping) for row in conn.execute(select(table))]
             for table in metadata.sorted_tables
         }
+
+
+def sender(db: Session, person: Inburgeraar) -> str:
+    """The sender id Rasa knows the person's current conversation by (started when missing)."""
+    conversation = conversation_for(db, person)
+    db.commit()
+    return sender_id(conversation)
