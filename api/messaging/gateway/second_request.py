@@ -11,24 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-# What may be offered: questions the bot answers and a person to talk to. Never an intent that records
-# something (absence, reschedule, confirmation, check-in, opt-out): that must be the person's own words.
-OFFERABLE = frozenset(
-    {
-        "ask_next_appointment",
-        "ask_term_deadline",
-        "ask_fine",
-        "ask_exemption",
-        "ask_learning_route",
-        "ask_pip",
-        "ask_pvt",
-        "ask_map",
-        "ask_knm",
-        "ask_progress",
-        "ask_contact",
-        "request_human",
-    }
-)
+from api.i18n.intent_labels import INTENT_LABELS
+
+# What may be offered: what a numbered question may name (api.i18n.intent_labels), except what records
+# something or changes the conversation (absence, reschedule, confirmation, check-in, language): that must
+# be the person's own words.
+OFFERABLE = frozenset(INTENT_LABELS) - {
+    "confirm_attendance",
+    "report_absence",
+    "request_reschedule",
+    "check_in",
+    "change_language",
+}
 # A sentence counts only when the model is this sure of it (chosen on bench/nlu_realistic, see
 # bench/second_request.py and docs/benchmarks.md).
 MIN_CONFIDENCE = 0.7
