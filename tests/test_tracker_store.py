@@ -9,7 +9,6 @@ import pytest
 
 from api.privacy.tracker_store import EVENTS, TrackerStore
 from api.settings import ROOT, Settings
-from tests.conftest import ADMIN
 from tests.privacy_support import (
     RasaEvent,
     add_turn,
@@ -82,5 +81,7 @@ def test_erasure_deletes_the_persons_events_from_the_postgresql_tracker_store(
     assert response.status_code == 200, response.text
     assert response.json()["trackerSendersPending"] == 0
     assert tracker_senders(pg_tracker) == {history.other_sender: 2}
-    exported = client.get(f"/api/v1/inburgeraars/{history.other.id}/export", headers=ADMIN).json()
+    exported = client.get(
+        f"/api/v1/inburgeraars/{history.other.id}/export", headers=history.km_headers
+    ).json()
     assert exported["botTracker"]["status"] == "included" and len(exported["botTracker"]["events"]) == 2
