@@ -176,6 +176,12 @@ class Settings(BaseSettings):
         "purge and erasure delete tracker events; empty: no tracker store to purge (development keeps "
         "trackers in Rasa's memory until it restarts).",
     )
+    offer_other_request: bool = Field(
+        False,
+        description="After answering a message that holds two requests, offer the other one as a numbered "
+        "option. Off by default: on the realistic evaluation set it offered the right one in only 1 of 10 "
+        "such messages (docs/benchmarks.md, second_request).",
+    )
     simulator_enabled: bool = Field(True, description="Serve the phone simulator (never in production).")
     max_request_bytes: int = Field(
         1_048_576,

@@ -53,7 +53,8 @@ def render(results: dict[float, Counter]) -> str:
     lines = [
         "On `bench/nlu_realistic/` (independent set). *Should offer*: messages with two requests whose "
         "second one the bot can offer (a question or a person); *false offers*: an offer on any other "
-        f"message. The gateway uses {second_request.MIN_CONFIDENCE}.",
+        f"message. The gateway uses {second_request.MIN_CONFIDENCE}, and only with OFFER_OTHER_REQUEST on "
+        "(off by default until it offers the right request far more often than a wrong one).",
         "",
         "| sentence confidence from | should offer | offered the right one | offered another | none "
         "| other messages | false offers |",

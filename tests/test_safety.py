@@ -268,7 +268,10 @@ def test_a_digit_beyond_the_options_or_after_another_turn_is_plain_text(client, 
     assert [t["text"] for t in fake_rasa.turns[1:]] == ["3", "1"]
 
 
-def test_two_requests_in_one_message_get_the_other_offered_and_a_digit_takes_it(client, make, db, fake_rasa):
+def test_two_requests_in_one_message_get_the_other_offered_and_a_digit_takes_it(
+    client, make, db, fake_rasa, settings
+):
+    settings.offer_other_request = True
     person = make.person()
     post_inbound(client, person.phone, "Ik ben ziek vandaag. Krijg ik nu een boete?", _sid(1))
     replies = [m.body for m in messages_of(db, conversation_of(db, person.id).id) if m.direction == "out"]
@@ -278,7 +281,15 @@ def test_two_requests_in_one_message_get_the_other_offered_and_a_digit_takes_it(
     assert fake_rasa.turns[1]["text"] == "/ask_fine"
 
 
-def test_one_sentence_or_a_shortcut_gets_no_offer_and_no_extra_parse(client, make, db, fake_rasa):
+def test_the_offer_is_off_unless_switched_on(client, make, db, fake_rasa):
+    person = make.person()
+    post_inbound(client, person.phone, "Ik ben ziek vandaag. Krijg ik nu een boete?", _sid(1))
+    outbound = [m for m in messages_of(db, conversation_of(db, person.id).id) if m.direction == "out"]
+    assert [m.body for m in outbound] == ["Beterschap. Welke afspraak?"] and fake_rasa.parses == []
+
+
+def test_one_sentence_or_a_shortcut_gets_no_offer_and_no_extra_parse(client, make, db, fake_rasa, settings):
+    settings.offer_other_request = True
     person = make.person()
     post_inbound(client, person.phone, "ik ben ziek en krijg ik een boete", _sid(1))
     fake_rasa.next_slots = {"clarify_options": ["report_absence", "ask_fine"]}

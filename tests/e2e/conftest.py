@@ -183,7 +183,13 @@ class Stack:
 
 
 def start_stack(
-    procs: Processes, tmp: Path, model: Path, env: dict[str, str], *, worker: bool = False
+    procs: Processes,
+    tmp: Path,
+    model: Path,
+    env: dict[str, str],
+    *,
+    worker: bool = False,
+    endpoints: str = "endpoints.yml",
 ) -> Stack:
     """API, action server and Rasa (and the worker) on a new SQLite database, each with its own secrets
     (api.localstack.BotSecrets) and its log in `tmp`; returns when all of them answer."""
@@ -199,7 +205,7 @@ def start_stack(
     actions_env = base | SECRETS.actions_env(api_url=api)
     procs.start("actions", actions_command(actions_port), ROOT / "bot", actions_env)
     rasa_env = base | SECRETS.rasa_env(actions_url=actions, api_url=api)
-    procs.start("rasa", rasa_command(model, "endpoints.yml", rasa_port), ROOT / "bot", rasa_env)
+    procs.start("rasa", rasa_command(model, endpoints, rasa_port), ROOT / "bot", rasa_env)
     if worker:
         procs.start("worker", [sys.executable, "-m", "api.worker"], ROOT, api_env)
     procs.wait("api", f"{api}/health", 60)

@@ -176,7 +176,7 @@ def _settle(live: Live) -> None:
 
 
 def _api(live: Live, method: str, path: str, **kw) -> httpx.Response:  # noqa: ANN003
-    headers = {**live.stack.caseworker(), **kw.pop("headers", {})}
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", **kw.pop("headers", {})}  # the admin: accounts only
     response = httpx.request(method, f"{live.stack.api}{path}", headers=headers, timeout=30, **kw)
     assert response.status_code < 300, response.text
     return response
@@ -211,11 +211,12 @@ def conversation(live: Live) -> dict[str, list[str]]:
         "name": "Fatima de Vries", "email": "fatima@hardening.example", "role": "klantmanager",
         "phone": "+31201234567", "password": PASSWORD,
     }).json()  # fmt: skip
-    amina = _api(live, "POST", "/api/v1/inburgeraars", json={
+    fatima = {"Authorization": f"Bearer {staff['apiToken']}"}  # her caseload, her conversations
+    amina = _api(live, "POST", "/api/v1/inburgeraars", headers=fatima, json={
         "name": "Amina Haddad", "phone": "+31612340001", "language": "nl", "doelgroep": "asielstatushouder",
         "klantmanagerId": staff["id"],
     }).json()  # fmt: skip
-    yusuf = _api(live, "POST", "/api/v1/inburgeraars", json={
+    yusuf = _api(live, "POST", "/api/v1/inburgeraars", headers=fatima, json={
         "name": "Yusuf Kaya", "phone": "+31612340002", "language": "nl", "doelgroep": "gezinsmigrant",
         "klantmanagerId": staff["id"],
     }).json()  # fmt: skip
@@ -224,7 +225,7 @@ def conversation(live: Live) -> dict[str, list[str]]:
     live.twilio.timeout_delay = 2.0
     live.twilio.script = ["timeout", "20429", "21211"]
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1, hours=3)
-    appointment = _api(live, "POST", "/api/v1/appointments", json={
+    appointment = _api(live, "POST", "/api/v1/appointments", headers=fatima, json={
         "kind": "voortgangsgesprek", "startsAt": starts.isoformat(), "location": "Stadskantoor Balie 4",
         "participantIds": [amina["id"], yusuf["id"]], "staffId": staff["id"],
     }).json()  # fmt: skip
@@ -238,7 +239,7 @@ def conversation(live: Live) -> dict[str, list[str]]:
     settings = Settings(session_secret=SESSION_SECRET, public_base_url=PUBLIC)
     link = ics.make_token(settings, appointment["id"], amina["id"])
     assert httpx.get(f"{live.stack.api}/ics/{link}.ics").status_code == 200
-    _api(live, "GET", f"/api/v1/inburgeraars/{amina['id']}/messages")
+    _api(live, "GET", f"/api/v1/inburgeraars/{amina['id']}/messages", headers=fatima)
     live.secrets |= {"calendar link": link, "staff token": staff["apiToken"], "password": PASSWORD}
     _settle(live)
     sent = [created.body or "" for created in live.twilio.created]

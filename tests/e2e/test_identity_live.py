@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from api.messaging.models import Conversation, Direction, Message
 from api.people.models import Inburgeraar
-from api.staff.models import Staff
 
 from .conftest import appointment_in_three_days
 
@@ -32,18 +31,14 @@ _sids = itertools.count(1)
 def moved(stack):
     """A person with an appointment who asked the bot about it from OLD, then moved to NEW."""
     engine = create_engine(stack.db_url)
+    body = {"name": "Amina Haddad", "phone": OLD, "doelgroep": "asielstatushouder"}
+    registered = httpx.post(f"{stack.api}/api/v1/inburgeraars", json=body, headers=stack.caseworker())
+    assert registered.status_code == 201, registered.text  # into the caseworker's caseload
+    person_id = registered.json()["id"]
     with Session(engine) as db:
-        km = Staff(name="Sanne Bakker", email="sanne@identity.example", role="klantmanager")
-        db.add(km)
-        db.flush()
-        person = Inburgeraar(
-            name="Amina Haddad", phone=OLD, doelgroep="asielstatushouder", klantmanager_id=km.id
-        )
-        db.add(person)
-        db.flush()
-        db.add(appointment_in_three_days(person.id, km.id, LOCATION))
+        km_id = db.get(Inburgeraar, person_id).klantmanager_id
+        db.add(appointment_in_three_days(person_id, km_id, LOCATION))
         db.commit()
-        person_id = person.id
     assert any(LOCATION in reply for reply in text(stack, engine, OLD, "wanneer is mijn afspraak"))
     response = httpx.patch(
         f"{stack.api}/api/v1/inburgeraars/{person_id}", json={"phone": NEW}, headers=stack.caseworker()

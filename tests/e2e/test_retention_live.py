@@ -4,7 +4,6 @@ told where it is, and the purge and erasure leave no event of the person behind.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,22 +15,16 @@ from sqlalchemy import create_engine, select, text
 
 from api.db import Database, utcnow
 from api.localstack import (
-    BOT_PROCESS_ENV,
-    actions_command,
-    api_command,
-    free_port,
-    rasa_command,
     trained_model,
 )
 from api.messaging.models import Conversation, Message
 from api.messaging.rasa import sender_ids_of
-from api.migrate import upgrade
 from api.people.models import Inburgeraar
 from api.privacy import purge
 from api.privacy.retention import Policy
 from api.settings import ROOT, Settings
 
-from .conftest import ADMIN_TOKEN, BOT_TOKEN, processes, staff_headers
+from .conftest import processes, rasa_auth, staff_headers, start_stack
 
 pytestmark = pytest.mark.rasa
 
@@ -59,40 +52,17 @@ def tracker_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrackerS
     if model is None:
         pytest.skip("no trained Rasa model for the current bot data: run `make model` (make test does)")
     tmp = tmp_path_factory.mktemp("retention-live")
-    case_db, tracker_file = f"sqlite:///{tmp / 'case.sqlite3'}", tmp / "rasa-tracker.sqlite3"
-    upgrade(case_db)
-    api_port, rasa_port, actions_port = free_port(), free_port(), free_port()
+    tracker_file = tmp / "rasa-tracker.sqlite3"
+    # bot/endpoints.yml with Rasa's own SQL tracker store, so there is something for erasure and the purge
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'nlg:\n  url: "http://127.0.0.1:{api_port}/nlg"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_file}"\n'
+        (ROOT / "bot" / "endpoints.yml").read_text()
+        + f'\ntracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_file}"\n'
     )
-    env = {
-        **os.environ,
-        "DATABASE_URL": case_db,
-        "PORT": str(api_port),
-        "CASE_API_ADMIN_TOKEN": ADMIN_TOKEN,
-        "BOT_SERVICE_TOKEN": BOT_TOKEN,
-        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-        "RASA_TRACKER_STORE_URL": f"sqlite:///{tracker_file}",
-        "CASE_API_URL": f"http://127.0.0.1:{api_port}",
-        "ENVIRONMENT": "test",
-        **BOT_PROCESS_ENV,
-    }
+    env = {"RASA_TRACKER_STORE_URL": f"sqlite:///{tracker_file}"}
     with processes(tmp) as procs:
-        procs.start("api", api_command(api_port), ROOT, env)
-        procs.start("actions", actions_command(actions_port), ROOT / "bot", env)
-        procs.start("rasa", rasa_command(model, str(endpoints), rasa_port), ROOT / "bot", env)
-        procs.wait("api", f"http://127.0.0.1:{api_port}/health", 60)
-        procs.wait("actions", f"http://127.0.0.1:{actions_port}/health", 90)
-        procs.wait("rasa", f"http://127.0.0.1:{rasa_port}/status", 240)
-        yield TrackerStack(
-            f"http://127.0.0.1:{api_port}",
-            f"http://127.0.0.1:{rasa_port}",
-            case_db,
-            f"sqlite:///{tracker_file}",
-        )
+        stack = start_stack(procs, tmp, model, env, endpoints=str(endpoints))
+        yield TrackerStack(stack.api, stack.rasa, stack.db_url, f"sqlite:///{tracker_file}")
 
 
 def _person(stack: TrackerStack, name: str, phone: str) -> int:
@@ -137,7 +107,11 @@ def _processed(stack: TrackerStack, person_id: int) -> bool:
 
 
 def _rasa_events(stack: TrackerStack, sender: str) -> list[dict]:
-    response = httpx.get(f"{stack.rasa}/conversations/{sender}/tracker", params={"include_events": "ALL"})
+    response = httpx.get(
+        f"{stack.rasa}/conversations/{sender}/tracker",
+        params={"include_events": "ALL"},
+        headers=rasa_auth(sender),
+    )
     assert response.status_code == 200, response.text
     return [e for e in response.json()["events"] if e["event"] in ("user", "bot")]
 

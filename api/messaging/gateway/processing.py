@@ -117,7 +117,8 @@ class Gateway:
     def _bot_turn(
         self, db: Session, conversation: Conversation, person: Inburgeraar, message: Message
     ) -> bool:
-        return turn.bot_turn(db, self.rasa, conversation, person, message)
+        offer = self.settings.offer_other_request
+        return turn.bot_turn(db, self.rasa, conversation, person, message, offer_other_request=offer)
 
     def replay_pending(self, *, limit: int = 100) -> Outcome:
         """Worker: process conversations with messages still waiting (Rasa was down, a process died).

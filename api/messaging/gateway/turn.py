@@ -35,7 +35,13 @@ RASA_MAX_CHARS = 1000  # the stored message keeps everything; Rasa gets the firs
 
 
 def bot_turn(
-    db: Session, rasa: RasaClient, conversation: Conversation, person: Inburgeraar, message: Message
+    db: Session,
+    rasa: RasaClient,
+    conversation: Conversation,
+    person: Inburgeraar,
+    message: Message,
+    *,
+    offer_other_request: bool = False,
 ) -> bool:
     """Ask Rasa about `message`, record what it understood, queue its replies and commit.
 
@@ -64,7 +70,7 @@ def bot_turn(
     ]
     if sent and understanding.clarify_options:
         mark_clarify_question(sent[-1], understanding.clarify_options)
-    elif sent and not shortcut:
+    elif sent and not shortcut and offer_other_request:
         _offer_other_request(db, rasa, conversation, message, understanding.intent, text, language)
     offer_language(db, conversation, person, message, metadata["detectedLanguage"])
     conversation.outage_reply_sent_at = None
