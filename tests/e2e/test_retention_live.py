@@ -133,7 +133,7 @@ def test_erasure_removes_the_conversation_from_rasas_own_tracker_store(tracker_s
 
 def test_the_purge_clears_the_chat_in_the_case_database_and_in_rasas_tracker_store(tracker_stack):
     person_id = _person(tracker_stack, "Live Bewaar", "+31612000902")
-    (sender,) = _talk(tracker_stack, person_id, "Hallo")
+    sender, *_legacy = _talk(tracker_stack, person_id, "Hallo")
     settings = Settings(
         database_url=tracker_stack.case_db,
         rasa_tracker_store_url=tracker_stack.tracker_db,
