@@ -90,7 +90,7 @@ def profile(tmp_path_factory: pytest.TempPathFactory, rasa: FakeRasa) -> Iterato
             "SIMULATOR_ENABLED": "false",
             "DATABASE_URL": url,
             # Production wants each secret 32 characters or longer, and each its own.
-            "CASE_API_ADMIN_TOKEN": "two-apis-admin-token-5a6b7c8d9e0f1a2b",
+            "CASE_API_ADMIN_TOKEN": ADMIN_TOKEN,
             "BOT_SERVICE_TOKEN": "two-apis-bot-token-6b7c8d9e0f1a2b3c4d",
             "SESSION_SECRET": "two-apis-session-secret-7c8d9e0f1a2b3c",
             "RASA_JWT_SECRET": "two-apis-rasa-jwt-secret-8d9e0f1a2b3c4d",
@@ -275,23 +275,33 @@ def test_a_webhook_delivered_to_both_processes_at_once_is_stored_once_and_causes
     assert turns == Counter(m.id for m in messages)
 
 
-def test_a_new_persons_first_messages_at_both_processes_at_once_are_all_stored_and_answered(profile, client):
-    # Both processes find no conversation yet and both create one; the loser must not answer 500 (its
-    # message would be lost unless Twilio delivered it again) but store it in the winner's conversation.
-    people = new_people(profile, 20)
-    start = Barrier(2 * len(people))
+ADMIN_TOKEN = "two-apis-admin-token-5a6b7c8d9e0f1a2b"
+
+
+def all_at_once(client: httpx.Client, deliveries: list[tuple[str, dict[str, str]]]) -> list[int]:
+    """Deliver every (API process, webhook form) at the same moment, behind one barrier; the statuses."""
+    start = Barrier(len(deliveries))
 
     def together(api: str, form: dict[str, str]) -> int:
         start.wait(timeout=30)
         return deliver(client, api, form)
 
-    with ThreadPoolExecutor(max_workers=2 * len(people)) as pool:
-        futures = [
-            pool.submit(together, api, inbound_form(person.phone, f"hallo {i}", f"SM{person.id:06d}{i:026d}"))
+    with ThreadPoolExecutor(max_workers=len(deliveries)) as pool:
+        return list(pool.map(lambda delivery: together(*delivery), deliveries))
+
+
+def test_a_new_persons_first_messages_at_both_processes_at_once_are_all_stored_and_answered(profile, client):
+    # Both processes find no conversation yet and both create one; the loser must not answer 500 (its
+    # message would be lost unless Twilio delivered it again) but store it in the winner's conversation.
+    people = new_people(profile, 20)
+    statuses = all_at_once(
+        client,
+        [
+            (api, inbound_form(person.phone, f"hallo {i}", f"SM{person.id:06d}{i:026d}"))
             for person in people
             for i, api in enumerate(profile.apis)
-        ]
-        statuses = [future.result() for future in futures]
+        ],
+    )
     wait_until_settled(profile, people)
 
     assert all(ok(status) for status in statuses), Counter(statuses)
@@ -341,7 +351,7 @@ def test_several_people_at_once_over_both_processes_lose_no_turn_and_keep_each_p
 def coordinator(api: str) -> dict[str, str]:
     """A coordinator made with the admin token (which itself reads and changes no people)."""
     body = {"name": "Twee", "email": f"twee-{secrets.token_hex(4)}@gemeente.example", "role": "coordinator"}
-    admin = {"Authorization": "Bearer two-apis-admin-token"}
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     made = httpx.post(f"{api}/api/v1/staff", json=body, headers=admin)
     assert made.status_code == 201, made.text
     return {"Authorization": f"Bearer {made.json()['apiToken']}"}
@@ -384,19 +394,14 @@ def test_a_number_registered_after_it_wrote_texting_both_processes_at_once_gets_
         registered = client.post(f"{profile.apis[0]}/api/v1/inburgeraars", json=body, headers=staff)
         assert registered.status_code == 201, registered.text
         people.append(Person(id=registered.json()["id"], phone=phone))
-    start = Barrier(2 * len(people))
-
-    def together(api: str, form: dict[str, str]) -> int:
-        start.wait(timeout=30)
-        return deliver(client, api, form)
-
-    with ThreadPoolExecutor(max_workers=2 * len(people)) as pool:
-        futures = [
-            pool.submit(together, api, inbound_form(p.phone, f"hallo {i}", f"SM{p.phone[1:]}{i + 1:020d}"))
+    statuses = all_at_once(
+        client,
+        [
+            (api, inbound_form(p.phone, f"hallo {i}", f"SM{p.phone[1:]}{i + 1:020d}"))
             for p in people
             for i, api in enumerate(profile.apis)
-        ]
-        statuses = [future.result() for future in futures]
+        ],
+    )
     wait_until_settled(profile, people)
 
     assert all(ok(status) for status in statuses), Counter(statuses)
