@@ -7,8 +7,9 @@ events in Rasa's tracker store. What stays, minimised: the audit events about th
 details (who did what when, for the audit retention period), and the erasure's own audit event (reason
 and counts, no personal data). Group appointments stay for the other participants.
 
-Coordinators and admins erase (a klantmanager asks them): erasing destroys a case file, so it takes a
-second person. The purge erases a person whose case file's term has passed, with reason `retention`.
+Coordinators erase (a klantmanager asks them; the admin reads no personal data): erasing destroys a
+case file, so it takes a second person. The purge erases a person whose case file's term has passed,
+with reason `retention`.
 """
 
 from __future__ import annotations
@@ -56,8 +57,20 @@ class Erasure:
         return len(self.tracker_senders)
 
 
+def erase_and_commit(
+    db: Session, actor: Principal, person_id: int, reason: str, settings: Settings
+) -> Erasure:
+    """`erase` and commit it; then Rasa's tracker store forgets the conversations too (`after_commit`),
+    committed as well. What the API and the staff UI call."""
+    result = erase(db, actor, person_id, reason, settings)
+    db.commit()
+    after_commit(db, settings, result)
+    db.commit()
+    return result
+
+
 def erase(db: Session, actor: Principal, person_id: int, reason: str, settings: Settings) -> Erasure:
-    """Erase a person at a staff member's request (coordinators and admins); audited with reason and counts.
+    """Erase a person at a coordinator's request; audited with reason and counts.
 
     The caller commits, then calls `after_commit` so Rasa's tracker store forgets the conversations too.
     """

@@ -11,7 +11,8 @@ The document (format `inburgering-export/1`, described in docs/privacy.md):
 - `botTracker`: the events Rasa's tracker store holds of their conversations, or why there are none;
 - `retention`: how long each kind is kept (the settings in force).
 
-The person's klantmanager exports (and admins); coordinators do not read conversations. Audited.
+The person's own klantmanager exports; coordinators do not read conversations, the admin no personal
+data. Audited.
 """
 
 from __future__ import annotations
@@ -132,5 +133,9 @@ def retention_terms(settings: Settings) -> dict[str, int]:
     }
 
 
-def filename(person_id: int) -> str:
-    return f"gegevens-inburgeraar-{person_id}.json"
+def download_headers(person_id: int) -> dict[str, str]:
+    """The export is a file to save, never to cache (the API's and the staff UI's download alike)."""
+    return {
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="gegevens-inburgeraar-{person_id}.json"',
+    }

@@ -32,7 +32,7 @@ class Overview:
 
 
 def overview(db: Session, actor: Principal, person_id: int, settings: Settings) -> Overview:
-    """Counts and terms for one person (their klantmanager, coordinators, admins); the read is audited."""
+    """Counts and terms for one person (their klantmanager, coordinators); the read is audited."""
     actor.require(Role.klantmanager, Role.coordinator)
     person = people.get_inburgeraar(db, actor, person_id)
     found = holdings.of_person(db, person.id)

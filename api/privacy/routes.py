@@ -18,15 +18,11 @@ def export_person(
 ) -> JSONResponse:
     """Everything held about the person as one JSON document (format `inburgering-export/1`).
 
-    The person's klantmanager (and admins). Audited.
+    The person's own klantmanager. Audited.
     """
     document = export.export(db, actor, inburgeraar_id, settings)
     db.commit()  # the audit event of this export
-    headers = {
-        "Cache-Control": "no-store",
-        "Content-Disposition": f'attachment; filename="{export.filename(inburgeraar_id)}"',
-    }
-    return JSONResponse(document, headers=headers)
+    return JSONResponse(document, headers=export.download_headers(inburgeraar_id))
 
 
 @router.post("/inburgeraars/{inburgeraar_id}/erasure", response_model=ErasureOut)
@@ -35,13 +31,10 @@ def erase_person(
 ) -> ErasureOut:
     """Erase the person and every row about them, in one transaction; then Rasa's tracker events.
 
-    Coordinators and admins, with a reason. The audit events about the person stay without their
-    details; the erasure itself is audited with the reason and counts.
+    Coordinators, with a reason. The audit events about the person stay without their details; the
+    erasure itself is audited with the reason and counts.
     """
-    result = erasure.erase(db, actor, inburgeraar_id, body.reason, settings)
-    db.commit()
-    erasure.after_commit(db, settings, result)
-    db.commit()
+    result = erasure.erase_and_commit(db, actor, inburgeraar_id, body.reason, settings)
     return ErasureOut.model_validate(result)
 
 

@@ -98,11 +98,7 @@ def set_obligation_end(
 def export_download(person_id: int, user: WebUserDep, db: SessionDep, settings: SettingsDep) -> Response:
     document = export.export(db, user.principal, person_id, settings)
     db.commit()  # the audit event of this export
-    headers = {
-        "Cache-Control": "no-store",
-        "Content-Disposition": f'attachment; filename="{export.filename(person_id)}"',
-    }
-    return JSONResponse(document, headers=headers)
+    return JSONResponse(document, headers=export.download_headers(person_id))
 
 
 def _reason(reason: str) -> str:
@@ -162,8 +158,5 @@ def erase(
     if confirmed != "yes":
         error = N_("Vink aan dat je het hebt gecontroleerd.")
         return _confirm_page(request, user, db, settings, person_id, _reason(reason), error=error)
-    result = erasure.erase(db, user.principal, person_id, _reason(reason), settings)
-    db.commit()
-    erasure.after_commit(db, settings, result)
-    db.commit()
+    erasure.erase_and_commit(db, user.principal, person_id, _reason(reason), settings)
     return RedirectResponse("/ui/people?done=erased", status_code=303)
