@@ -19,7 +19,7 @@ from api.db import utcnow
 from api.evidence.labels import ACTOR_LABELS, STAFF_LANGUAGE, t
 from api.i18n import formatting
 from api.messaging.conversations import conversation_ids_of
-from api.messaging.models import Conversation, Direction, Message, OutboxItem
+from api.messaging.models import Direction, Message, OutboxItem
 from api.people.models import ConsentEvent, Inburgeraar
 from api.reminders.models import Reminder, ReminderKind, ReminderStatus
 from api.staff.models import Staff
@@ -111,9 +111,7 @@ def shown_messages(db: Session, appointment: Appointment, person_id: int) -> set
     went_out = [
         r.created_at for r in sent if r.kind != ReminderKind.follow_up and r.status == ReminderStatus.sent
     ]
-    conversation_ids = list(
-        db.scalars(select(Conversation.id).where(Conversation.inburgeraar_id == person_id))
-    )  # every number the person had
+    conversation_ids = conversation_ids_of(db, person_id)  # every number the person had
     query = replies_query(conversation_ids, appointment, min(went_out, default=None))
     ids |= set(db.scalars(query.with_only_columns(Message.id)))
     return ids
@@ -198,7 +196,7 @@ class _Collector:
         return self.event(at, event, status=reminder.status, reason=reminder.reason, **common)
 
     def replies(self, p: Participation, since: datetime | None) -> None:
-        conversation_ids = conversation_ids_of(self.db, p.person)  # every number the person had
+        conversation_ids = conversation_ids_of(self.db, p.person.id)  # every number the person had
         a = p.appointment
         for message in self.db.scalars(replies_query(conversation_ids, a, since)):
             p.events.append(

@@ -108,11 +108,11 @@ def conversation_of_number(db: Session, phone: str, holder: Inburgeraar | None, 
     return conversation
 
 
-def conversation_ids_of(db: Session, person: Inburgeraar) -> list[int]:
+def conversation_ids_of(db: Session, person_id: int) -> list[int]:
     """All of the person's conversations, open or closed, oldest first: their whole history for staff."""
     return list(
         db.scalars(
-            select(Conversation.id).where(Conversation.inburgeraar_id == person.id).order_by(Conversation.id)
+            select(Conversation.id).where(Conversation.inburgeraar_id == person_id).order_by(Conversation.id)
         )
     )
 

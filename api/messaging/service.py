@@ -129,7 +129,7 @@ def list_messages(db: Session, actor: Principal, inburgeraar_id: int) -> list[Me
     return list(
         db.scalars(
             select(Message)
-            .where(Message.conversation_id.in_(conversation_ids_of(db, person)))
+            .where(Message.conversation_id.in_(conversation_ids_of(db, person.id)))
             .order_by(Message.id)
         )
     )
