@@ -218,6 +218,24 @@ def test_a_message_stored_before_its_conversation_closed_is_kept_for_staff_but_n
     assert stored.status == "processed" and queued_to(db, OLD) == []
 
 
+def test_a_crisis_stored_before_its_conversation_closed_still_gets_the_crisis_reply_on_that_number(
+    client, make, db, database, settings, fake_rasa, twilio_double
+):
+    from api.messaging.gateway import Gateway, Inbound, store
+
+    person = make.person(phone=OLD)
+    receipt = store(database, Inbound(sid="SM" + "8" * 32, sender=OLD, body="ik wil niet meer leven"))
+    move(client, make, person, NEW)  # before the gateway got to the message
+
+    Gateway(database, settings).process_conversation(receipt.conversation_id)
+    dispatcher(database, settings).drain()
+
+    assert fake_rasa.turns == []
+    (sent,) = twilio_double.bodies_to(OLD)
+    assert "112" in sent and "0800-0113" in sent and "0800-2000" in sent
+    assert twilio_double.bodies_to(NEW) == []
+
+
 def test_the_database_allows_one_open_conversation_per_number_and_any_number_of_closed_ones(db):
     db.add_all(
         [

@@ -180,9 +180,10 @@ def _not_to_send(message: Message, conversation: Conversation, consent: str | No
     """Why a row must not go out after all (code, meaning for staff), or None.
 
     Checked just before sending: a conversation closed since the row was queued runs on a number that is
-    no longer the person's (or no longer theirs alone), and automatic messages wait for consent.
+    no longer the person's (or no longer theirs alone), and automatic messages wait for consent. The crisis
+    reply is never held back: it answers the number that wrote and says nothing about anyone.
     """
-    if conversation.closed_at is not None:
+    if conversation.closed_at is not None and message.intent != service.CRISIS_REPLY:
         return "number_changed", service.NOT_SENT_NUMBER_CHANGED
     if message.kind in service.AUTOMATIC_KINDS and consent == ConsentState.opted_out:
         return "opted_out", service.NOT_SENT_OPTED_OUT

@@ -49,6 +49,9 @@ def preferred_channel(conversation: Conversation, person: Inburgeraar | None) ->
 
 AUTOMATIC_KINDS = frozenset({MessageKind.reminder, MessageKind.broadcast, MessageKind.notice})
 NOT_SENT_OPTED_OUT = N_("Niet verstuurd: de persoon heeft zich afgemeld voor automatische berichten.")
+# Marks the reply to a crisis (its `intent`): it goes to the number that wrote even when that number's
+# conversation has closed since, because it holds nothing about the person and must never be held back.
+CRISIS_REPLY = "reply:crisis"
 NOT_SENT_NUMBER_CHANGED = N_("Niet verstuurd: het telefoonnummer is veranderd of hoort nu bij iemand anders.")
 WHATSAPP_WAITING = N_("Je hebt een nieuw bericht van de gemeente. Stuur een bericht terug om het te lezen.")
 

@@ -17,6 +17,7 @@ from api.auth import SYSTEM
 from api.db import utcnow
 from api.i18n import languages
 from api.i18n.catalog import render
+from api.messaging import service as messaging
 from api.messaging.gateway.replies import CRISIS, reply
 from api.messaging.gateway.text import detected_language
 from api.messaging.models import Conversation, Message
@@ -45,7 +46,7 @@ def answer_crisis(
         return False
     codes = crisis_languages(person, message, hit)
     text = "\n\n".join(render(code, CRISIS) for code in codes)
-    reply(db, conversation, codes[0], text, message.channel)
+    reply(db, conversation, codes[0], text, message.channel).intent = messaging.CRISIS_REPLY
     escalation = tasks.open_escalation(
         db,
         conversation.id,
