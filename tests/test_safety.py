@@ -30,6 +30,7 @@ from tests.messaging_support import (  # noqa: F401 - fixtures
     post_inbound,
     twilio_settings,
 )
+from tests.test_crisis_classifier import classifier_only_crisis_line
 
 CRISIS_NL = "ik kan niet meer, ik wil dood"
 NUMBERS = ("112", "0800-0113", "0800-2000")
@@ -72,14 +73,16 @@ def _start_state(state: str, client, make, db, fake_rasa) -> Inburgeraar:
     return person
 
 
+@pytest.mark.parametrize("caught_by", ["vocabulary", "classifier"])
 @pytest.mark.parametrize(
     "state", ["talking_to_the_bot", "in_a_form", "handed_to_staff", "rasa_down", "after_stop"]
 )
 def test_a_crisis_gets_the_numbers_and_an_urgent_escalation_in_every_state(
-    client, make, db, fake_rasa, state
+    client, make, db, fake_rasa, state, caught_by
 ):
+    text = CRISIS_NL if caught_by == "vocabulary" else classifier_only_crisis_line("nl")
     person = _start_state(state, client, make, db, fake_rasa)
-    post_inbound(client, person.phone, CRISIS_NL, _sid(9))
+    post_inbound(client, person.phone, text, _sid(9))
     conversation = conversation_of(db, person.id)
     crisis_reply = next(body for body in _replies(db, conversation.id) if "0800-0113" in body)
     assert all(number in crisis_reply for number in NUMBERS)

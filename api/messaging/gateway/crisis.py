@@ -22,7 +22,7 @@ from api.messaging.gateway.replies import CRISIS, reply
 from api.messaging.gateway.text import detected_language
 from api.messaging.models import Conversation, Message
 from api.people.models import Inburgeraar
-from api.safety import crisis
+from api.safety import crisis, net
 from api.tasks import service as tasks
 
 log = structlog.get_logger()
@@ -41,7 +41,7 @@ def answer_crisis(
     db: Session, conversation: Conversation, person: Inburgeraar | None, message: Message
 ) -> bool:
     """Answer and escalate when `message` reads as a crisis; returns True when it did."""
-    hit = crisis.detect(message.body)
+    hit = net.assess(message.body)
     if hit is None:
         return False
     codes = crisis_languages(person, message, hit)
