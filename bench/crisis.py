@@ -131,8 +131,8 @@ def render(result: dict) -> str:
             else " **No trained classifier.**"
         ),
         "",
-        "| language | crisis | recall (path) | detector | classifier | model | ordinary | false alarms (path) "
-        "| detector | classifier | model | missed, by kind |",
+        "| language | crisis | recall (path) | detector | classifier | model | ordinary "
+        "| false alarms (path) | detector | classifier | model | missed, by kind |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     total = Counter()
