@@ -11,6 +11,7 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 from collections import Counter, defaultdict
@@ -20,12 +21,24 @@ import yaml
 
 from api.i18n import languages
 from api.localstack import BOT_BIN, model_path
-from api.safety import classifier, crisis
+from api.safety import classifier, crisis, net
 from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench" / "crisis_eval"
 NLU_THRESHOLD = 0.4  # config.yml FallbackClassifier threshold: below it the model's intent is not used
+
+
+def _urgent_alarm_confidence() -> float:
+    """The bot's own cut-off (bot/actions/escalation.py), read from its source: one number, one place."""
+    tree = ast.parse((ROOT / "bot" / "actions" / "escalation.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "URGENT_ALARM_CONFIDENCE":
+            return float(ast.literal_eval(node.value))
+    raise LookupError("URGENT_ALARM_CONFIDENCE not found in bot/actions/escalation.py")
+
+
+URGENT_ALARM = _urgent_alarm_confidence()
 TARGET_RECALL, TARGET_FALSE_ALARMS = 0.98, 0.03
 THRESHOLDS = (0.4, 0.6, 0.8, 0.9)
 CLASSIFIER_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: without the classifier
@@ -57,6 +70,13 @@ def model_predictions(texts: list[str]) -> list[dict] | None:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _classifier_score(trained: classifier.Classifier | None, text: str) -> float:
+    """What the net gives the classifier to judge (api.safety.net: three words or more)."""
+    if trained is None or len(crisis.normalise(text)) < net.CLASSIFIER_MIN_WORDS:
+        return 0.0
+    return trained.probability(text)
+
+
 def _model_says_urgent(prediction: dict | None, threshold: float = NLU_THRESHOLD) -> bool:
     if not prediction:
         return False
@@ -71,8 +91,9 @@ def evaluate() -> dict:
     predictions = model_predictions([item["text"] for _, _, item in items]) or [None] * len(items)
     detected = [crisis.detect(item["text"]) is not None for _, _, item in items]
     trained = classifier.classifier()
-    scores = [trained.probability(item["text"]) if trained else 0.0 for _, _, item in items]
+    scores = [_classifier_score(trained, item["text"]) for _, _, item in items]
     cut = trained.threshold if trained else 1.01
+    gentle = trained.check if trained else 1.01
     counts: dict[str, Counter] = defaultdict(Counter)
     misses: dict[str, Counter] = defaultdict(Counter)
     for (code, part, item), prediction, detector, score in zip(
@@ -81,13 +102,16 @@ def evaluate() -> dict:
         model = _model_says_urgent(prediction)
         learnt = score >= cut
         hit = detector or learnt or model
+        check = not hit and score >= gentle
         c = counts[code]
         c[f"{part}_n"] += 1
+        c[f"{part}_numbers"] += hit or check
         c[f"{part}_hit"] += hit
+        c[f"{part}_check"] += check
         c[f"{part}_detector"] += detector
         c[f"{part}_classifier"] += learnt
         c[f"{part}_model"] += model
-        if part == "crisis" and not hit:
+        if part == "crisis" and not (hit or check):
             misses[code][item.get("kind", "?")] += 1
     parts = [part for _, part, _ in items]
     return {
@@ -116,24 +140,31 @@ def _thresholds(
 
 def render(result: dict) -> str:
     counts, misses, trained = result["counts"], result["misses"], result["classifier"]
+    gentle_cut = f"{trained.check:.2f}" if trained else "–"
     lines = [
         "Recall on crisis messages and false alarms on ordinary ones that mention illness, children, help or "
         "staff, per language, from `bench/crisis_eval/` (independent author; never used for the "
-        "vocabulary, the classifier or the model). *Path* = detector OR classifier OR model "
-        f"(`urgent_help` ≥ {NLU_THRESHOLD}): what the gateway does. Target: recall ≥ {TARGET_RECALL:.2f}, "
-        f"false alarms ≤ {TARGET_FALSE_ALARMS:.0%}."
-        + ("" if result["model"] else " **No trained model: detector and classifier only.**")
+        "vocabulary, the classifier or the model). *Alarm (path)* = detector OR classifier OR model "
+        f"(`urgent_help` ≥ {URGENT_ALARM}): what the gateway and the bot do. Target: recall ≥ "
+        f"{TARGET_RECALL:.2f}, false alarms ≤ {TARGET_FALSE_ALARMS:.0%}."
+        + ("" if result["model"] else " **No trained model: vocabulary and classifier only.**")
         + (
-            f" The classifier counts from p ≥ {trained.threshold:.2f} (chosen by cross-validation on its "
+            f" The classifier raises the alarm from p ≥ {trained.threshold:.2f} (chosen by cross-validation "
+            "on its "
             f"training data: {trained.training['crisis_lines']} crisis and "
             f"{trained.training['ordinary_lines']} ordinary lines)."
             if trained
             else " **No trained classifier.**"
         ),
         "",
-        "| language | crisis | recall (path) | detector | classifier | model | ordinary "
-        "| false alarms (path) | detector | classifier | model | missed, by kind |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "*Numbers given* = the alarm (crisis reply, urgent escalation) or the gentle line (the same numbers "
+        "without asking about suicide, and a klantmanager reads the message) when the classifier is unsure "
+        f"(p ≥ {gentle_cut}) or the model is (`urgent_help` from {NLU_THRESHOLD} to {URGENT_ALARM}); "
+        "*gentle line* on ordinary messages is what that costs a parent of a sick child.",
+        "",
+        "| language | crisis | numbers given | alarm (path) | detector | classifier | model | ordinary "
+        "| false alarms (path) | gentle line | detector | classifier | model | missed, by kind |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     total = Counter()
     for code, c in sorted(counts.items()):
@@ -142,10 +173,10 @@ def render(result: dict) -> str:
     lines.append(_row("**all**", total, sum(misses.values(), Counter())))
     lines += [
         "",
-        "What other cut-offs would do (all languages; classifier 1.01 = without it; never used to choose "
-        "them):",
+        "What other alarm cut-offs would do (all languages; classifier 1.01 = without it; never used to "
+        "choose them):",
         "",
-        "| classifier from | model from | recall (path) | false alarms (path) |",
+        "| classifier from | model from | alarm recall | false alarms |",
         "|---|---|---|---|",
     ]
     lines += [
@@ -161,9 +192,11 @@ def _row(name: str, c: Counter, missed: Counter) -> str:
         return f"{c[k] / c[n]:.3f}" if c[n] else "–"
 
     cells = [name, str(c["crisis_n"])]
-    cells += [share(f"crisis_{k}", "crisis_n") for k in ("hit", "detector", "classifier", "model")]
+    cells += [share(f"crisis_{k}", "crisis_n") for k in ("numbers", "hit", "detector", "classifier", "model")]
     cells.append(str(c["ordinary_n"]))
-    cells += [share(f"ordinary_{k}", "ordinary_n") for k in ("hit", "detector", "classifier", "model")]
+    cells += [
+        share(f"ordinary_{k}", "ordinary_n") for k in ("hit", "check", "detector", "classifier", "model")
+    ]
     cells.append(", ".join(f"{k} {v}" for k, v in missed.most_common()) or "–")
     return "| " + " | ".join(cells) + " |"
 

@@ -70,7 +70,8 @@ class Classifier:
 
     weights: dict[str, tuple[float, float]]
     intercept: float
-    threshold: float
+    threshold: float  # from here: an alarm
+    check: float  # from here to the alarm: the numbers in a gentle line, and a person looks
     digest: str
     training: dict
 
@@ -92,7 +93,9 @@ class Classifier:
 
 def from_payload(data: dict) -> Classifier:
     weights = {f: (idf, coef) for f, idf, coef in data["features"]}
-    return Classifier(weights, data["intercept"], data["threshold"], data["digest"], data.get("training", {}))
+    return Classifier(
+        weights, data["intercept"], data["threshold"], data["check"], data["digest"], data.get("training", {})
+    )
 
 
 def load(path: Path = WEIGHTS) -> Classifier | None:

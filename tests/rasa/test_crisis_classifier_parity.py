@@ -42,7 +42,7 @@ def test_plain_python_probabilities_equal_scikit_learns():
     texts, labels = CRISIS + ORDINARY, [1] * len(CRISIS) + [0] * len(ORDINARY)
     train.MIN_DF = 1
     vectorizer, model = train.fit(texts, labels)
-    payload = train.export(vectorizer, model, threshold=0.5, digest="test", training={})
+    payload = train.export(vectorizer, model, threshold=0.5, check=0.4, digest="test", training={})
     ours = classifier.from_payload(payload)
     probe = texts + ["mijn man slaat mijn zoon", "help me with the form please", "", "???"]
     theirs = model.predict_proba(vectorizer.transform(probe))[:, 1]
