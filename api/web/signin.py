@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Literal
 
 import structlog
 from sqlalchemy import delete, func, select
@@ -170,16 +171,31 @@ def secure_cookies(settings: Settings) -> bool:
     return settings.public_base_url.lower().startswith("https://")
 
 
-def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+def set_cookie(
+    response: Response,
+    settings: Settings,
+    name: str,
+    token: str,
+    *,
+    max_age: int,
+    path: str,
+    samesite: Literal["lax", "strict"],
+) -> None:
+    """An HttpOnly cookie of the UI, Secure when the public URL is https."""
     response.set_cookie(
-        SESSION_COOKIE,
+        name,
         token,
-        max_age=int(MAX_SESSION_AGE.total_seconds()),
-        path="/",
+        max_age=max_age,
+        path=path,
         httponly=True,
-        samesite="lax",
+        samesite=samesite,
         secure=secure_cookies(settings),
     )
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    max_age = int(MAX_SESSION_AGE.total_seconds())
+    set_cookie(response, settings, SESSION_COOKIE, token, max_age=max_age, path="/", samesite="lax")
 
 
 def clear_session_cookie(response: Response, settings: Settings) -> None:
@@ -190,12 +206,4 @@ def clear_session_cookie(response: Response, settings: Settings) -> None:
 
 def set_login_csrf_cookie(response: Response, settings: Settings, token: str) -> None:
     """Double-submit token for the login form itself (there is no session yet to hold one)."""
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        max_age=3600,
-        path="/ui",
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookies(settings),
-    )
+    set_cookie(response, settings, LOGIN_CSRF_COOKIE, token, max_age=3600, path="/ui", samesite="strict")

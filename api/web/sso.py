@@ -31,6 +31,7 @@ from api.web.models import OidcLogin, StaffSession
 log = structlog.get_logger()
 
 BROWSER_COOKIE = "inb_oidc"
+COOKIE_PATH = "/ui/login/oidc"
 PENDING_FOR = timedelta(minutes=10)
 
 
@@ -247,16 +248,11 @@ def logout_url(settings: Settings, session: StaffSession) -> str | None:
 
 def set_browser_cookie(response: Response, settings: Settings, token: str) -> None:
     """Ties the provider's answer to this browser. SameSite=Lax: it must come along on the way back."""
-    response.set_cookie(
-        BROWSER_COOKIE,
-        token,
-        max_age=int(PENDING_FOR.total_seconds()),
-        path="/ui/login/oidc",
-        httponly=True,
-        samesite="lax",
-        secure=signin.secure_cookies(settings),
+    max_age = int(PENDING_FOR.total_seconds())
+    signin.set_cookie(
+        response, settings, BROWSER_COOKIE, token, max_age=max_age, path=COOKIE_PATH, samesite="lax"
     )
 
 
 def clear_browser_cookie(response: Response) -> None:
-    response.delete_cookie(BROWSER_COOKIE, path="/ui/login/oidc")
+    response.delete_cookie(BROWSER_COOKIE, path=COOKIE_PATH)
