@@ -25,6 +25,7 @@ from api.staff.models import Role, Staff
 from api.web import oidc
 from api.web.models import OidcLogin, StaffSession
 from tests.oidc_double import CLIENT_ID, CLIENT_SECRET, OidcDouble, Person
+from tests.test_logs import lines  # noqa: F401 - the fixture, used by name
 from tests.web_helpers import PASSWORD, login, open_browsers, post_form
 
 GROUPS = {
@@ -158,6 +159,26 @@ def test_a_klantmanager_signs_in_through_the_provider_and_lands_on_the_inbox(web
     cookies = inbox.headers.get_list("set-cookie")
     assert any(c.startswith("inb_session=") and "Secure" in c and "HttpOnly" in c for c in cookies)
     assert any(c.startswith("inb_oidc=") and "Max-Age=0" in c for c in cookies)
+
+
+def test_a_sign_in_logs_ids_and_never_a_token_code_secret_or_address(web, make, db, provider, lines):  # noqa: F811
+    make.staff(email="fatima@gemeente.example")
+    provider.person = fatima()
+    press_provider_button(web(), provider)
+    id_token = db.scalar(select(StaffSession)).id_token
+    asked, exchanged = provider.authorize_requests[-1], provider.token_requests[-1]
+    written = lines.text()
+    for secret in (
+        id_token.split(".")[1],
+        exchanged["code"],
+        exchanged["code_verifier"],
+        asked["state"],
+        asked["nonce"],
+        CLIENT_SECRET,
+        "fatima@gemeente.example",
+    ):
+        assert secret not in written
+    assert {"oidc_login_started", "oidc_account_linked", "web_login"} <= {line["event"] for line in lines()}
 
 
 def test_the_sign_in_page_offers_the_provider_and_the_password_form_in_development(web):
