@@ -11,6 +11,6 @@ from api.reminders.models import Reminder  # noqa: F401
 from api.staff.models import Staff  # noqa: F401
 from api.tasks.models import Escalation, Task  # noqa: F401
 from api.throttling import AuthFailure  # noqa: F401
-from api.web.models import StaffSession  # noqa: F401
+from api.web.models import OidcLogin, StaffSession  # noqa: F401
 
 metadata = Base.metadata

@@ -21,7 +21,9 @@ PLACEHOLDER_SECRETS = {"", "changethis", "dev-admin-token", "dev-bot-token", "de
 MIN_SECRET_LENGTH = 32
 # Each role has its own secret: a leaked one opens one door. Those the API must hold in production first.
 REQUIRED_SECRETS = ("case_api_admin_token", "bot_service_token", "session_secret", "rasa_jwt_secret")
-OPTIONAL_SECRETS = ("action_server_secret", "twilio_auth_token")
+OPTIONAL_SECRETS = ("action_server_secret", "twilio_auth_token", "oidc_client_secret")
+# The roles of api.staff.models.Role (settings sit below every package; tests/test_oidc_login.py compares).
+StaffRole = Literal["klantmanager", "coordinator", "admin"]
 
 
 class Settings(BaseSettings):
@@ -200,12 +202,74 @@ class Settings(BaseSettings):
         15, description="Minutes over which failed staff logins are counted (and the longest wait)."
     )
     log_level: str = Field("INFO", description="Log level of the structured logs.")
+    oidc_issuer: str = Field(
+        "",
+        description="Issuer URL of the municipality's OpenID Connect provider (exactly as its discovery "
+        "document states it); staff then sign in there. Empty: no single sign-on. docs/production.md, "
+        "docs/adr/0015.",
+    )
+    oidc_discovery_url: str = Field(
+        "",
+        description="URL of the provider's discovery document; empty: OIDC_ISSUER + "
+        "/.well-known/openid-configuration.",
+    )
+    oidc_provider_name: str = Field(
+        "",
+        description="Name on the sign-in button (`Inloggen via <name>`); empty: the issuer's host name.",
+    )
+    oidc_client_id: str = Field("", description="Client id of the case API at the provider.")
+    oidc_client_secret: str = Field(
+        "", description="Client secret of the case API at the provider (sent to its token endpoint only)."
+    )
+    oidc_scopes: str = Field(
+        "openid email profile",
+        description="Scopes asked for, separated by spaces (openid is always included).",
+    )
+    oidc_group_claim: str = Field(
+        "groups",
+        description="Claim of the ID token that lists the staff member's groups (a list or one string).",
+    )
+    oidc_role_groups: dict[str, StaffRole] = Field(
+        default_factory=dict,
+        description="JSON object from group value to role (klantmanager, coordinator or admin), e.g. "
+        '`{"inburgering-km": "klantmanager"}`. The groups decide the role at every sign-in; none or two '
+        "different roles: refused.",
+    )
+    oidc_create_accounts: bool = Field(
+        False,
+        description="Create a staff account at the first sign-in of someone with a verified e-mail address "
+        "and a role group but no account yet; off: the admin creates accounts first (linked by e-mail).",
+    )
+    oidc_acr_values: str = Field(
+        "",
+        description="Authentication context classes, separated by spaces, asked for and required in the ID "
+        "token's acr claim (one of them), e.g. the provider's value for a second factor; empty: not checked.",
+    )
+    oidc_required_amr: str = Field(
+        "",
+        description="Authentication methods, separated by spaces, that must all appear in the ID token's amr "
+        "claim (e.g. mfa); empty: not checked.",
+    )
+    password_login_in_production: bool = Field(
+        False,
+        description="Allow staff to sign in with a password in production (off: only through the provider). "
+        "Development and test always allow it.",
+    )
 
     @field_validator("reminder_policy_path", "broadcast_cost_path", mode="before")
     @classmethod
     def _empty_path_means_default(cls, value: object, info: ValidationInfo) -> object:
         # An empty variable (`REMINDER_POLICY_PATH=`) has always meant the file in config/.
         return cls.model_fields[info.field_name].default if value in ("", None) else value
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    @property
+    def password_login_allowed(self) -> bool:
+        """Password sign-in is for development; production needs PASSWORD_LOGIN_IN_PRODUCTION (closed)."""
+        return self.environment != "production" or self.password_login_in_production
 
     @property
     def twilio_configured(self) -> bool:
@@ -250,6 +314,23 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("SIMULATOR_ENABLED must be false in production")
     if "municipality_phone" not in settings.model_fields_set:
         problems.append("MUNICIPALITY_PHONE must be set in production (people are told to call it)")
+    return problems + oidc_problems(settings)
+
+
+def oidc_problems(settings: Settings) -> list[str]:
+    """Single sign-on half configured is refused in production rather than half working."""
+    if not settings.oidc_configured:
+        return []
+    problems = []
+    issuer = urlsplit(settings.oidc_issuer)
+    if issuer.scheme != "https" or not issuer.hostname:
+        problems.append("OIDC_ISSUER must be an https URL in production")
+    if settings.oidc_discovery_url and not settings.oidc_discovery_url.startswith("https://"):
+        problems.append("OIDC_DISCOVERY_URL must be an https URL in production")
+    if not settings.oidc_client_id or not settings.oidc_client_secret:
+        problems.append("OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set when OIDC_ISSUER is")
+    if not settings.oidc_role_groups:
+        problems.append("OIDC_ROLE_GROUPS must map at least one group to a role when OIDC_ISSUER is")
     return problems
 
 
@@ -263,7 +344,7 @@ def markdown_table() -> str:
     rows = ["| Variable | Default | Description |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         # Paths under the checkout are shown relative to it, so the table is the same on every machine.
-        default = str(field.default).replace(f"{ROOT}/", "")
+        default = str(field.get_default(call_default_factory=True)).replace(f"{ROOT}/", "")
         rows.append(f"| `{name.upper()}` | `{default}` | {field.description} |")
     return "\n".join(rows)
 

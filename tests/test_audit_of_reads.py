@@ -26,6 +26,8 @@ NO_PERSONAL_DATA = {
     "/ui": "a redirect",
     "/ui/": "a redirect to the caller's start page",
     "/ui/login": "the sign-in form",
+    "/ui/login/oidc": "a redirect to the identity provider",
+    "/ui/login/oidc/callback": "the identity provider's answer; opens a session (audited as a login)",
     "/ui/reminders": "the reminder policy",
     "/ui/stats": "figures per appointment kind and week, nobody named",
     "/ui/broadcasts/new": "the composer: templates, appointments by kind, time, place and head count",
