@@ -15,15 +15,13 @@ from api.i18n.catalog import render
 from api.messaging.gateway import OUTAGE_HOLDING
 from api.messaging.gateway.replies import with_emergency
 from api.messaging.rasa import RasaClient, RasaUnavailable
-from api.worker import Worker
 from tests.messaging_support import (  # noqa: F401 - fixtures
     conversation_of,
-    dispatcher,
     fake_rasa,
-    gateway,
     messages_of,
     post_inbound,
     twilio_settings,
+    worker,
 )
 
 HOLDING = with_emergency("nl", render("nl", OUTAGE_HOLDING))
@@ -32,15 +30,6 @@ HOLDING = with_emergency("nl", render("nl", OUTAGE_HOLDING))
 @pytest.fixture
 def settings(settings, fake_rasa):  # noqa: F811
     return twilio_settings(settings, fake_rasa, None, outage_reply_after_seconds=60)
-
-
-@pytest.fixture
-def worker(database, settings):
-    worker = Worker(
-        settings, database, dispatcher=dispatcher(database, settings), gateway=gateway(database, settings)
-    )
-    yield worker
-    worker.close()
 
 
 def _sid(n: int) -> str:

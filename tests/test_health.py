@@ -16,9 +16,8 @@ from api.main import create_app
 from api.messaging import service as messaging
 from api.messaging.models import OutboxItem
 from api.monitoring import heartbeat
-from api.worker import Worker
 from tests.doubles import ActionServerDouble
-from tests.messaging_support import dispatcher, fake_rasa, gateway  # noqa: F401 - fixtures
+from tests.messaging_support import fake_rasa, worker  # noqa: F401 - fixtures
 
 CHECKS = ["database", "rasa", "action_server", "worker", "outbox"]
 
@@ -41,15 +40,6 @@ def settings(settings, fake_rasa, action_server):  # noqa: F811
             "outbox_max_age_seconds": 300,
         }
     )
-
-
-@pytest.fixture
-def worker(database, settings):
-    worker = Worker(
-        settings, database, dispatcher=dispatcher(database, settings), gateway=gateway(database, settings)
-    )
-    yield worker
-    worker.close()
 
 
 def _ready(client) -> tuple[int, dict[str, dict[str, str]]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from api.db import Database, utcnow
@@ -181,8 +181,9 @@ class Gateway:
         return opened
 
 
-def _waiting_conversations(db: Session, now: datetime, limit: int) -> list[int]:
-    """Conversations nobody holds that have stored, unprocessed messages, oldest message first."""
+def _waiting_conversations(db: Session, now: datetime, limit: int, *also: ColumnElement[bool]) -> list[int]:
+    """Conversations nobody holds that have stored, unprocessed messages (and match `also`), oldest
+    message first."""
     rows = db.execute(
         select(Message.conversation_id, func.min(Message.id))
         .join(Conversation, Conversation.id == Message.conversation_id)
@@ -190,6 +191,7 @@ def _waiting_conversations(db: Session, now: datetime, limit: int) -> list[int]:
             Message.direction == Direction.inbound,
             Message.status == DeliveryStatus.received,
             lease.free(now),
+            *also,
         )
         .group_by(Message.conversation_id)
         .order_by(func.min(Message.id))
@@ -199,24 +201,16 @@ def _waiting_conversations(db: Session, now: datetime, limit: int) -> list[int]:
 
 
 def _holding_reply_due(db: Session, now: datetime, stored_before: datetime, limit: int) -> list[int]:
-    """Conversations nobody holds with a message waiting since before `stored_before` and no holding
+    """Waiting conversations of a person with a message stored before `stored_before` and no holding
     reply in this outage yet."""
-    rows = db.execute(
-        select(Message.conversation_id, func.min(Message.id))
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(
-            Message.direction == Direction.inbound,
-            Message.status == DeliveryStatus.received,
-            Message.created_at < stored_before,
-            Conversation.outage_reply_sent_at.is_(None),
-            Conversation.inburgeraar_id.is_not(None),
-            lease.free(now),
-        )
-        .group_by(Message.conversation_id)
-        .order_by(func.min(Message.id))
-        .limit(limit)
-    ).all()
-    return [conversation_id for conversation_id, _ in rows]
+    return _waiting_conversations(
+        db,
+        now,
+        limit,
+        Message.created_at < stored_before,
+        Conversation.outage_reply_sent_at.is_(None),
+        Conversation.inburgeraar_id.is_not(None),
+    )
 
 
 def _stale_conversations(db: Session, stored_before: datetime) -> list[int]:
