@@ -143,7 +143,8 @@ def test_the_status_route_wants_a_token_for_the_readiness_check(rasa, headers):
 
 
 def test_without_a_model_rasa_is_not_ready_and_refuses_a_message_instead_of_answering_nothing(unready_rasa):
-    status = requests.get(f"{unready_rasa}/webhooks/gateway/status", headers=jwt_for(STATUS_SENDER), timeout=10)
+    status_url = f"{unready_rasa}/webhooks/gateway/status"
+    status = requests.get(status_url, headers=jwt_for(STATUS_SENDER), timeout=10)
     turn = say(unready_rasa, jwt_for(SENDER), text="ik ben ziek")
 
     assert (status.status_code, status.json()["ready"]) == (503, False)
