@@ -21,7 +21,7 @@ PLACEHOLDER_SECRETS = {"", "changethis", "dev-admin-token", "dev-bot-token", "de
 MIN_SECRET_LENGTH = 32
 # Each role has its own secret: a leaked one opens one door. Those the API must hold in production first.
 REQUIRED_SECRETS = ("case_api_admin_token", "bot_service_token", "session_secret", "rasa_jwt_secret")
-OPTIONAL_SECRETS = ("action_server_secret", "twilio_auth_token", "oidc_client_secret")
+OPTIONAL_SECRETS = ("action_server_secret", "twilio_auth_token", "oidc_client_secret", "metrics_token")
 # The roles of api.staff.models.Role (settings sit below every package; tests/test_oidc_login.py compares).
 StaffRole = Literal["klantmanager", "coordinator", "admin"]
 
@@ -38,7 +38,11 @@ class Settings(BaseSettings):
         "PUBLIC_BASE_URL, with placeholder, short (< 32 characters) or shared secrets, or with the "
         "simulator.",
     )
-    port: int = Field(8000, description="Port of the case API (127.0.0.1).")
+    host: str = Field(
+        "127.0.0.1",
+        description="Interface the case API listens on under `make run` (production: uvicorn's --host).",
+    )
+    port: int = Field(8000, description="Port of the case API.")
     database_url: str = Field(
         f"sqlite:///{ROOT / 'var' / 'inburgering.sqlite3'}",
         description="SQLAlchemy URL of the case database; SQLite under var/ by default, or postgresql+psycopg://.",
@@ -79,9 +83,20 @@ class Settings(BaseSettings):
         "http://127.0.0.1:5005", description="Base URL of the Rasa server (gateway channel and HTTP API)."
     )
     rasa_timeout_seconds: float = Field(10.0, description="How long the gateway waits for Rasa per message.")
+    action_server_url: str = Field(
+        "http://127.0.0.1:5055",
+        description="Base URL of the action server: Rasa calls its /webhook (RASA_ACTION_ENDPOINT_URL), "
+        "the API's readiness check its /health. `make run` starts it on this URL's port.",
+    )
+    case_api_url: str = Field(
+        "",
+        description="URL at which Rasa (/nlg, its RASA_NLG_URL) and the action server (/api/v1/bot) reach "
+        "this API; empty: http://HOST:PORT (127.0.0.1 when HOST is 0.0.0.0).",
+    )
     public_base_url: str = Field(
         "http://127.0.0.1:8000",
-        description="The URL Twilio calls; used to validate signatures and to build status-callback URLs.",
+        description="The URL Twilio calls; used to validate signatures and to build status-callback URLs. "
+        "Unset: http://127.0.0.1:PORT.",
     )
     twilio_account_sid: str = Field("", description="Twilio account SID; empty selects the local transport.")
     twilio_auth_token: str = Field("", description="Twilio auth token (signatures and API calls).")
@@ -127,6 +142,31 @@ class Settings(BaseSettings):
     outbox_send_concurrency: int = Field(8, description="Parallel sends per worker process.")
     outbox_max_attempts: int = Field(8, description="Attempts before a retryable send failure is final.")
     worker_poll_seconds: float = Field(1.0, description="Pause of the worker loop when nothing is due.")
+    outage_reply_after_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How long a message waits for the bot before the person gets the holding reply "
+        '("the assistant is not available now"); a bot that is only starting answers before then.',
+    )
+    health_timeout_seconds: float = Field(
+        2.0, gt=0, description="How long each check of GET /health/ready waits for Rasa or the action server."
+    )
+    worker_heartbeat_max_age_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="GET /health/ready fails when no worker has written its heartbeat for this long.",
+    )
+    outbox_max_age_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="GET /health/ready fails when an outbox row has been due for longer than this "
+        "without being sent.",
+    )
+    metrics_token: str = Field(
+        "",
+        description="Bearer token that GET /metrics (Prometheus) demands; empty: /metrics answers 404. "
+        "Production checks it like the other secrets.",
+    )
     timezone: str = Field("Europe/Amsterdam", description="Time zone in which times are shown and planned.")
     municipality_phone: str = Field(
         "14 0513",
@@ -261,6 +301,21 @@ class Settings(BaseSettings):
     def _empty_path_means_default(cls, value: object, info: ValidationInfo) -> object:
         # An empty variable (`REMINDER_POLICY_PATH=`) has always meant the file in config/.
         return cls.model_fields[info.field_name].default if value in ("", None) else value
+
+    @model_validator(mode="after")
+    def _addresses_follow_the_port(self) -> Settings:
+        # PORT=8123 alone moves the API: the URLs Twilio and the bot use follow unless they are set.
+        if "public_base_url" not in self.model_fields_set:
+            self.public_base_url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    @property
+    def api_url(self) -> str:
+        """Where Rasa and the action server reach this API (CASE_API_URL, else HOST:PORT on loopback)."""
+        if self.case_api_url:
+            return self.case_api_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def oidc_configured(self) -> bool:
