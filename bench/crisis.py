@@ -11,7 +11,6 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 from collections import Counter, defaultdict
@@ -29,16 +28,6 @@ EVAL = ROOT / "bench" / "crisis_eval"
 NLU_THRESHOLD = 0.4  # config.yml FallbackClassifier threshold: below it the model's intent is not used
 
 
-def _urgent_alarm_confidence() -> float:
-    """The bot's own cut-off (bot/actions/escalation.py), read from its source: one number, one place."""
-    tree = ast.parse((ROOT / "bot" / "actions" / "escalation.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "URGENT_ALARM_CONFIDENCE":
-            return float(ast.literal_eval(node.value))
-    raise LookupError("URGENT_ALARM_CONFIDENCE not found in bot/actions/escalation.py")
-
-
-URGENT_ALARM = _urgent_alarm_confidence()
 TARGET_RECALL, TARGET_FALSE_ALARMS = 0.98, 0.03
 THRESHOLDS = (0.4, 0.6, 0.8, 0.9)
 CLASSIFIER_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: without the classifier
@@ -101,8 +90,8 @@ def evaluate() -> dict:
     ):
         model = _model_says_urgent(prediction)
         learnt = score >= cut
-        hit = detector or learnt or model
-        check = not hit and score >= gentle
+        hit = detector or learnt  # the alarm is the net's; the model alone gives the gentle line (ADR 0021)
+        check = not hit and (score >= gentle or model)
         c = counts[code]
         c[f"{part}_n"] += 1
         c[f"{part}_numbers"] += hit or check
@@ -144,9 +133,10 @@ def render(result: dict) -> str:
     lines = [
         "Recall on crisis messages and false alarms on ordinary ones that mention illness, children, help or "
         "staff, per language, from `bench/crisis_eval/` (independent author; never used for the "
-        "vocabulary, the classifier or the model). *Alarm (path)* = detector OR classifier OR model "
-        f"(`urgent_help` ≥ {URGENT_ALARM}): what the gateway and the bot do. Target: recall ≥ "
-        f"{TARGET_RECALL:.2f}, false alarms ≤ {TARGET_FALSE_ALARMS:.0%}."
+        "vocabulary, the classifier or the model). *Alarm (path)* = detector OR classifier: the crisis net "
+        "in the gateway, which raises the alarm (ADR 0021). *Model* = its `urgent_help` ≥ "
+        f"{NLU_THRESHOLD}, which gives the gentle line only. Target: recall ≥ {TARGET_RECALL:.2f}, false "
+        f"alarms ≤ {TARGET_FALSE_ALARMS:.0%}."
         + ("" if result["model"] else " **No trained model: vocabulary and classifier only.**")
         + (
             f" The classifier raises the alarm from p ≥ {trained.threshold:.2f} (chosen by cross-validation "
@@ -159,7 +149,7 @@ def render(result: dict) -> str:
         "",
         "*Numbers given* = the alarm (crisis reply, urgent escalation) or the gentle line (the same numbers "
         "without asking about suicide, and a klantmanager reads the message) when the classifier is unsure "
-        f"(p ≥ {gentle_cut}) or the model is (`urgent_help` from {NLU_THRESHOLD} to {URGENT_ALARM}); "
+        f"(p ≥ {gentle_cut}) or only the model reads a crisis (`urgent_help` ≥ {NLU_THRESHOLD}); "
         "*gentle line* on ordinary messages is what that costs a parent of a sick child.",
         "",
         "| language | crisis | numbers given | alarm (path) | detector | classifier | model | ordinary "
@@ -173,8 +163,8 @@ def render(result: dict) -> str:
     lines.append(_row("**all**", total, sum(misses.values(), Counter())))
     lines += [
         "",
-        "What other alarm cut-offs would do (all languages; classifier 1.01 = without it; never used to "
-        "choose them):",
+        "What other alarm cut-offs would do, had the model raised the alarm as well (all languages; "
+        "classifier 1.01 = without it; never used to choose them):",
         "",
         "| classifier from | model from | alarm recall | false alarms |",
         "|---|---|---|---|",

@@ -51,3 +51,8 @@ def assess(text: str) -> Verdict | None:
         return None
     level = Level.alarm if probability >= model.threshold else Level.check
     return Verdict(level, crisis.Hit(UNCLEAR, "classifier", f"p={probability:.2f}"))
+
+
+def level_of(text: str) -> Level | None:
+    verdict = assess(text)
+    return verdict.level if verdict is not None else None

@@ -130,18 +130,15 @@ class ActionHandoffLowConfidence(Action):
         return []
 
 
-# The model's `urgent_help` raises the alarm only from this confidence. Below it, the model is unsure and
-# more often wrong than right (bench/crisis.py: from 0.4 it took 6.6 % of ordinary messages about sick
-# children for a crisis, from 0.9 2.2 %, at 2 points of recall): the person gets the same numbers in a gentle
-# line and a klantmanager reads the message. The crisis net in the gateway runs before the model either way.
-URGENT_ALARM_CONFIDENCE = 0.9
-
-
 class ActionUrgentHelp(Action):
-    """The model read a crisis: the crisis numbers, then an urgent escalation; nothing else this turn.
+    """The model read a crisis that the gateway's crisis net did not: the numbers gently, and a person reads.
 
-    When the model is unsure (below URGENT_ALARM_CONFIDENCE): the numbers in a gentle line
-    (utter_safety_check) and an ordinary escalation, so a person reads the message before anything else.
+    The alarm (the crisis reply and an urgent escalation) is the crisis net's, which runs in the gateway
+    before the model sees a message (ADR 0021): its classifier learnt from ordinary messages that only look
+    alarming, which this model never saw, and on the independent set the model's `urgent_help` alone was
+    wrong far more often than right, even above 0.9. So the model alone gives the numbers in a gentle line
+    (utter_safety_check; not again when the gateway already sent it for this message) and an ordinary
+    escalation, so that a klantmanager reads the message before the bot says anything more.
     """
 
     def name(self) -> str:
@@ -150,20 +147,23 @@ class ActionUrgentHelp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        intent = (tracker.latest_message or {}).get("intent") or {}
-        confidence = float(intent.get("confidence") or 0)
-        sure = confidence >= URGENT_ALARM_CONFIDENCE
-        dispatcher.utter_message(response="utter_urgent_help" if sure else "utter_safety_check")
-        reason = "urgent_help" if sure else "possible_crisis"
+        latest = tracker.latest_message or {}
+        confidence = float((latest.get("intent") or {}).get("confidence") or 0)
+        if not conversation.latest_metadata(tracker).get("safetyLineSent"):
+            dispatcher.utter_message(response="utter_safety_check")
         for attempt in (1, 2):
             try:
                 await CaseApi(tracker.sender_id).escalate(
-                    reason, urgent=sure, summary=f"intent=urgent_help confidence={confidence:.2f}"
+                    "possible_crisis", urgent=False, summary=f"intent=urgent_help confidence={confidence:.2f}"
                 )
                 return []
             except CaseApiUnavailable:
-                logger.error("urgent_escalation_failed sender=%s attempt=%s", tracker.sender_id, attempt)
+                logger.error(
+                    "possible_crisis_escalation_failed sender=%s attempt=%s", tracker.sender_id, attempt
+                )
             except CaseApiError as exc:
-                logger.error("urgent_escalation_refused sender=%s status=%s", tracker.sender_id, exc.status)
+                logger.error(
+                    "possible_crisis_escalation_refused sender=%s status=%s", tracker.sender_id, exc.status
+                )
                 break
         return []

@@ -30,6 +30,7 @@ from api.messaging.metrics import BOT_TURN_SECONDS, BOT_TURNS, turn_outcome
 from api.messaging.models import Conversation, Message, MessageKind
 from api.messaging.rasa import RasaClient, RasaUnavailable, Understanding, sender_id
 from api.people.models import Inburgeraar
+from api.safety import net
 from api.tasks import service as tasks
 
 log = structlog.get_logger()
@@ -63,6 +64,8 @@ def bot_turn(
         "messageId": message.id,
         # The action server sends it back with its calls to /api/v1/bot, so their log lines join this turn's.
         "requestId": current_request_id(),
+        # The crisis net gave the gentle line already: the bot's own (action_urgent_help) is not repeated.
+        "safetyLineSent": net.level_of(message.body) == net.Level.check,
     }
     replies = _ask(db, rasa, sender, text, metadata, conversation, person, message, outage_reply_after)
     if replies is None:
