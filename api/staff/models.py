@@ -32,4 +32,6 @@ class Staff(Base):
     api_token_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     api_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Colleagues who cover for each other (ADR 0019); "" is the one team of a municipality without teams.
+    team: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
