@@ -434,3 +434,21 @@ def test_marking_read_twice_keeps_the_furthest_point(team, make, db: Session):
 
     (mark,) = db.scalars(select(ReadMark)).all()
     assert mark.conversation_id == conversation_for(db, person).id and mark.last_read_message_id > 0
+
+
+def test_the_admin_puts_a_new_staff_member_in_a_team(client, db):
+    from tests.conftest import ADMIN
+
+    created = client.post(
+        "/api/v1/staff",
+        json={"name": "Eva Nieuw", "email": "eva@gemeente.example", "role": "klantmanager", "team": "Noord "},
+        headers=ADMIN,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["team"] == "Noord"
+    too_long = client.post(
+        "/api/v1/staff",
+        json={"name": "X", "email": "x@gemeente.example", "role": "klantmanager", "team": "x" * 65},
+        headers=ADMIN,
+    )
+    assert too_long.status_code == 400 and "team" in too_long.text

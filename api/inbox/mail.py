@@ -35,7 +35,7 @@ def _refusal(exc: smtplib.SMTPException) -> MailNotSent:
 
 def _expect(step: str, reply: tuple[int, bytes]) -> None:
     code = reply[0]
-    if code not in (250, 251):
+    if code not in (250, 251):  # 251: accepted, will forward
         raise MailNotSent(f"{step} {code}", permanent=code >= 500)
 
 
@@ -76,11 +76,12 @@ class SmtpMailer:
                 raise MailNotSent(f"before data: {type(exc).__name__}") from exc
             handed_over()
             try:
-                client.data(message.as_bytes())
+                reply = client.data(message.as_bytes())
             except smtplib.SMTPResponseException as exc:
                 raise _refusal(exc) from exc
             except (OSError, smtplib.SMTPException) as exc:
                 raise MailMayHaveBeenSent(type(exc).__name__) from exc
+            _expect("data", reply)  # a reply with a code: the server says what it did
         finally:
             try:
                 client.quit()

@@ -137,6 +137,11 @@ class Live:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The whole API on a free 127.0.0.1 port against a fresh SQLite database."""
+    yield from serve(tmp_path_factory)
+
+
+def serve(tmp_path_factory: pytest.TempPathFactory, **overrides: Any) -> Iterator[Live]:
+    """Body of a `live` fixture; `overrides` are settings (a module's own `live` passes e.g. SMTP ones)."""
     import uvicorn
 
     port = free_port()
@@ -158,6 +163,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         rasa_timeout_seconds=10,
         simulator_enabled=True,
         log_level="WARNING",
+        **overrides,
     )
     database = Database(url)
     server = uvicorn.Server(
