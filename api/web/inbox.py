@@ -8,9 +8,10 @@ the list when the fingerprint changed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
@@ -36,19 +37,29 @@ FLASH = {
 REASSIGN_ERROR = N_("Kies een collega uit je team.")
 
 
+@dataclass
+class ListQuery:
+    """The query string of both list pages: which view, what to search, which action just succeeded."""
+
+    view: str | None = None
+    q: str = ""
+    done: str | None = None
+
+
+ListQueryDep = Annotated[ListQuery, Depends()]
+
+
 def _page(
     request: Request,
     user: WebUser,
     db: SessionDep,
     settings,  # noqa: ANN001 - Settings
+    query: ListQuery,
     *,
-    view: str | None,
-    q: str,
-    done: str | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    box = inbox.inbox(db, user.principal, inbox.parse_view(user.principal, view), q)
+    box = inbox.inbox(db, user.principal, inbox.parse_view(user.principal, query.view), query.q)
     db.commit()  # the audit event of this read
     return page(
         request,
@@ -59,35 +70,23 @@ def _page(
         box=box,
         base="/ui/inbox" if user.is_klantmanager else "/ui/team",
         poll_seconds=settings.inbox_poll_seconds,
-        flash=FLASH.get(done or ""),
+        flash=FLASH.get(query.done or ""),
         error=error,
     )
 
 
 @router.get("/inbox")
 def inbox_page(
-    request: Request,
-    user: KlantmanagerDep,
-    db: SessionDep,
-    settings: SettingsDep,
-    view: str | None = None,
-    q: str = "",
-    done: str | None = None,
+    request: Request, user: KlantmanagerDep, db: SessionDep, settings: SettingsDep, query: ListQueryDep
 ) -> Response:
-    return _page(request, user, db, settings, view=view, q=q, done=done)
+    return _page(request, user, db, settings, query)
 
 
 @router.get("/team")
 def team_page(
-    request: Request,
-    user: CoordinatorDep,
-    db: SessionDep,
-    settings: SettingsDep,
-    view: str | None = None,
-    q: str = "",
-    done: str | None = None,
+    request: Request, user: CoordinatorDep, db: SessionDep, settings: SettingsDep, query: ListQueryDep
 ) -> Response:
-    return _page(request, user, db, settings, view=view, q=q, done=done)
+    return _page(request, user, db, settings, query)
 
 
 @router.get("/inbox/state")
@@ -119,7 +118,7 @@ def reassign(
         if exc.field != "to":
             raise
         db.rollback()
-        return _page(request, user, db, settings, view=None, q="", error=REASSIGN_ERROR, status_code=400)
+        return _page(request, user, db, settings, ListQuery(), error=REASSIGN_ERROR, status_code=400)
     db.commit()
     separator = "&" if "?" in back else "?"
     return RedirectResponse(f"{back}{separator}done=reassigned", status_code=303)
