@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 import structlog
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import Exists, Select, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from api.i18n.catalog import N_, render
@@ -100,7 +100,7 @@ def coordinators(db: Session, team: str | None) -> list[int]:
     return list(db.scalars(query.order_by(Staff.id)))
 
 
-def _urgent_open():  # noqa: ANN202 - a Select
+def _urgent_open() -> Select:
     return (
         select(Escalation.id, Owner.id, Owner.active, Owner.team)
         .outerjoin(Inburgeraar, Inburgeraar.id == Escalation.inburgeraar_id)
@@ -109,7 +109,7 @@ def _urgent_open():  # noqa: ANN202 - a Select
     )
 
 
-def _has(kind: str):  # noqa: ANN202 - an EXISTS clause
+def _has(kind: str) -> Exists:
     return exists().where(StaffNotification.escalation_id == Escalation.id, StaffNotification.kind == kind)
 
 

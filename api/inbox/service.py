@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
@@ -129,7 +131,7 @@ def summarize(escalation: Escalation, last_inbound: Message | None) -> Summary:
 class LastMessage:
     direction: str
     kind: str
-    at: object
+    at: datetime
     text: str | None  # None: cleared by the retention purge
     language: str | None
 
@@ -337,7 +339,7 @@ def _latest_ids(db: Session, conversations: list[int], direction: str | None = N
     return dict(db.execute(query.group_by(Message.conversation_id)).all())
 
 
-def _messages(db: Session, ids) -> dict[int, Message]:  # noqa: ANN001 - an iterable of ids
+def _messages(db: Session, ids: Iterable[int]) -> dict[int, Message]:
     ids = list(ids)
     if not ids:
         return {}

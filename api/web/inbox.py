@@ -18,6 +18,7 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import InvalidInput
 from api.i18n.catalog import N_
 from api.inbox import service as inbox
+from api.settings import Settings
 from api.web.guards import (
     CaseWorkerDep,
     CaseWorkerFormDep,
@@ -53,7 +54,7 @@ def _page(
     request: Request,
     user: WebUser,
     db: SessionDep,
-    settings,  # noqa: ANN001 - Settings
+    settings: Settings,
     query: ListQuery,
     *,
     error: str | None = None,
