@@ -224,6 +224,40 @@ class Settings(BaseSettings):
         "option. Off by default: on the realistic evaluation set it offered the right one in only 1 of 10 "
         "such messages (docs/benchmarks.md, second_request).",
     )
+    notify_by_email: bool = Field(
+        False,
+        description="E-mail staff when an urgent question waits, when a question is handed to them, and "
+        "(URGENT_REMINDER_MINUTES) the coordinators when nobody took it; sent by the worker through SMTP_*. "
+        "Off by default. The mail names nobody: it says something waits and links to the inbox.",
+    )
+    smtp_host: str = Field(
+        "", description="Mail server for staff notifications; required with NOTIFY_BY_EMAIL."
+    )
+    smtp_port: int = Field(587, description="Port of SMTP_HOST (587 with starttls, 465 with ssl).")
+    smtp_from: str = Field(
+        "", description="Sender address of staff notifications; required with NOTIFY_BY_EMAIL."
+    )
+    smtp_tls: Literal["starttls", "ssl", "none"] = Field(
+        "starttls",
+        description="starttls (upgrade on SMTP_PORT), ssl (TLS from the start) or none (only for a relay on "
+        "the same host or network).",
+    )
+    smtp_username: str = Field("", description="Login at SMTP_HOST; empty: no login.")
+    smtp_password: str = Field("", description="Password of SMTP_USERNAME (kept out of logs).")
+    smtp_timeout_seconds: float = Field(10.0, description="Seconds one SMTP conversation may take.")
+    urgent_reminder_minutes: int = Field(
+        0,
+        ge=0,
+        description="Minutes after the first mail about an urgent question that nobody took before the "
+        "team's coordinators get a reminder; 0: no reminder.",
+    )
+    inbox_poll_seconds: int = Field(
+        10,
+        ge=2,
+        le=300,
+        description="How often an open inbox asks whether anything changed (a fingerprint, no personal "
+        "data); the list itself is fetched, and its read audited, only when something did.",
+    )
     simulator_enabled: bool = Field(True, description="Serve the phone simulator (never in production).")
     max_request_bytes: int = Field(
         1_048_576,
@@ -333,7 +367,14 @@ class Settings(BaseSettings):
     @property
     def secret_values(self) -> list[str]:
         """Every configured secret, for the log redactor: none of them may ever appear in a log line."""
-        return [value for name in REQUIRED_SECRETS + OPTIONAL_SECRETS if (value := getattr(self, name))]
+        held = [value for name in REQUIRED_SECRETS + OPTIONAL_SECRETS if (value := getattr(self, name))]
+        return held + ([self.smtp_password] if self.smtp_password else [])
+
+    @model_validator(mode="after")
+    def _mail_needs_a_server(self) -> Settings:
+        if self.notify_by_email and not (self.smtp_host and self.smtp_from):
+            raise ValueError("NOTIFY_BY_EMAIL needs SMTP_HOST and SMTP_FROM")
+        return self
 
     @model_validator(mode="after")
     def _production_fails_closed(self) -> Settings:

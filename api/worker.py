@@ -1,8 +1,8 @@
 """`python -m api.worker`: the background loop next to the API.
 
 Each round first writes the worker's heartbeat (api.monitoring.heartbeat, read by GET /health/ready), then
-runs the worker's jobs, listed in `JOBS` (the reminder tick, the dispatch of scheduled
-broadcasts, the daily retention purge, the deletion of erased people's Rasa trackers), each in its own
+runs the worker's jobs, listed in `JOBS` (the reminder tick, the dispatch of scheduled broadcasts, the daily
+retention purge, the deletion of erased people's Rasa trackers, staff e-mail), each in its own
 transaction; then replays inbound messages that are stored but not yet processed (Rasa was down, or an API
 process died mid-turn); then sends what the outbox holds. Run as many workers as you like: outbox rows are
 claimed with SKIP LOCKED leases and conversations with leases, so nothing is sent or answered twice on
@@ -29,6 +29,7 @@ from api import models as _all_tables  # noqa: F401 - erasure by the purge walks
 from api import wiring
 from api.broadcasts import service as broadcasts
 from api.db import Database, utcnow
+from api.inbox import notifications
 from api.messaging.gateway import Gateway
 from api.messaging.outbox import Dispatcher, Report
 from api.monitoring import heartbeat
@@ -62,6 +63,13 @@ def retention_purge(db: Session, now: datetime, settings: Settings) -> dict[str,
     return purge.daily(db, now, settings)
 
 
+def staff_notifications(db: Session, now: datetime, settings: Settings) -> notifications.Report | None:
+    """E-mail staff about urgent questions and hand-overs (NOTIFY_BY_EMAIL); commits per mail, never twice."""
+    if not settings.notify_by_email:
+        return None
+    return notifications.run(db, now, settings)
+
+
 def tracker_erasure(db: Session, now: datetime, settings: Settings) -> int:
     """Delete the Rasa tracker events of erased people that could not be deleted at once."""
     return tracker_store.erase_pending(db, settings, now)
@@ -80,6 +88,7 @@ JOBS: tuple[Job, ...] = (
     Job("broadcast_dispatch", broadcast_dispatch),
     Job("retention_purge", retention_purge),
     Job("tracker_erasure", tracker_erasure),
+    Job("staff_notifications", staff_notifications),
 )
 
 

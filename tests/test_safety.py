@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from api.auth import principal_for_staff
 from api.i18n.catalog import render
+from api.inbox import service as inbox
 from api.messaging import service as messaging
 from api.messaging.gateway.replies import (
     CRISIS,
@@ -96,8 +97,8 @@ def test_a_crisis_from_an_unknown_number_is_answered_and_reaches_every_klantmana
     post_inbound(client, "+31611112222", "help my baby is not breathing", _sid(1))
     conversation = db.scalar(select(Conversation).where(Conversation.phone == "+31611112222"))
     assert any(all(n in body for n in NUMBERS) for body in _replies(db, conversation.id))
-    queue = tasks.escalation_queue(db, principal_for_staff(km))
-    assert [item.escalation.urgent for item in queue] == [True]
+    box = inbox.inbox(db, principal_for_staff(km), inbox.View.all)
+    assert [(row.escalation.urgent, row.whole) for row in box.rows] == [(True, True)]
 
 
 def test_a_crisis_in_a_media_caption_is_answered(client, make, db):

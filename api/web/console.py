@@ -106,13 +106,18 @@ def _policy_path() -> str:
 
 
 @router.get("/stats")
-def stats_page(request: Request, user: CoordinatorDep, db: SessionDep, weeks: int = 8) -> Response:
+def stats_page(
+    request: Request, user: CoordinatorDep, db: SessionDep, settings: SettingsDep, weeks: int = 8
+) -> Response:
     weeks = min(max(weeks, 1), 52)
     rates = stats.attendance_rates(db, user.principal, weeks=weeks)
     by_kind: dict[str, list[stats.WeekRate]] = defaultdict(list)
     for rate in rates:
         by_kind[rate.kind].append(rate)
-    return page(request, "stats.html", user, title=N_("Cijfers"), by_kind=dict(by_kind), weeks=weeks)
+    team = stats.team_figures(db, user.principal, settings, weeks=weeks)
+    return page(
+        request, "stats.html", user, title=N_("Cijfers"), by_kind=dict(by_kind), weeks=weeks, team=team
+    )
 
 
 # --- broadcasts -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The staff web UI under /ui: login, the klantmanager's inbox and, in console.py, the coordinator's pages.
+"""The staff web UI under /ui: login, conversations and, in inbox.py and console.py, the inbox and the
+coordinator's pages.
 
 Routes stay thin: they parse the form, check the session, call one service and commit; every rule lives
 in the services the API and the bot share.
@@ -21,6 +22,7 @@ from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import DomainError, Forbidden, NotAuthenticated, NotFound, TooManyRequests
 from api.i18n.catalog import N_
+from api.inbox import service as inbox
 from api.messaging import staff_replies
 from api.staff.models import Staff
 from api.tasks import service as tasks
@@ -335,21 +337,15 @@ def home(user: WebUserDep) -> Response:
 # --- inbox and conversations -------------------------------------------------------------------
 
 
-@router.get("/inbox")
-def inbox_page(request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None) -> Response:
-    items = tasks.escalation_queue(db, user.principal)
-    db.commit()  # the audit event of this read
-    return page(request, "inbox.html", user, title=N_("Inbox"), items=items, flash=_flash(done))
-
-
 @router.post("/escalations/{escalation_id}/claim")
 def claim(
     escalation_id: int,
     user: KlantmanagerFormDep,
     db: SessionDep,
+    settings: SettingsDep,
     next: Annotated[str, Form(max_length=500)] = "/ui/inbox",
 ) -> Response:
-    tasks.claim(db, user.principal, escalation_id)
+    inbox.take(db, user.principal, escalation_id, settings)
     db.commit()
     return _back(safe_next(next, "/ui/inbox"), "claimed")
 
@@ -380,7 +376,8 @@ def _conversation_page(
     status_code: int = 200,
 ) -> Response:
     view = conversations.view(db, user.principal, person_id)
-    db.commit()  # the audit event of this read
+    inbox.mark_read(db, user.principal, person_id)
+    db.commit()  # the audit event of this read, and the caller's read mark
     staff = db.get(Staff, user.staff_id)
     replies = canned.all_replies(view.person, staff, settings.municipality_phone, ui_language=user.language)
     return page(
@@ -574,9 +571,11 @@ def caseload_page(request: Request, user: KlantmanagerDep, db: SessionDep) -> Re
 def mount(app: FastAPI, v1: APIRouter) -> None:
     """Serve the UI and its static files (CSS, JS, no CDN) from the API process."""
     from api.web import console, privacy
+    from api.web import inbox as inbox_pages
 
     app.mount("/ui/static", StaticFiles(directory=str(STATIC)), name="ui-static")
     app.include_router(router)
+    app.include_router(inbox_pages.router)
     app.include_router(console.router)
     app.include_router(privacy.router)
 

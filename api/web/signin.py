@@ -131,11 +131,12 @@ def login_actor(email: str) -> str:
 
 
 def current_session(
-    db: Session, settings: Settings, token: str | None, *, now: datetime | None = None
+    db: Session, settings: Settings, token: str | None, *, now: datetime | None = None, touch: bool = True
 ) -> StaffSession | None:
     """The live session for a cookie token, or None when absent, idle too long, expired or deactivated.
 
-    A dead session is deleted so that its token can never come back.
+    A dead session is deleted so that its token can never come back. `touch=False` (a page's background
+    requests, such as the inbox's live updates) leaves the idle clock alone: an open tab is not activity.
     """
     if not token:
         return None
@@ -149,7 +150,7 @@ def current_session(
         db.delete(session)
         db.flush()
         return None
-    if now - session.last_seen_at > TOUCH_EVERY:
+    if touch and now - session.last_seen_at > TOUCH_EVERY:
         session.last_seen_at = now
         db.flush()
     return session

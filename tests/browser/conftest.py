@@ -138,6 +138,11 @@ class Live:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The whole API on a free 127.0.0.1 port against a fresh SQLite database."""
+    yield from serve(tmp_path_factory)
+
+
+def serve(tmp_path_factory: pytest.TempPathFactory, **overrides: Any) -> Iterator[Live]:
+    """Body of a `live` fixture; `overrides` are settings (a module's own `live` passes e.g. SMTP ones)."""
     port = free_port()
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'case.sqlite3'}"
     upgrade(url)
@@ -157,6 +162,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         rasa_timeout_seconds=10,
         simulator_enabled=True,
         log_level="WARNING",
+        **overrides,
     )
     database = Database(url)
     try:
