@@ -1,7 +1,7 @@
 """Check entity annotations in Rasa NLU files against the way bot/data/nlu annotates them (stdlib and yaml).
 
     python scripts/check_nlu_annotations.py                                  # bot/data/nlu alone
-    python scripts/check_nlu_annotations.py bot/data_staging/realistic_selected/*.yml
+    python scripts/check_nlu_annotations.py bot/data/nlu/realistic/*.yml
     python scripts/check_nlu_annotations.py --undecided FILE ...             # also what it cannot decide
 
 The word lists come from bot/data/nlu/<lang>.yml itself: a word is a reason, time or language word of a

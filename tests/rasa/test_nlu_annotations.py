@@ -22,7 +22,7 @@ sys.modules[_spec.name] = checker  # dataclasses look their module up
 _spec.loader.exec_module(checker)
 
 REFERENCE = checker.Reference.load()
-SELECTED = sorted((ROOT / "bot" / "data_staging" / "realistic_selected").glob("*.yml"))
+SELECTED = sorted((ROOT / "bot" / "data" / "nlu" / "realistic").glob("*.yml"))
 STAGED = sorted((ROOT / "bot" / "data_staging" / "realistic").glob("*.yml"))
 
 # Each language's bot/data annotates these as `time` (today, tomorrow, the day after, yesterday, weekdays,
