@@ -1,11 +1,11 @@
 """`python -m api.worker`: the background loop next to the API.
 
 Each round runs the worker's jobs, listed in `JOBS` (the reminder tick, the dispatch of scheduled
-broadcasts, the daily retention purge, the deletion of erased people's Rasa trackers), each in its own
-transaction; then replays inbound messages that are stored but not yet processed (Rasa was down, or an API
-process died mid-turn); then sends what the outbox holds. Run as many workers as you like: outbox rows are
-claimed with SKIP LOCKED leases and conversations with leases, so nothing is sent or answered twice on
-purpose.
+broadcasts, the daily retention purge, the deletion of erased people's Rasa trackers, the export to the
+Klantinteracties register), each in its own transaction; then replays inbound messages that are stored
+but not yet processed (Rasa was down, or an API process died mid-turn); then sends what the outbox
+holds. Run as many workers as you like: outbox rows are claimed with SKIP LOCKED leases and
+conversations with leases, so nothing is sent or answered twice on purpose.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from api import models as _all_tables  # noqa: F401 - erasure by the purge walks
 from api import wiring
 from api.broadcasts import service as broadcasts
 from api.db import Database, utcnow
+from api.klantinteracties.exporter import Exporter
+from api.klantinteracties.exporter import Report as ExportReport
 from api.messaging.gateway import Gateway
 from api.messaging.outbox import Dispatcher, Report
 from api.privacy import purge, tracker_store
@@ -65,6 +67,13 @@ def tracker_erasure(db: Session, now: datetime, settings: Settings) -> int:
     return tracker_store.erase_pending(db, settings, now)
 
 
+def klantinteracties_export(db: Session, now: datetime, settings: Settings) -> ExportReport | None:
+    """Record due contacts and tasks in the Klantinteracties register (when it is configured)."""
+    if not settings.klantinteracties_enabled:
+        return None
+    return Exporter(settings, db.get_bind()).run_once(now)
+
+
 @dataclass(frozen=True)
 class Job:
     """A unit of scheduled work: runs in one transaction, which the worker commits."""
@@ -78,6 +87,7 @@ JOBS: tuple[Job, ...] = (
     Job("broadcast_dispatch", broadcast_dispatch),
     Job("retention_purge", retention_purge),
     Job("tracker_erasure", tracker_erasure),
+    Job("klantinteracties_export", klantinteracties_export),
 )
 
 

@@ -51,10 +51,16 @@ BACKOFF_BASE = timedelta(seconds=2)
 BACKOFF_CAP = timedelta(minutes=15)
 
 
-def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+def backoff(
+    attempts: int,
+    rng: random.Random | None = None,
+    *,
+    base: timedelta = BACKOFF_BASE,
+    cap: timedelta = BACKOFF_CAP,
+) -> timedelta:
     """Capped exponential backoff with jitter: 2 s, 4 s, 8 s ... at most 15 minutes, each 50-100 %."""
     rng = rng or random
-    raw = min(BACKOFF_CAP.total_seconds(), BACKOFF_BASE.total_seconds() * 2 ** max(0, attempts - 1))
+    raw = min(cap.total_seconds(), base.total_seconds() * 2 ** max(0, attempts - 1))
     return timedelta(seconds=raw * (0.5 + rng.random() / 2))
 
 

@@ -16,10 +16,17 @@ from api.audit import service as audit
 from api.auth import Principal
 from api.db import utcnow
 from api.errors import Conflict, Forbidden, NotFound
+from api.events import Hook
 from api.people.caseload import in_caseload, is_in_caseload
 from api.people.models import Inburgeraar
 from api.staff.models import Role, Staff
 from api.tasks.models import Escalation, EscalationStatus, Task, TaskKind, TaskStatus
+
+# Listeners are called as listener(db, task) / listener(db, escalation) in the caller's transaction;
+# api.wiring connects them (the export to the Klantinteracties register, ADR 0016).
+task_opened = Hook("task_opened")
+task_done = Hook("task_done")
+escalation_resolved = Hook("escalation_resolved")
 
 
 def open_task(
@@ -42,6 +49,7 @@ def open_task(
     )
     db.add(task)
     db.flush()
+    task_opened.emit(db, task)
     return task
 
 
@@ -171,11 +179,14 @@ def claim(db: Session, actor: Principal, escalation_id: int) -> Escalation:
 def resolve(db: Session, actor: Principal, escalation_id: int) -> Escalation:
     """Close the escalation; the bot answers the person again from the next message on."""
     escalation = _owned(db, actor, escalation_id)
+    closing = escalation.status != EscalationStatus.resolved
     escalation.status = EscalationStatus.resolved
     escalation.resolved_at = utcnow()
     if escalation.assignee_id is None:
         escalation.assignee_id = actor.staff_id
     audit.record(db, actor, "resolve", "escalation", escalation.id)
+    if closing:
+        escalation_resolved.emit(db, escalation)
     return escalation
 
 
@@ -257,6 +268,7 @@ def complete_task(db: Session, actor: Principal, task_id: int) -> Task:
         task.done_at = utcnow()
         task.assignee_id = task.assignee_id or actor.staff_id
         audit.record(db, actor, "complete", "task", task.id)
+        task_done.emit(db, task)
     return task
 
 
