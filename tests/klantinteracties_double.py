@@ -264,3 +264,40 @@ class FakeRegister:
             task.update(body)
             return httpx.Response(200, json=task)
         return httpx.Response(404, json={"title": "Niet gevonden."})
+
+
+def failed_export(
+    db: Any, person: Any, *, code: str = "400", detail: str = "Invalid input.; adres:invalid"
+) -> Any:
+    """A reported absence the register refused, and the task waiting on it (committed)."""
+    from api.db import utcnow
+    from api.klantinteracties.models import ExportKind, ExportStatus, RegisterExport
+
+    now = utcnow()
+    contact = RegisterExport(
+        kind=ExportKind.absence,
+        status=ExportStatus.failed,
+        inburgeraar_id=person.id,
+        reference=f"failed-{person.id}-{now.timestamp()}",
+        channel="sms",
+        topic="vervoer",
+        occurred_at=now,
+        attempts=1,
+        last_error_code=code,
+        last_error=detail,
+    )
+    db.add(contact)
+    db.flush()
+    db.add(
+        RegisterExport(
+            kind=ExportKind.task,
+            inburgeraar_id=person.id,
+            cause_id=contact.id,
+            reference=f"waiting-{person.id}-{now.timestamp()}",
+            channel="sms",
+            topic="absence_reported",
+            occurred_at=now,
+        )
+    )
+    db.commit()
+    return contact

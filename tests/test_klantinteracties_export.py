@@ -19,9 +19,13 @@ from api.db import utcnow
 from api.klantinteracties import queue
 from api.klantinteracties.exporter import Exporter
 from api.klantinteracties.models import ExportKind, ExportStatus, RegisterExport, RegisterParty
+from api.people.models import Inburgeraar
+from api.privacy import purge
+from api.privacy.erasure import ErasureReason, erase_person
+from api.privacy.retention import Policy
 from api.settings import Settings, get_settings
 from api.tasks import service as tasks
-from api.tasks.models import TaskKind
+from api.tasks.models import Task, TaskKind
 from tests.klantinteracties_double import FakeRegister
 from tests.web_helpers import escalate
 
@@ -65,9 +69,9 @@ def exports(db) -> list[RegisterExport]:
     return list(db.scalars(select(RegisterExport).order_by(RegisterExport.id)))
 
 
-def absence(db, make, *, reason: str = "sick", details: str | None = None, person=None):
+def absence(db, make, *, reason: str = "sick", details: str | None = None, person=None, **kw):
     km, _ = make.staff()
-    person = person or make.person(km, name="Amal Haddad", phone="+31612000111", language="ar")
+    person = person or make.person(km, name="Amal Haddad", language="ar", **kw)
     appointment = make.appointment([person])
     attendance.report_absence(db, BOT, person.id, appointment.id, reason, details)
     db.commit()
@@ -176,7 +180,7 @@ def test_a_persons_next_contacts_reuse_their_partij_and_address(db, make, on, ex
 
 
 def test_a_new_number_becomes_a_new_address_of_the_same_partij(db, make, on, exporter, register):
-    person, _ = absence(db, make)
+    person, _ = absence(db, make, phone="+31612000111")
     exporter().drain()
     person.phone = "+31612000999"
     db.commit()
@@ -337,3 +341,36 @@ def test_the_persons_words_and_health_never_reach_the_register(db, make, on, exp
     for secret in ("geheim", "ziek", "crisis", "koorts"):
         assert secret not in sent, secret
     assert "persoonlijke omstandigheden" in sent and "met spoed" in sent
+
+
+# --- retention and erasure ----------------------------------------------------------------------------
+
+
+def test_sent_exports_go_after_the_chat_retention_except_the_export_of_an_open_task(
+    db, make, on, exporter, settings
+):
+    person, _ = absence(db, make)  # an absence and its (open) task
+    done = tasks.open_task(db, TaskKind.opted_out, inburgeraar=person)
+    db.commit()
+    tasks.complete_task(db, principal_for_staff(person.klantmanager), done.id)
+    db.commit()
+    assert exporter().drain().sent == 4
+    assert purge.register_exports(db, Policy.of(settings, utcnow() + timedelta(days=27))) == 0
+    counts = purge.purge(db, Policy.of(settings, utcnow() + timedelta(days=29)), settings)
+    db.commit()
+    assert counts["register_exports"] == 3
+    (kept,) = exports(db)
+    assert (kept.kind, kept.status, kept.task_id) == (ExportKind.task, ExportStatus.sent, kept.task_id)
+    assert db.get(Task, kept.task_id).status == "open" and kept.internetaak_uuid
+    assert db.scalar(select(RegisterParty)) is not None  # the Partij link stays with the case file
+
+
+def test_erasure_leaves_no_export_and_no_partij_link_of_the_person(db, make, on, exporter, settings):
+    person, _ = absence(db, make)
+    other, _ = absence(db, make)
+    exporter().drain()
+    absence(db, make, person=person)  # one still pending
+    erase_person(db, db.get(Inburgeraar, person.id), ErasureReason.request, settings)
+    db.commit()
+    assert {e.inburgeraar_id for e in exports(db)} == {other.id}
+    assert [p.inburgeraar_id for p in db.scalars(select(RegisterParty))] == [other.id]
