@@ -105,7 +105,7 @@ def test_the_register_is_on_when_its_url_is_set_in_the_environment(monkeypatch):
 def test_a_url_without_token_or_actor_is_refused(settings):
     with pytest.raises(ValueError, match="KLANTINTERACTIES_TOKEN.*KLANTINTERACTIES_ACTOR_UUID"):
         Settings(environment="test", klantinteracties_url="https://openklant.example.nl/api")
-    with pytest.raises(ValueError, match="https"):
+    with pytest.raises(ValueError, match="KLANTINTERACTIES_URL must be an https URL"):
         Settings(
             environment="production",
             klantinteracties_url="http://openklant.example.nl/api",
@@ -322,6 +322,20 @@ def test_a_worker_dying_between_the_registers_answer_and_our_commit_creates_noth
     (row,) = [e for e in exports(db) if e.kind == ExportKind.absence]
     assert row.klantcontact_uuid == next(iter(register.store["klantcontacten"]))
     assert row.attempts == 2
+
+
+def test_a_worker_whose_lease_ran_out_makes_no_request_and_leaves_the_row_to_the_next(
+    db, make, on, exporter, register
+):
+    absence(db, make)
+    late = exporter()
+    late.lease = timedelta(seconds=-1)  # it runs out before the first request
+    assert late.run_once().sent == 0
+    assert register.requests == []
+    (row,) = [e for e in exports(db) if e.kind == ExportKind.absence]
+    assert row.status == ExportStatus.sending
+    assert exporter().drain().sent == 2
+    assert [register.count(c) for c in ("partijen", "klantcontacten", "internetaken")] == [1, 1, 1]
 
 
 # --- privacy ------------------------------------------------------------------------------------------

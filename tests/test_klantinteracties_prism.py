@@ -48,6 +48,13 @@ def recorder() -> Recorder:
     return Recorder()
 
 
+@pytest.fixture
+def client(register_settings, recorder):
+    client = RegisterClient(register_settings, recorder)
+    yield client
+    client.close()
+
+
 def export_all(database, register_settings, recorder):
     exporter = Exporter(register_settings, database.engine, transport=recorder, rng=random.Random(3))
     return exporter.drain()
@@ -119,22 +126,18 @@ def test_a_task_and_its_completion_pass_the_klantinteracties_definition(
     assert contact.body["klantcontact"]["indicatieContactGelukt"] is False  # our message did not arrive
 
 
-def test_the_double_really_refuses_a_request_that_breaks_the_definition(register_settings, recorder):
-    client = RegisterClient(register_settings, recorder)
+def test_the_double_really_refuses_a_request_that_breaks_the_definition(client):
     with pytest.raises(RegisterError) as refused:
         # soortDigitaalAdres is an enum (email, telefoonnummer, overig) and referentie allows no spaces
         client.create(
             "/digitaleadressen", {"adres": "+31612345678", "soortDigitaalAdres": "sms", "referentie": "a b"}
         )
-    client.close()
     assert refused.value.code == "422" and not refused.value.retryable
     assert "soortDigitaalAdres" in refused.value.detail and "+3161" not in refused.value.detail
 
 
-def test_the_double_wants_the_api_token(register_settings, recorder):
-    client = RegisterClient(register_settings, recorder)
+def test_the_double_wants_the_api_token(client):
     del client.http.headers["Authorization"]
     with pytest.raises(RegisterError) as refused:
         client.search("/internetaken")
-    client.close()
     assert refused.value.code == "401"

@@ -2,8 +2,10 @@
 
 One round (`Exporter.run_once`), like the outbox's (ADR 0004):
 
-1. claim due rows in one statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL) as a lease; a row whose
-   cause is not yet sent (an absence's task waits for the absence's Klantcontact) is not due;
+1. claim a due row (`FOR UPDATE SKIP LOCKED` on PostgreSQL) with a lease long enough for its requests,
+   one row at a time; a row whose cause is not yet sent (an absence's task waits for the absence's
+   Klantcontact) is not due. Every write back checks the lease is still ours, and no request is made
+   once it has run out: a row another worker took over is left to it;
 2. per row, each object in order: the person's DigitaalAdres and Partij, the Klantcontact with its
    Betrokkene, the InterneTaak, or the InterneTaak's new status. **Before creating anything it looks the
    object up by our own reference** (the address's `referentie`, the contact's Onderwerpobject, the task's
@@ -22,19 +24,20 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from api.appointments.models import Appointment, Attendance
-from api.db import utcnow
+from api.db import claim_rows, utcnow
 from api.klantinteracties import mapping
 from api.klantinteracties.client import RegisterClient, RegisterError, uuid_of
 from api.klantinteracties.models import ExportKind, ExportStatus, RegisterExport, RegisterParty
@@ -78,8 +81,11 @@ class _Work:
     done_at: datetime | None = None
 
 
-def claim(db: Session, *, limit: int, now: datetime, lease: timedelta) -> list[int]:
-    """Take up to `limit` due rows (the caller commits); a row waits while its cause is not sent."""
+def claim(
+    db: Session, *, limit: int, now: datetime, lease_until: datetime, exclude: Sequence[int] = ()
+) -> list[int]:
+    """Take up to `limit` due rows until `lease_until` (the caller commits); a row waits while its cause is
+    not sent. `exclude`: rows this round already tried (a round tries a row once)."""
     cause = aliased(RegisterExport)
     ready = or_(
         RegisterExport.cause_id.is_(None),
@@ -89,26 +95,18 @@ def claim(db: Session, *, limit: int, now: datetime, lease: timedelta) -> list[i
         and_(RegisterExport.status == ExportStatus.pending, RegisterExport.next_attempt_at <= now),
         and_(RegisterExport.status == ExportStatus.sending, RegisterExport.locked_until < now),
     )
-    picked = (
-        select(RegisterExport.id)
-        .where(due, ready)
-        .order_by(RegisterExport.next_attempt_at, RegisterExport.id)
-        .limit(limit)
+    return claim_rows(
+        db,
+        RegisterExport.id,
+        due=and_(due, ready, RegisterExport.id.not_in(exclude)),
+        order_by=(RegisterExport.next_attempt_at, RegisterExport.id),
+        limit=limit,
+        values={
+            "status": ExportStatus.sending,
+            "locked_until": lease_until,
+            "attempts": RegisterExport.attempts + 1,
+        },
     )
-    if db.get_bind().dialect.name == "postgresql":
-        picked = picked.with_for_update(skip_locked=True)
-    chosen = picked.cte("chosen")
-    statement = (
-        update(RegisterExport)
-        .where(RegisterExport.id.in_(select(chosen.c.id)))
-        .values(
-            status=ExportStatus.sending,
-            locked_until=now + lease,
-            attempts=RegisterExport.attempts + 1,
-        )
-        .returning(RegisterExport.id)
-    )
-    return sorted(db.execute(statement, execution_options={"synchronize_session": False}).scalars())
 
 
 def phone_digest(phone: str) -> str:
@@ -136,23 +134,32 @@ class Exporter:
             seconds=max(60.0, settings.klantinteracties_timeout_seconds * REQUESTS_PER_EXPORT + 30)
         )
         self.client: RegisterClient | None = None
+        self.lease_until = utcnow()  # of the row being exported
 
     def session(self) -> Session:
         return Session(bind=self.bind, expire_on_commit=False)
 
     def run_once(self, now: datetime | None = None) -> Report:
-        """Claim one batch and export it, one row after the other; returns what happened."""
-        now = now or utcnow()
-        with self.session() as db:
-            ids = claim(db, limit=self.batch_size, now=now, lease=self.lease)
-            db.commit()
-        report = Report(claimed=len(ids))
-        if not ids:
-            return report
-        self.client = RegisterClient(self.settings, self.transport)
+        """Export up to `batch_size` due rows, claiming one at a time; returns what happened.
+
+        One row at a time, so each lease covers one row's requests: a slow register never lets the lease of
+        a row still waiting in a batch run out (another worker would then make the same objects).
+        """
+        report = Report()
+        tried: list[int] = []
         try:
-            for export_id in ids:
-                outcome = self.export(export_id)
+            while len(tried) < self.batch_size:
+                lease_until = utcnow() + self.lease
+                with self.session() as db:
+                    ids = claim(db, limit=1, now=now or utcnow(), lease_until=lease_until, exclude=tried)
+                    db.commit()
+                if not ids:
+                    break
+                tried += ids
+                report.claimed += 1
+                if self.client is None:
+                    self.client = RegisterClient(self.settings, self.transport)
+                outcome = self.export(ids[0], lease_until)
                 if outcome == "sent":
                     report.sent += 1
                 elif outcome == "retry":
@@ -160,8 +167,9 @@ class Exporter:
                 elif outcome == "failed":
                     report.failed += 1
         finally:
-            self.client.close()
-            self.client = None
+            if self.client is not None:
+                self.client.close()
+                self.client = None
         return report
 
     def drain(self, *, max_rounds: int = 50, now: datetime | None = None) -> Report:
@@ -177,8 +185,9 @@ class Exporter:
 
     # --- one row -----------------------------------------------------------------------------------
 
-    def export(self, export_id: int) -> str:
+    def export(self, export_id: int, lease_until: datetime) -> str:
         """Make one row's requests; "sent", "retry", "failed", or "gone" (erased or taken over)."""
+        self.lease_until = lease_until
         try:
             work = self._read(export_id)
             if work is None:
@@ -209,14 +218,28 @@ class Exporter:
             self.task(work, klantcontact)
 
     def _call(self) -> RegisterClient:
+        """The client, while our lease lasts: past it another worker may be doing this row already."""
         assert self.client is not None, "requests are made inside run_once"
+        if utcnow() >= self.lease_until:
+            raise LeaseLost("the lease ran out")
         return self.client
+
+    def _ours(self, export_id: int) -> ColumnElement[bool]:
+        return and_(
+            RegisterExport.id == export_id,
+            RegisterExport.status == ExportStatus.sending,
+            RegisterExport.locked_until == self.lease_until,
+        )
 
     def _read(self, export_id: int) -> _Work | None:
         with self.session() as db:
             row = db.get(RegisterExport, export_id)
             person = db.get(Inburgeraar, row.inburgeraar_id) if row is not None else None
-            if row is None or person is None or row.status != ExportStatus.sending:
+            if (
+                row is None
+                or person is None
+                or db.scalar(select(RegisterExport.id).where(self._ours(row.id))) is None
+            ):
                 return None
             cause = db.get(RegisterExport, row.cause_id) if row.cause_id else None
             work = dict(
@@ -393,7 +416,7 @@ class Exporter:
         with self.session() as db:
             moved = db.execute(
                 update(RegisterExport)
-                .where(RegisterExport.id == export_id, RegisterExport.status == ExportStatus.sending)
+                .where(self._ours(export_id))
                 .values(**uuids)
                 .execution_options(synchronize_session=False)
             ).rowcount
@@ -405,7 +428,7 @@ class Exporter:
         with self.session() as db:
             moved = db.execute(
                 update(RegisterExport)
-                .where(RegisterExport.id == export_id, RegisterExport.status == ExportStatus.sending)
+                .where(self._ours(export_id))
                 .values(
                     status=ExportStatus.sent,
                     sent_at=utcnow(),
@@ -423,8 +446,8 @@ class Exporter:
 
     def _record_failure(self, export_id: int, error: RegisterError) -> str:
         with self.session() as db:
-            row = db.get(RegisterExport, export_id)
-            if row is None or row.status != ExportStatus.sending:
+            row = db.scalar(select(RegisterExport).where(self._ours(export_id)))
+            if row is None:
                 return "gone"
             row.last_error_code, row.last_error = error.code, error.detail
             row.locked_until = None
