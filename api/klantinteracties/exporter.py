@@ -233,13 +233,9 @@ class Exporter:
 
     def _read(self, export_id: int) -> _Work | None:
         with self.session() as db:
-            row = db.get(RegisterExport, export_id)
+            row = db.scalar(select(RegisterExport).where(self._ours(export_id)))
             person = db.get(Inburgeraar, row.inburgeraar_id) if row is not None else None
-            if (
-                row is None
-                or person is None
-                or db.scalar(select(RegisterExport.id).where(self._ours(row.id))) is None
-            ):
+            if row is None or person is None:
                 return None
             cause = db.get(RegisterExport, row.cause_id) if row.cause_id else None
             work = dict(

@@ -73,7 +73,8 @@ class RegisterParty(Base):
     # retry finds an address (and through it the Partij) that an interrupted attempt created.
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     address_number: Mapped[int] = mapped_column(Integer, default=1)
-    # Keyed hash of the number the address was made for: a new number becomes a new DigitaalAdres.
+    # SHA-256 of the number the address was made for (the number itself stays in `inburgeraar` only): a
+    # new number becomes a new DigitaalAdres of the same Partij.
     phone_digest: Mapped[str] = mapped_column(String(64))
     partij_uuid: Mapped[str | None] = mapped_column(String(36))
     digitaal_adres_uuid: Mapped[str | None] = mapped_column(String(36))
