@@ -7,6 +7,7 @@ Every field has a description: the README's configuration table is generated fro
 from __future__ import annotations
 
 import sys
+import uuid
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
@@ -21,7 +22,13 @@ PLACEHOLDER_SECRETS = {"", "changethis", "dev-admin-token", "dev-bot-token", "de
 MIN_SECRET_LENGTH = 32
 # Each role has its own secret: a leaked one opens one door. Those the API must hold in production first.
 REQUIRED_SECRETS = ("case_api_admin_token", "bot_service_token", "session_secret", "rasa_jwt_secret")
-OPTIONAL_SECRETS = ("action_server_secret", "twilio_auth_token", "oidc_client_secret", "metrics_token")
+OPTIONAL_SECRETS = (
+    "action_server_secret",
+    "twilio_auth_token",
+    "oidc_client_secret",
+    "metrics_token",
+    "klantinteracties_token",
+)
 # The roles of api.staff.models.Role (settings sit below every package; tests/test_oidc_login.py compares).
 StaffRole = Literal["klantmanager", "coordinator", "admin"]
 
@@ -275,6 +282,30 @@ class Settings(BaseSettings):
     login_failure_window_minutes: int = Field(
         15, description="Minutes over which failed staff logins are counted (and the longest wait)."
     )
+    klantinteracties_url: str = Field(
+        "",
+        description="Base URL of the municipality's Klantinteracties API (Open Klant: "
+        "https://.../klantinteracties/api/v1); closed escalations, reported absences and tasks are then "
+        "recorded there as contacts and internal tasks (docs/adr/0016). Empty: off, nothing leaves our "
+        "database.",
+    )
+    klantinteracties_token: str = Field(
+        "", description="API token for the Klantinteracties API (sent as `Authorization: Token ...`)."
+    )
+    klantinteracties_actor_uuid: str = Field(
+        "",
+        description="UUID of the Actor in the register that our tasks are assigned to (e.g. the "
+        "inburgering team as organisatorische eenheid); required with KLANTINTERACTIES_URL.",
+    )
+    klantinteracties_timeout_seconds: float = Field(
+        10.0, description="Seconds one request to the Klantinteracties API may take; slower ones are retried."
+    )
+    klantinteracties_max_attempts: int = Field(
+        12,
+        ge=1,
+        description="Attempts of one export before a retryable failure (5xx, timeout) is final; with the "
+        "backoff (30 s doubling, at most an hour) that is about six hours of outage.",
+    )
     log_level: str = Field("INFO", description="Log level of the structured logs.")
     oidc_issuer: str = Field(
         "",
@@ -365,6 +396,10 @@ class Settings(BaseSettings):
         return bool(self.twilio_account_sid and self.twilio_auth_token)
 
     @property
+    def klantinteracties_enabled(self) -> bool:
+        return bool(self.klantinteracties_url)
+
+    @property
     def secret_values(self) -> list[str]:
         """Every configured secret, for the log redactor: none of them may ever appear in a log line."""
         held = [value for name in REQUIRED_SECRETS + OPTIONAL_SECRETS if (value := getattr(self, name))]
@@ -378,7 +413,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_fails_closed(self) -> Settings:
-        problems = production_problems(self) if self.environment == "production" else []
+        problems = klantinteracties_problems(self)
+        problems += production_problems(self) if self.environment == "production" else []
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -427,6 +463,26 @@ def oidc_problems(settings: Settings) -> list[str]:
         problems.append("OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set when OIDC_ISSUER is")
     if not settings.oidc_role_groups:
         problems.append("OIDC_ROLE_GROUPS must map at least one group to a role when OIDC_ISSUER is")
+    return problems
+
+
+def klantinteracties_problems(settings: Settings) -> list[str]:
+    """The register export needs its token and the actor tasks go to; in production over https only."""
+    if not settings.klantinteracties_enabled:
+        return []
+    problems = [
+        f"{name.upper()} must be set when KLANTINTERACTIES_URL is"
+        for name in ("klantinteracties_token", "klantinteracties_actor_uuid")
+        if not getattr(settings, name)
+    ]
+    if settings.klantinteracties_actor_uuid:
+        try:
+            uuid.UUID(settings.klantinteracties_actor_uuid)
+        except ValueError:
+            problems.append("KLANTINTERACTIES_ACTOR_UUID must be a UUID")
+    url = urlsplit(settings.klantinteracties_url)
+    if settings.environment == "production" and (url.scheme != "https" or not url.hostname):
+        problems.append("KLANTINTERACTIES_URL must be an https URL in production")
     return problems
 
 

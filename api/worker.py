@@ -2,11 +2,11 @@
 
 Each round first writes the worker's heartbeat (api.monitoring.heartbeat, read by GET /health/ready), then
 runs the worker's jobs, listed in `JOBS` (the reminder tick, the dispatch of scheduled broadcasts, the daily
-retention purge, the deletion of erased people's Rasa trackers, staff e-mail), each in its own
-transaction; then replays inbound messages that are stored but not yet processed (Rasa was down, or an API
-process died mid-turn); then sends what the outbox holds. Run as many workers as you like: outbox rows are
-claimed with SKIP LOCKED leases and conversations with leases, so nothing is sent or answered twice on
-purpose.
+retention purge, the deletion of erased people's Rasa trackers, staff e-mail, the export to the
+Klantinteracties register), each in its own transaction; then replays inbound messages that are stored but
+not yet processed (Rasa was down, or an API process died mid-turn); then sends what the outbox holds. Run as
+many workers as you like: outbox rows are claimed with SKIP LOCKED leases and conversations with leases, so
+nothing is sent or answered twice on purpose.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from api import wiring
 from api.broadcasts import service as broadcasts
 from api.db import Database, utcnow
 from api.inbox import notifications
+from api.klantinteracties.exporter import Exporter
+from api.klantinteracties.exporter import Report as ExportReport
 from api.messaging.gateway import Gateway
 from api.messaging.outbox import Dispatcher, Report
 from api.monitoring import heartbeat
@@ -75,6 +77,13 @@ def tracker_erasure(db: Session, now: datetime, settings: Settings) -> int:
     return tracker_store.erase_pending(db, settings, now)
 
 
+def klantinteracties_export(db: Session, now: datetime, settings: Settings) -> ExportReport | None:
+    """Record due contacts and tasks in the Klantinteracties register (when it is configured)."""
+    if not settings.klantinteracties_enabled:
+        return None
+    return Exporter(settings, db.get_bind()).run_once(now)
+
+
 @dataclass(frozen=True)
 class Job:
     """A unit of scheduled work: runs in one transaction, which the worker commits."""
@@ -89,6 +98,7 @@ JOBS: tuple[Job, ...] = (
     Job("retention_purge", retention_purge),
     Job("tracker_erasure", tracker_erasure),
     Job("staff_notifications", staff_notifications),
+    Job("klantinteracties_export", klantinteracties_export),
 )
 
 

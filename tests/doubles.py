@@ -5,7 +5,9 @@
 down, failing, slow or up without a model loaded yet (as bot/gateway_channel.py answers then).
 `ActionServerDouble` answers the action server's open GET /health. `TwilioDouble` accepts
 `POST .../Messages.json` and lists messages like Twilio's API, and can answer with Twilio's errors (21610,
-63016, 429, 500) or time out after accepting a message.
+63016, 429, 500) or time out after accepting a message. `prism_mock` serves an OpenAPI document with Prism,
+which answers from the document and refuses (422) a request the document does not allow (the Twilio and
+Klantinteracties doubles).
 """
 
 from __future__ import annotations
@@ -13,17 +15,26 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from api.localstack import free_port
+from api.settings import ROOT
+
+PRISM = ROOT / "node_modules" / ".bin" / "prism"
 
 
 class _Server(ThreadingHTTPServer):
@@ -340,6 +351,45 @@ class TwilioDouble(_Background):
     def bodies_to(self, to: str) -> list[str | None]:
         with self.lock:
             return [c.body for c in self.created if c.to == to]
+
+
+# --- Prism ------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def prism_mock(spec: Path, log_name: str, *extra: str) -> Iterator[str]:
+    """`prism mock` of `spec` on a free port; yields its base URL. Skips when node or Prism is missing."""
+    import pytest  # only the tests serve Prism; the benchmarks run the other doubles without pytest
+
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: the Prism double cannot run")
+    if not PRISM.exists():
+        pytest.skip("Prism is not installed: run `npm ci` at the repository root (make test does)")
+    port = free_port()
+    log = ROOT / "var" / log_name
+    log.parent.mkdir(exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), *extra, str(spec)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"Prism exited; see {log}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("Prism did not start within 90 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> int:

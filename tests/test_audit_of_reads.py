@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from api.audit.models import AuditEvent
 from api.tasks import service as tasks
+from tests.klantinteracties_double import failed_export
 from tests.web_helpers import csrf_of, escalate, inbound, open_browsers
 
 NO_PERSONAL_DATA = {
@@ -97,6 +98,7 @@ READS = [
     Read("GET", "/ui/people/{person_id}/privacy", "klantmanager"),
     Read("GET", "/ui/people/{person_id}/export.json", "klantmanager"),
     Read("GET", "/ui/people/{person_id}/erase", "coordinator", query={"reason": "request"}),
+    Read("GET", "/ui/register", "coordinator"),
     Read("GET", "/ui/broadcasts", "coordinator", names_person=False),
     Read("GET", "/ui/broadcasts/{broadcast_id}", "coordinator", names_person=False),
     Read(
@@ -141,6 +143,7 @@ def case(client, make, db):
     appointment = make.appointment([person])
     tasks.open_task(db, "absence_reported", inburgeraar=person, appointment_id=appointment.id)
     db.commit()
+    failed_export(db, person)
     audience = {"type": "list", "inburgeraarIds": [person.id]}
     broadcast = client.post(
         "/api/v1/broadcasts", json={**PREVIEW, "audience": audience}, headers=coordinator_headers

@@ -16,11 +16,18 @@ from api.audit import service as audit
 from api.auth import Principal
 from api.db import utcnow
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.events import Hook
 from api.people.models import Inburgeraar
 from api.staff.models import Role, Staff
 from api.tasks import visibility
 from api.tasks.models import Escalation, EscalationStatus, Task, TaskKind, TaskStatus
 from api.tasks.visibility import Access
+
+# Listeners are called as listener(db, task) / listener(db, escalation) in the caller's transaction;
+# api.wiring connects them (the export to the Klantinteracties register, ADR 0016).
+task_opened = Hook("task_opened")
+task_done = Hook("task_done")
+escalation_resolved = Hook("escalation_resolved")
 
 
 def open_task(
@@ -43,6 +50,7 @@ def open_task(
     )
     db.add(task)
     db.flush()
+    task_opened.emit(db, task)
     return task
 
 
@@ -178,11 +186,14 @@ def resolve(db: Session, actor: Principal, escalation_id: int) -> Escalation:
         db, actor, Role.klantmanager, action="update", object_type="escalation", object_id=escalation_id
     )
     escalation = visibility.require(db, actor, escalation_id, Access.full, action="update")
+    closing = escalation.status != EscalationStatus.resolved
     escalation.status = EscalationStatus.resolved
     escalation.resolved_at = utcnow()
     if escalation.assignee_id is None:
         escalation.assignee_id = actor.staff_id
     audit.record(db, actor, "resolve", "escalation", escalation.id)
+    if closing:
+        escalation_resolved.emit(db, escalation)
     return escalation
 
 
@@ -277,6 +288,7 @@ def complete_task(db: Session, actor: Principal, task_id: int) -> Task:
         task.done_at = utcnow()
         task.assignee_id = task.assignee_id or actor.staff_id
         audit.record(db, actor, "complete", "task", task.id)
+        task_done.emit(db, task)
     return task
 
 

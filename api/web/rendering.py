@@ -190,6 +190,8 @@ def page(
         nav = (NAV_KLANTMANAGER if user.is_klantmanager else []) + (
             NAV_COORDINATOR if user.is_coordinator else []
         )
+        if user.is_coordinator and settings.klantinteracties_enabled:
+            nav = [*nav, ("/ui/register", N_("Klantregister"))]
     context.setdefault("flash", None)
     body = env.get_template(template).render(
         **helpers(lang),

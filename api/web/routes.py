@@ -570,7 +570,7 @@ def caseload_page(request: Request, user: KlantmanagerDep, db: SessionDep) -> Re
 
 def mount(app: FastAPI, v1: APIRouter) -> None:
     """Serve the UI and its static files (CSS, JS, no CDN) from the API process."""
-    from api.web import console, privacy
+    from api.web import console, privacy, register
     from api.web import inbox as inbox_pages
 
     app.mount("/ui/static", StaticFiles(directory=str(STATIC)), name="ui-static")
@@ -578,6 +578,7 @@ def mount(app: FastAPI, v1: APIRouter) -> None:
     app.include_router(inbox_pages.router)
     app.include_router(console.router)
     app.include_router(privacy.router)
+    app.include_router(register.router)
 
     @app.get("/ui", include_in_schema=False)
     def ui_root() -> Response:
