@@ -4,7 +4,7 @@ from api.appointments.models import Appointment  # noqa: F401
 from api.audit.models import AuditEvent  # noqa: F401
 from api.broadcasts.models import Broadcast, BroadcastRecipient  # noqa: F401
 from api.db import Base
-from api.messaging.models import Conversation, Message, OutboxItem  # noqa: F401
+from api.messaging.models import Conversation, ConversationNote, Message, OutboxItem  # noqa: F401
 from api.people.models import ConsentEvent, Inburgeraar  # noqa: F401
 from api.privacy.models import PurgeRun, TrackerErasure  # noqa: F401
 from api.reminders.models import Reminder  # noqa: F401

@@ -21,7 +21,8 @@ PLACEHOLDER_SECRETS = {"", "changethis", "dev-admin-token", "dev-bot-token", "de
 MIN_SECRET_LENGTH = 32
 # Each role has its own secret: a leaked one opens one door. Those the API must hold in production first.
 REQUIRED_SECRETS = ("case_api_admin_token", "bot_service_token", "session_secret", "rasa_jwt_secret")
-OPTIONAL_SECRETS = ("action_server_secret", "twilio_auth_token")
+OPTIONAL_SECRETS = ("action_server_secret", "twilio_auth_token", "translation_api_key")
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 class Settings(BaseSettings):
@@ -182,6 +183,26 @@ class Settings(BaseSettings):
         "option. Off by default: on the realistic evaluation set it offered the right one in only 1 of 10 "
         "such messages (docs/benchmarks.md, second_request).",
     )
+    translation_provider: Literal["off", "libretranslate"] = Field(
+        "off",
+        description="Machine translation of free text for staff (ADR 0018): off (nothing is sent anywhere) "
+        "or libretranslate (a LibreTranslate server at TRANSLATION_URL, self-hosted or with the "
+        "municipality's own key). What it receives is in docs/privacy.md.",
+    )
+    translation_url: str = Field(
+        "",
+        description="Base URL of the translation service, e.g. http://127.0.0.1:5000 for a LibreTranslate on "
+        "the same host; required when TRANSLATION_PROVIDER is not off (https in production unless local).",
+    )
+    translation_api_key: str = Field(
+        "", description="The municipality's API key for the translation service; empty when it needs none."
+    )
+    translation_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds one call to the translation service may take; slower counts as unavailable "
+        "(the page shows the original, a draft reply is kept).",
+    )
     simulator_enabled: bool = Field(True, description="Serve the phone simulator (never in production).")
     max_request_bytes: int = Field(
         1_048_576,
@@ -219,6 +240,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_fails_closed(self) -> Settings:
         problems = production_problems(self) if self.environment == "production" else []
+        if self.translation_provider != "off" and not self.translation_url:
+            problems.append("TRANSLATION_URL must be set when TRANSLATION_PROVIDER is not off")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -248,6 +271,13 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("PUBLIC_BASE_URL must be an https URL in production (cookies are Secure only then)")
     if settings.simulator_enabled:
         problems.append("SIMULATOR_ENABLED must be false in production")
+    translation = urlsplit(settings.translation_url)
+    if settings.translation_provider != "off" and not (
+        translation.scheme == "https" or translation.hostname in LOOPBACK_HOSTS
+    ):
+        problems.append(
+            "TRANSLATION_URL must be an https URL (or one on this host) when TRANSLATION_PROVIDER is on"
+        )
     if "municipality_phone" not in settings.model_fields_set:
         problems.append("MUNICIPALITY_PHONE must be set in production (people are told to call it)")
     return problems

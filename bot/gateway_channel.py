@@ -6,6 +6,11 @@ covers the HTTP API only. This channel (credentials.yml: `gateway_channel.Gatewa
 conversation: signed with the secret Rasa runs with (`--jwt-secret`, see rasa_server.py), unexpired, and
 for this sender (role `user`) or any (role `admin`). It answers like the REST channel, without streaming,
 and never writes the person's text into a log.
+
+POST /webhooks/gateway/parse {"sender", "text"} reads a message without a turn, for the same token: what the
+model understands (intent, entities, the ranking) as Rasa's /model/parse answers it, while the tracker is
+not touched. The gateway uses it while a klantmanager has the conversation and the bot stays silent;
+/model/parse itself would want Rasa's `admin` role, which the API never holds (ADR 0013, ADR 0018).
 """
 
 from __future__ import annotations
@@ -55,6 +60,25 @@ class GatewayInput(InputChannel):
             except Exception as exc:  # like the REST channel: answer what was collected, log no text
                 logger.exception("gateway_channel_failed sender=%s error=%s", sender, type(exc).__name__)
             return response.json(collector.messages)
+
+        @webhook.route("/parse", methods=["POST"])
+        async def parse(request: Request) -> HTTPResponse:
+            payload = request.json if isinstance(request.json, dict) else {}
+            sender, text = payload.get("sender"), payload.get("text")
+            if not isinstance(sender, str) or not await authorized(request, sender):
+                logger.warning("gateway_parse_refused")
+                return response.json({"error": "unauthorized"}, status=401)
+            if not isinstance(text, str) or not text.strip():
+                return response.json({"error": "text is required"}, status=400)
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is None or not agent.is_ready():
+                return response.json({"error": "no model loaded"}, status=503)
+            try:
+                parsed = await agent.parse_message(text)
+            except Exception as exc:  # answer without the text, log without it
+                logger.exception("gateway_parse_failed sender=%s error=%s", sender, type(exc).__name__)
+                return response.json({"error": "parse failed"}, status=500)
+            return response.json(parsed)
 
         return webhook
 

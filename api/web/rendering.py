@@ -94,6 +94,9 @@ LABEL_TABLES = {
     "audience": labels.AUDIENCE_LABELS,
     "broadcast_status": labels.BROADCAST_STATUS_LABELS,
     "skip": labels.SKIP_LABELS,
+    "form": labels.FORM_LABELS,
+    "for_person": labels.FOR_PERSON_LABELS,
+    "resolution": labels.RESOLUTION_LABELS,
 }
 
 
@@ -133,6 +136,11 @@ def helpers(language: str) -> dict[str, Any]:
         local = value.astimezone(TZ)
         return f"{format_skeleton('MMMEd', local, locale=locale)} {local:%H:%M}"
 
+    def weekday(value: datetime | None) -> str:
+        """"woensdag 9 december": the day of an appointment, as people say it."""
+        # The staff UI is Dutch or English, which both put the day before the month.
+        return format_date(value.astimezone(TZ), format="EEEE d MMMM", locale=locale) if value else ""
+
     def day(value: date | None) -> str:
         return format_date(value, format="long", locale=locale) if value else ""
 
@@ -152,7 +160,17 @@ def helpers(language: str) -> dict[str, Any]:
     def money(amount: float, currency: str) -> str:
         return format_currency(amount, currency, locale=locale)
 
-    return {"_": _, "label": label, "dt": dt, "day": day, "ago": ago, "pct": pct, "iso": iso, "money": money}
+    return {
+        "_": _,
+        "label": label,
+        "dt": dt,
+        "day": day,
+        "weekday": weekday,
+        "ago": ago,
+        "pct": pct,
+        "iso": iso,
+        "money": money,
+    }
 
 
 def page(

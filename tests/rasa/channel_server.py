@@ -1,6 +1,6 @@
 """Rasa's server app as `rasa run --enable-api` builds it (rasa.core.run.configure_app) with the channels of
 bot/credentials.yml and the JWT secret rasa_server.py hands it, but with a stand-in agent instead of a
-model: it answers "heard: <text>" and keeps what it heard. Run from bot/: `python channel_server.py PORT`.
+model: it answers "heard: <text>" and parses every text as the intent `read`. Run from bot/: `python channel_server.py PORT`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ class EchoAgent:
 
     async def handle_message(self, message) -> None:  # noqa: ANN001 - Rasa's UserMessage
         await message.output_channel.send_text_message(message.sender_id, f"heard: {message.text}")
+
+    async def parse_message(self, text: str) -> dict:
+        """As the model would: an intent for the text, and no tracker involved."""
+        return {"text": text, "intent": {"name": "read", "confidence": 0.5}, "entities": []}
 
 
 def main() -> None:

@@ -112,13 +112,20 @@ class Gateway:
 
     def _handle(self, db: Session, message: Message) -> bool:
         """Process one message and commit. False when Rasa is unavailable (message stays stored)."""
-        return routing.route(db, self.settings, message, bot_turn=self._bot_turn)
+        return routing.route(
+            db, self.settings, message, bot_turn=self._bot_turn, read_silently=self._read_silently
+        )
 
     def _bot_turn(
         self, db: Session, conversation: Conversation, person: Inburgeraar, message: Message
     ) -> bool:
         offer = self.settings.offer_other_request
         return turn.bot_turn(db, self.rasa, conversation, person, message, offer_other_request=offer)
+
+    def _read_silently(
+        self, db: Session, conversation: Conversation, person: Inburgeraar, message: Message
+    ) -> None:
+        turn.read_silently(self.rasa, conversation, person, message)
 
     def replay_pending(self, *, limit: int = 100) -> Outcome:
         """Worker: process conversations with messages still waiting (Rasa was down, a process died).
