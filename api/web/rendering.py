@@ -137,7 +137,7 @@ def helpers(language: str) -> dict[str, Any]:
         return f"{format_skeleton('MMMEd', local, locale=locale)} {local:%H:%M}"
 
     def weekday(value: datetime | None) -> str:
-        """"woensdag 9 december": the day of an appointment, as people say it."""
+        """The day of an appointment as people say it: "woensdag 9 december"."""
         # The staff UI is Dutch or English, which both put the day before the month.
         return format_date(value.astimezone(TZ), format="EEEE d MMMM", locale=locale) if value else ""
 
