@@ -8,6 +8,7 @@ ones the evidence file shares live in api.i18n.labels.
 from __future__ import annotations
 
 from api.i18n.catalog import N_
+from api.i18n.intent_labels import INTENT_LABELS as PERSON_WORDED
 
 # Shared with the evidence file; re-exported because api.web.rendering takes every table from here.
 from api.i18n.labels import ASSESSMENT_LABELS as ASSESSMENT_LABELS
@@ -15,10 +16,14 @@ from api.i18n.labels import ATTENDANCE_LABELS as ATTENDANCE_LABELS
 from api.i18n.labels import DELIVERY_LABELS as DELIVERY_LABELS
 from api.i18n.labels import TASK_LABELS as TASK_LABELS
 
+# What the assistant understood, worded for staff; a meaning without its own staff wording shows as the
+# person would say it (api.i18n.intent_labels, "contact met de gemeente"), never as a code.
 INTENT_LABELS = {
+    **PERSON_WORDED,
     "greet": N_("Groet"),
     "goodbye": N_("Zegt gedag"),
     "thanks": N_("Bedankt"),
+    "thank_you": N_("Bedankt"),
     "affirm": N_("Zegt ja"),
     "deny": N_("Zegt nee"),
     "confirm_attendance": N_("Bevestigt de afspraak"),

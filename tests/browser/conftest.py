@@ -12,6 +12,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -131,37 +132,37 @@ class Live:
     url: str
     database: Database
     settings: Settings
-    rasa: FakeRasa
+    rasa: Any  # FakeRasa here, or tests.doubles.FakeRasa
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """The whole API on a free 127.0.0.1 port against a fresh SQLite database."""
+@contextmanager
+def serve_api(tmp_dir: Path, port: int, rasa: Any, **settings: Any) -> Iterator[Live]:
+    """The whole API (uvicorn in a thread) on 127.0.0.1:`port`, a fresh SQLite database in `tmp_dir`."""
     import uvicorn
 
-    port = free_port()
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'case.sqlite3'}"
+    url = f"sqlite:///{tmp_dir / 'case.sqlite3'}"
     upgrade(url)
-    rasa = FakeRasa(api_url=f"http://127.0.0.1:{port}")
-    rasa.start()
-    settings = Settings(
-        environment="test",
-        database_url=url,
-        port=port,
-        case_api_admin_token="browser-admin-token",
-        bot_service_token=BOT_TOKEN,
-        session_secret="browser-session-secret",
-        public_base_url=f"http://127.0.0.1:{port}",
-        twilio_account_sid="",
-        twilio_auth_token="",
-        rasa_url=rasa.url,
-        rasa_timeout_seconds=10,
-        simulator_enabled=True,
-        log_level="WARNING",
+    config = Settings(
+        **{
+            "environment": "test",
+            "database_url": url,
+            "port": port,
+            "case_api_admin_token": "browser-admin-token",
+            "bot_service_token": BOT_TOKEN,
+            "session_secret": "browser-session-secret",
+            "public_base_url": f"http://127.0.0.1:{port}",
+            "twilio_account_sid": "",
+            "twilio_auth_token": "",
+            "rasa_url": rasa.url,
+            "rasa_timeout_seconds": 10,
+            "simulator_enabled": True,
+            "log_level": "WARNING",
+            **settings,
+        }
     )
     database = Database(url)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, database), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(create_app(config, database), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -171,12 +172,24 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             raise RuntimeError("the API did not start for the browser tests")
         time.sleep(0.05)
     try:
-        yield Live(f"http://127.0.0.1:{port}", database, settings, rasa)
+        yield Live(f"http://127.0.0.1:{port}", database, config, rasa)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        rasa.stop()
         database.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """The whole API on a free 127.0.0.1 port against a fresh SQLite database."""
+    port = free_port()
+    rasa = FakeRasa(api_url=f"http://127.0.0.1:{port}")
+    rasa.start()
+    try:
+        with serve_api(tmp_path_factory.mktemp("browser"), port, rasa) as running:
+            yield running
+    finally:
+        rasa.stop()
 
 
 @pytest.fixture(scope="module")
