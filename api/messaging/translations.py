@@ -101,18 +101,31 @@ def add_dutch_lines(
         for message, line in zip(batch, dutch, strict=True):
             message.dutch, message.translated_by = line, translator.name
         outcome.translated += len(batch)
-        audit.record(
-            db,
-            actor,
-            "machine_translate",
-            "conversation",
-            person.id,
-            provider=translator.name,
-            texts=len(batch),
-            source=source or "auto",
-            target=STAFF_LANGUAGE,
-        )
+        _audit(db, actor, person, translator, len(batch), source or "auto", STAFF_LANGUAGE)
     return outcome
+
+
+def _audit(
+    db: Session,
+    actor: Principal,
+    person: Inburgeraar,
+    translator: Translator,
+    texts: int,
+    source: str,
+    target: str,
+) -> None:
+    """Texts of this person's conversation went to the provider: who, how many, which languages (no text)."""
+    audit.record(
+        db,
+        actor,
+        "machine_translate",
+        "conversation",
+        person.id,
+        provider=translator.name,
+        texts=texts,
+        source=source,
+        target=target,
+    )
 
 
 @dataclass(frozen=True)
@@ -164,17 +177,7 @@ def translate_reply(
     translation = translation.strip()
     if not translation:
         raise TranslationUnavailable("empty_translation")
-    audit.record(
-        db,
-        actor,
-        "machine_translate",
-        "conversation",
-        person.id,
-        provider=translator.name,
-        texts=1,
-        source=STAFF_LANGUAGE,
-        target=person.language,
-    )
+    _audit(db, actor, person, translator, 1, STAFF_LANGUAGE, person.language)
     text = signed_translation(translation, person.language, actor.name)
     info = segments.count(text)
     fingerprint = _fingerprint(key, actor, person, dutch, translation, translator.name)

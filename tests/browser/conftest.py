@@ -215,6 +215,17 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+def wait_for(check: Any, timeout: float = 15.0) -> Any:
+    """Poll `check` until it returns something truthy (what the API does in the background), or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting")
+
+
 def screenshot(page: Any, name: str) -> Path:
     """Full-page screenshots kept under test-artifacts/screenshots/ (gitignored) for review."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

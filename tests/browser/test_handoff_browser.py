@@ -9,7 +9,6 @@ her reply in Dutch, sees it in Arabic before sending, and the message sent is ex
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +29,7 @@ from api.people.models import Inburgeraar
 from api.staff.models import Staff
 from api.tasks.models import Escalation
 from api.web.rendering import helpers
-from tests.browser.conftest import AXE, BOT_TOKEN, Live, axe_violations, screenshot, serve_api
+from tests.browser.conftest import AXE, BOT_TOKEN, Live, axe_violations, screenshot, serve_api, wait_for
 from tests.doubles import FakeRasa
 from tests.translation_double import LibreTranslateDouble
 
@@ -161,16 +160,6 @@ def _amina(live: Live, phone: str) -> tuple[int, int]:
         return amina.id, pvt.id
 
 
-def _wait_for(check, timeout: float = 20.0):  # noqa: ANN001 - a predicate
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
-
-
 def _send_from_phone(simulator: Any, live: Live, person_id: int, text: str) -> None:
     simulator.locator("#body").fill(text)
     simulator.locator("#compose button[type=submit]").click()
@@ -184,7 +173,7 @@ def _send_from_phone(simulator: Any, live: Live, person_id: int, text: str) -> N
             )
             return message is not None and message.status == "processed"
 
-    _wait_for(handled)
+    wait_for(handled)
 
 
 def _last_inbound(db: Any, person_id: int) -> int:
