@@ -21,7 +21,15 @@ PLACEHOLDER_SECRETS = {"", "changethis", "dev-admin-token", "dev-bot-token", "de
 MIN_SECRET_LENGTH = 32
 # Each role has its own secret: a leaked one opens one door. Those the API must hold in production first.
 REQUIRED_SECRETS = ("case_api_admin_token", "bot_service_token", "session_secret", "rasa_jwt_secret")
-OPTIONAL_SECRETS = ("action_server_secret", "twilio_auth_token", "translation_api_key")
+OPTIONAL_SECRETS = (
+    "action_server_secret",
+    "twilio_auth_token",
+    "oidc_client_secret",
+    "metrics_token",
+    "translation_api_key",
+)
+# The roles of api.staff.models.Role (settings sit below every package; tests/test_oidc_login.py compares).
+StaffRole = Literal["klantmanager", "coordinator", "admin"]
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -37,7 +45,11 @@ class Settings(BaseSettings):
         "PUBLIC_BASE_URL, with placeholder, short (< 32 characters) or shared secrets, or with the "
         "simulator.",
     )
-    port: int = Field(8000, description="Port of the case API (127.0.0.1).")
+    host: str = Field(
+        "127.0.0.1",
+        description="Interface the case API listens on under `make run` (production: uvicorn's --host).",
+    )
+    port: int = Field(8000, description="Port of the case API.")
     database_url: str = Field(
         f"sqlite:///{ROOT / 'var' / 'inburgering.sqlite3'}",
         description="SQLAlchemy URL of the case database; SQLite under var/ by default, or postgresql+psycopg://.",
@@ -78,9 +90,20 @@ class Settings(BaseSettings):
         "http://127.0.0.1:5005", description="Base URL of the Rasa server (gateway channel and HTTP API)."
     )
     rasa_timeout_seconds: float = Field(10.0, description="How long the gateway waits for Rasa per message.")
+    action_server_url: str = Field(
+        "http://127.0.0.1:5055",
+        description="Base URL of the action server: Rasa calls its /webhook (RASA_ACTION_ENDPOINT_URL), "
+        "the API's readiness check its /health. `make run` starts it on this URL's port.",
+    )
+    case_api_url: str = Field(
+        "",
+        description="URL at which Rasa (/nlg, its RASA_NLG_URL) and the action server (/api/v1/bot) reach "
+        "this API; empty: http://HOST:PORT (127.0.0.1 when HOST is 0.0.0.0).",
+    )
     public_base_url: str = Field(
         "http://127.0.0.1:8000",
-        description="The URL Twilio calls; used to validate signatures and to build status-callback URLs.",
+        description="The URL Twilio calls; used to validate signatures and to build status-callback URLs. "
+        "Unset: http://127.0.0.1:PORT.",
     )
     twilio_account_sid: str = Field("", description="Twilio account SID; empty selects the local transport.")
     twilio_auth_token: str = Field("", description="Twilio auth token (signatures and API calls).")
@@ -126,6 +149,31 @@ class Settings(BaseSettings):
     outbox_send_concurrency: int = Field(8, description="Parallel sends per worker process.")
     outbox_max_attempts: int = Field(8, description="Attempts before a retryable send failure is final.")
     worker_poll_seconds: float = Field(1.0, description="Pause of the worker loop when nothing is due.")
+    outage_reply_after_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How long a message waits for the bot before the person gets the holding reply "
+        '("the assistant is not available now"); a bot that is only starting answers before then.',
+    )
+    health_timeout_seconds: float = Field(
+        2.0, gt=0, description="How long each check of GET /health/ready waits for Rasa or the action server."
+    )
+    worker_heartbeat_max_age_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="GET /health/ready fails when no worker has written its heartbeat for this long.",
+    )
+    outbox_max_age_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="GET /health/ready fails when an outbox row has been due for longer than this "
+        "without being sent.",
+    )
+    metrics_token: str = Field(
+        "",
+        description="Bearer token that GET /metrics (Prometheus) demands; empty: /metrics answers 404. "
+        "Production checks it like the other secrets.",
+    )
     timezone: str = Field("Europe/Amsterdam", description="Time zone in which times are shown and planned.")
     municipality_phone: str = Field(
         "14 0513",
@@ -221,12 +269,89 @@ class Settings(BaseSettings):
         15, description="Minutes over which failed staff logins are counted (and the longest wait)."
     )
     log_level: str = Field("INFO", description="Log level of the structured logs.")
+    oidc_issuer: str = Field(
+        "",
+        description="Issuer URL of the municipality's OpenID Connect provider (exactly as its discovery "
+        "document states it); staff then sign in there. Empty: no single sign-on. docs/production.md, "
+        "docs/adr/0015.",
+    )
+    oidc_discovery_url: str = Field(
+        "",
+        description="URL of the provider's discovery document; empty: OIDC_ISSUER + "
+        "/.well-known/openid-configuration.",
+    )
+    oidc_provider_name: str = Field(
+        "",
+        description="Name on the sign-in button (`Inloggen via <name>`); empty: the issuer's host name.",
+    )
+    oidc_client_id: str = Field("", description="Client id of the case API at the provider.")
+    oidc_client_secret: str = Field(
+        "", description="Client secret of the case API at the provider (sent to its token endpoint only)."
+    )
+    oidc_scopes: str = Field(
+        "openid email profile",
+        description="Scopes asked for, separated by spaces (openid is always included).",
+    )
+    oidc_group_claim: str = Field(
+        "groups",
+        description="Claim of the ID token that lists the staff member's groups (a list or one string).",
+    )
+    oidc_role_groups: dict[str, StaffRole] = Field(
+        default_factory=dict,
+        description="JSON object from group value to role (klantmanager, coordinator or admin), e.g. "
+        '`{"inburgering-km": "klantmanager"}`. The groups decide the role at every sign-in; none or two '
+        "different roles: refused.",
+    )
+    oidc_create_accounts: bool = Field(
+        False,
+        description="Create a staff account at the first sign-in of someone with a verified e-mail address "
+        "and a role group but no account yet; off: the admin creates accounts first (linked by e-mail).",
+    )
+    oidc_acr_values: str = Field(
+        "",
+        description="Authentication context classes, separated by spaces, asked for and required in the ID "
+        "token's acr claim (one of them), e.g. the provider's value for a second factor; empty: not checked.",
+    )
+    oidc_required_amr: str = Field(
+        "",
+        description="Authentication methods, separated by spaces, that must all appear in the ID token's amr "
+        "claim (e.g. mfa); empty: not checked.",
+    )
+    password_login_in_production: bool = Field(
+        False,
+        description="Allow staff to sign in with a password in production (off: only through the provider). "
+        "Development and test always allow it.",
+    )
 
     @field_validator("reminder_policy_path", "broadcast_cost_path", mode="before")
     @classmethod
     def _empty_path_means_default(cls, value: object, info: ValidationInfo) -> object:
         # An empty variable (`REMINDER_POLICY_PATH=`) has always meant the file in config/.
         return cls.model_fields[info.field_name].default if value in ("", None) else value
+
+    @model_validator(mode="after")
+    def _addresses_follow_the_port(self) -> Settings:
+        # PORT=8123 alone moves the API: the URLs Twilio and the bot use follow unless they are set.
+        if "public_base_url" not in self.model_fields_set:
+            self.public_base_url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    @property
+    def api_url(self) -> str:
+        """Where Rasa and the action server reach this API (CASE_API_URL, else HOST:PORT on loopback)."""
+        if self.case_api_url:
+            return self.case_api_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    @property
+    def password_login_allowed(self) -> bool:
+        """Password sign-in is for development; production needs PASSWORD_LOGIN_IN_PRODUCTION (closed)."""
+        return self.environment != "production" or self.password_login_in_production
 
     @property
     def twilio_configured(self) -> bool:
@@ -280,6 +405,23 @@ def production_problems(settings: Settings) -> list[str]:
         )
     if "municipality_phone" not in settings.model_fields_set:
         problems.append("MUNICIPALITY_PHONE must be set in production (people are told to call it)")
+    return problems + oidc_problems(settings)
+
+
+def oidc_problems(settings: Settings) -> list[str]:
+    """Single sign-on half configured is refused in production rather than half working."""
+    if not settings.oidc_configured:
+        return []
+    problems = []
+    issuer = urlsplit(settings.oidc_issuer)
+    if issuer.scheme != "https" or not issuer.hostname:
+        problems.append("OIDC_ISSUER must be an https URL in production")
+    if settings.oidc_discovery_url and not settings.oidc_discovery_url.startswith("https://"):
+        problems.append("OIDC_DISCOVERY_URL must be an https URL in production")
+    if not settings.oidc_client_id or not settings.oidc_client_secret:
+        problems.append("OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set when OIDC_ISSUER is")
+    if not settings.oidc_role_groups:
+        problems.append("OIDC_ROLE_GROUPS must map at least one group to a role when OIDC_ISSUER is")
     return problems
 
 
@@ -293,7 +435,7 @@ def markdown_table() -> str:
     rows = ["| Variable | Default | Description |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         # Paths under the checkout are shown relative to it, so the table is the same on every machine.
-        default = str(field.default).replace(f"{ROOT}/", "")
+        default = str(field.get_default(call_default_factory=True)).replace(f"{ROOT}/", "")
         rows.append(f"| `{name.upper()}` | `{default}` | {field.description} |")
     return "\n".join(rows)
 

@@ -2,8 +2,10 @@
 
 `FakeRasa` behaves like Rasa's REST channel and tracker API: it answers a turn with
 `[{"recipient_id": ..., "text": ...}]`, records the user and bot events with their metadata, and can be
-down, failing or slow. `TwilioDouble` accepts `POST .../Messages.json` and lists messages like Twilio's
-API, and can answer with Twilio's errors (21610, 63016, 429, 500) or time out after accepting a message.
+down, failing, slow or up without a model loaded yet (as bot/gateway_channel.py answers then).
+`ActionServerDouble` answers the action server's open GET /health. `TwilioDouble` accepts
+`POST .../Messages.json` and lists messages like Twilio's API, and can answer with Twilio's errors (21610,
+63016, 429, 500) or time out after accepting a message.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ class FakeRasa(_Background):
     def __init__(self, brain: Callable[..., Any] = default_brain) -> None:
         super().__init__()
         self.brain = brain
-        self.mode = "ok"  # ok | error | slow | slow_after_turn
+        self.mode = "ok"  # ok | error | slow | slow_after_turn | no_model
         self.delay = 0.0
         self.turns: list[dict[str, Any]] = []
         self.parses: list[str] = []  # texts read through the gateway channel's /parse (no turn)
@@ -141,6 +143,8 @@ class FakeRasa(_Background):
                 owner.headers.append(dict(self.headers))
                 if owner.mode == "error":
                     return self._send(500, {"error": "boom"})
+                if owner.mode == "no_model":  # the gateway channel before the model is loaded
+                    return self._send(409, {"error": "no_model"})
                 events_path = re.match(r"^/conversations/([^/]+)/tracker/events$", urlparse(self.path).path)
                 if events_path:
                     owner.appended.append((events_path.group(1), payload))
@@ -168,6 +172,10 @@ class FakeRasa(_Background):
             def do_GET(self) -> None:  # noqa: N802
                 path = urlparse(self.path).path
                 owner.headers.append(dict(self.headers))
+                if path == "/webhooks/gateway/status":
+                    if owner.mode == "no_model":
+                        return self._send(503, {"ready": False, "detail": "no model loaded"})
+                    return self._send(200, {"ready": True, "model_id": "fake-model", "intent": "greet"})
                 match = re.match(r"^/conversations/([^/]+)/tracker$", path)
                 if not match:
                     return self._send(404 if path != "/status" else 200, {})
@@ -198,6 +206,19 @@ class FakeRasa(_Background):
             tracker["events"].append({"event": "user", "text": text, "metadata": metadata})
             tracker["events"].extend({"event": "bot", "text": r} for r in replies)
         return replies
+
+
+class ActionServerDouble(_Background):
+    """The action server's open GET /health (200), for the API's readiness check."""
+
+    def start(self, port: int = 0) -> ActionServerDouble:
+        class Handler(_Handler):
+            def do_GET(self) -> None:  # noqa: N802
+                found = urlparse(self.path).path == "/health"
+                self._send(200 if found else 404, {"status": "ok"} if found else {})
+
+        self._start(Handler, port)
+        return self
 
 
 # --- Twilio -----------------------------------------------------------------------------------------

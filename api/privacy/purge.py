@@ -57,7 +57,7 @@ log = structlog.get_logger()
 
 CLAIM_STALE = timedelta(hours=1)
 NOT_SENT = (DeliveryStatus.queued, DeliveryStatus.sending, DeliveryStatus.held)
-CHAT_AUDIT_ACTIONS = ("crisis_detected",)  # their details name what the person wrote about
+CHAT_AUDIT_ACTIONS = ("crisis_detected", "crisis_check")  # their details name what the person wrote about
 
 
 def daily(db: Session, now: datetime, settings: Settings) -> dict[str, Any] | None:

@@ -135,34 +135,47 @@ class Live:
     rasa: Any  # FakeRasa here, or tests.doubles.FakeRasa
 
 
-@contextmanager
-def serve_api(tmp_dir: Path, port: int, rasa: Any, **settings: Any) -> Iterator[Live]:
-    """The whole API (uvicorn in a thread) on 127.0.0.1:`port`, a fresh SQLite database in `tmp_dir`."""
-    import uvicorn
-
-    url = f"sqlite:///{tmp_dir / 'case.sqlite3'}"
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """The whole API on a free 127.0.0.1 port against a fresh SQLite database."""
+    port = free_port()
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'case.sqlite3'}"
     upgrade(url)
-    config = Settings(
-        **{
-            "environment": "test",
-            "database_url": url,
-            "port": port,
-            "case_api_admin_token": "browser-admin-token",
-            "bot_service_token": BOT_TOKEN,
-            "session_secret": "browser-session-secret",
-            "public_base_url": f"http://127.0.0.1:{port}",
-            "twilio_account_sid": "",
-            "twilio_auth_token": "",
-            "rasa_url": rasa.url,
-            "rasa_timeout_seconds": 10,
-            "simulator_enabled": True,
-            "log_level": "WARNING",
-            **settings,
-        }
+    rasa = FakeRasa(api_url=f"http://127.0.0.1:{port}")
+    rasa.start()
+    settings = Settings(
+        environment="test",
+        database_url=url,
+        port=port,
+        case_api_admin_token="browser-admin-token",
+        bot_service_token=BOT_TOKEN,
+        session_secret="browser-session-secret",
+        public_base_url=f"http://127.0.0.1:{port}",
+        twilio_account_sid="",
+        twilio_auth_token="",
+        rasa_url=rasa.url,
+        rasa_timeout_seconds=10,
+        simulator_enabled=True,
+        log_level="WARNING",
     )
     database = Database(url)
+    try:
+        with serving(settings, database):
+            yield Live(f"http://127.0.0.1:{port}", database, settings, rasa)
+    finally:
+        rasa.stop()
+        database.engine.dispose()
+
+
+@contextmanager
+def serving(settings: Settings, database: Database) -> Iterator[None]:
+    """The API with these settings in uvicorn, in a thread, on 127.0.0.1:`settings.port`."""
+    import uvicorn
+
     server = uvicorn.Server(
-        uvicorn.Config(create_app(config, database), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(settings, database), host="127.0.0.1", port=settings.port, log_level="warning"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -172,24 +185,10 @@ def serve_api(tmp_dir: Path, port: int, rasa: Any, **settings: Any) -> Iterator[
             raise RuntimeError("the API did not start for the browser tests")
         time.sleep(0.05)
     try:
-        yield Live(f"http://127.0.0.1:{port}", database, config, rasa)
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        database.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """The whole API on a free 127.0.0.1 port against a fresh SQLite database."""
-    port = free_port()
-    rasa = FakeRasa(api_url=f"http://127.0.0.1:{port}")
-    rasa.start()
-    try:
-        with serve_api(tmp_path_factory.mktemp("browser"), port, rasa) as running:
-            yield running
-    finally:
-        rasa.stop()
 
 
 @pytest.fixture(scope="module")

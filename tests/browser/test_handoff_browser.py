@@ -19,17 +19,20 @@ from sqlalchemy import select
 
 from api.appointments.models import Appointment, Attendance
 from api.auth import hash_password
+from api.db import Database
 from api.i18n.catalog import render
 from api.i18n.formatting import TZ
 from api.localstack import free_port
 from api.messaging.models import Conversation, Message
 from api.messaging.outbox import Dispatcher
 from api.messaging.staff_replies import MACHINE_TRANSLATED
+from api.migrate import upgrade
 from api.people.models import Inburgeraar
+from api.settings import Settings
 from api.staff.models import Staff
 from api.tasks.models import Escalation
 from api.web.rendering import helpers
-from tests.browser.conftest import AXE, BOT_TOKEN, Live, axe_violations, screenshot, serve_api, wait_for
+from tests.browser.conftest import AXE, BOT_TOKEN, Live, axe_violations, screenshot, serving, wait_for
 from tests.doubles import FakeRasa
 from tests.translation_double import LibreTranslateDouble
 
@@ -93,13 +96,27 @@ def handoff(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     translator.phrases[("nl", "ar", REPLY)] = REPLY_AR
     port = free_port()
     rasa = AbsenceBot(f"http://127.0.0.1:{port}").start()
-    settings = {
-        "translation_provider": "libretranslate",
-        "translation_url": translator.url,
-        "translation_api_key": translator.api_key,
-    }
+    url = f"sqlite:///{tmp_path_factory.mktemp('handoff') / 'case.sqlite3'}"
+    upgrade(url)
+    settings = Settings(
+        environment="test",
+        database_url=url,
+        port=port,
+        bot_service_token=BOT_TOKEN,
+        session_secret="browser-session-secret",
+        public_base_url=f"http://127.0.0.1:{port}",
+        rasa_url=rasa.url,
+        rasa_timeout_seconds=10,
+        simulator_enabled=True,
+        log_level="WARNING",
+        translation_provider="libretranslate",
+        translation_url=translator.url,
+        translation_api_key=translator.api_key,
+    )
+    database = Database(url)
     try:
-        with serve_api(tmp_path_factory.mktemp("handoff"), port, rasa, **settings) as live:
+        with serving(settings, database):
+            live = Live(f"http://127.0.0.1:{port}", database, settings, rasa)
             with live.database.session() as db:
                 db.add(
                     Staff(
@@ -115,6 +132,7 @@ def handoff(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     finally:
         rasa.stop()
         translator.stop()
+        database.engine.dispose()
 
 
 def _next_wednesday_at_ten() -> datetime:

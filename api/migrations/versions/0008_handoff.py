@@ -2,7 +2,7 @@
 how an escalation was closed and what the person was doing when it opened
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0011
 Create Date: 2026-12-05 08:00:00
 """
 
@@ -12,7 +12,7 @@ import api.db
 
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
