@@ -62,9 +62,10 @@ def test_claiming_and_resolving_hand_the_conversation_back_to_the_bot(web, make,
     db.refresh(escalation)
     assert (escalation.status, escalation.assignee_id) == ("claimed", km.id)
     assert "Je behandelt deze vraag nu." in browser.get(response.headers["location"]).text
-    post_form(browser, "/ui/inbox", f"/ui/escalations/{escalation.id}/resolve")
+    post_form(browser, "/ui/inbox", f"/ui/escalations/{escalation.id}/resolve", {"resolution": "by_phone"})
     db.refresh(escalation)
     assert escalation.status == "resolved" and escalation.resolved_at is not None
+    assert escalation.resolution == "by_phone"
 
 
 def test_a_klantmanager_cannot_claim_a_question_from_another_caseload(web, make, db):
@@ -189,8 +190,8 @@ def test_a_canned_reply_is_chosen_in_dutch_and_queued_in_the_persons_language(we
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "reply")).object_id == str(person.id)
 
 
-def test_a_free_text_reply_is_queued_as_written(web, make, db):
-    km, _ = make.staff()
+def test_a_free_text_reply_is_queued_as_written_and_signed_with_the_first_name(web, make, db):
+    km, _ = make.staff(name="Fatima de Vries")
     person = make.person(km)
     browser = web(km)
     post_form(
@@ -200,9 +201,10 @@ def test_a_free_text_reply_is_queued_as_written(web, make, db):
         {"text": "  Ik bel je morgen om 10 uur.  "},
     )
     message = db.scalar(select(Message).where(Message.kind == "staff_reply"))
-    assert message.body == "Ik bel je morgen om 10 uur." and message.segments == 1
+    assert message.body == "Ik bel je morgen om 10 uur.\n- Fatima" and message.segments == 1
     page = browser.get(f"/ui/people/{person.id}/conversation?done=reply_queued").text
     assert "Je antwoord staat klaar om te versturen." in page and "Ik bel je morgen om 10 uur." in page
+    assert "Antwoord van een medewerker: <bdi>Fatima de Vries</bdi>" in page  # who sent it, in the UI
 
 
 @pytest.mark.parametrize(
@@ -222,8 +224,8 @@ def test_a_bad_reply_is_refused_with_the_field_named_and_nothing_queued(web, mak
         web(km), f"/ui/people/{person.id}/conversation", f"/ui/people/{person.id}/reply", data
     )
     assert response.status_code == 400
-    assert 'role="alert" id="reply-error"' in response.text
-    assert 'aria-describedby="reply-error"' in response.text or field == "text"
+    assert f'role="alert" id="{field}-error"' in response.text
+    assert f'aria-describedby="{field}-error"' in response.text or field == "text"
     assert db.scalar(select(Message).where(Message.kind == "staff_reply")) is None
 
 
@@ -283,7 +285,7 @@ def test_escalation_summary_and_transcript_show_in_order_with_delivery_state(web
     escalate(db, person, reason="fallback", urgent=True, summary="Vraag over geld")
     html = web(km).get(f"/ui/people/{person.id}/conversation").text
     assert "Dringend" in html and "De assistent begreep het niet" in html and "Vraag over geld" in html
-    assert html.index("Eerste vraag") < html.index("Antwoorden")
+    assert html.index("Eerste vraag") < html.index('id="reply-title"')
     assert db.scalar(select(Escalation)).status == "open"
 
 

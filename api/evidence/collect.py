@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from api.appointments.models import Appointment, Attendance
 from api.audit.models import AuditEvent
 from api.db import utcnow
-from api.evidence.labels import ACTOR_LABELS, STAFF_LANGUAGE, t
+from api.evidence.labels import ACTOR_LABELS, ON_BEHALF, PERSON_ACTIONS, STAFF_LANGUAGE, t
 from api.i18n import formatting
 from api.messaging.conversations import conversation_ids_of
 from api.messaging.models import Direction, Message, OutboxItem
@@ -265,14 +265,11 @@ class _Collector:
             .order_by(AuditEvent.id)
         ):
             detail = ", ".join(f"{k}={v}" for k, v in sorted((event.detail or {}).items()))
+            actor = self.actor_name(event.actor)
+            if event.actor.startswith("staff:") and event.action in PERSON_ACTIONS:
+                actor = t(ON_BEHALF).format(name=actor)
             p.events.append(
-                self.event(
-                    event.at,
-                    "staff_action",
-                    status=event.action,
-                    reason=detail or None,
-                    actor=self.actor_name(event.actor),
-                )
+                self.event(event.at, "staff_action", status=event.action, reason=detail or None, actor=actor)
             )
 
     def assessment(self, p: Participation) -> None:

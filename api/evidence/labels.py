@@ -77,7 +77,11 @@ ACTION_LABELS = {
     "check_in": N_("aangemeld op locatie"),
     "mark": N_("aanwezigheid vastgelegd"),
     "assess": N_("afwezigheid beoordeeld"),
+    "new_time": N_("nieuwe afspraak gemaakt"),
 }
+# What the person can do themselves (through the bot); done by a staff member it was done for them.
+PERSON_ACTIONS = frozenset({"confirm", "report_absence", "request_reschedule", "new_time"})
+ON_BEHALF = N_("{name} (namens de inburgeraar)")
 ACTOR_LABELS = {
     "service": N_("assistent (namens de inburgeraar)"),
     "system": N_("systeem"),

@@ -8,6 +8,7 @@ ones the evidence file shares live in api.i18n.labels.
 from __future__ import annotations
 
 from api.i18n.catalog import N_
+from api.i18n.intent_labels import INTENT_LABELS as PERSON_WORDED
 
 # Shared with the evidence file; re-exported because api.web.rendering takes every table from here.
 from api.i18n.labels import ASSESSMENT_LABELS as ASSESSMENT_LABELS
@@ -15,10 +16,14 @@ from api.i18n.labels import ATTENDANCE_LABELS as ATTENDANCE_LABELS
 from api.i18n.labels import DELIVERY_LABELS as DELIVERY_LABELS
 from api.i18n.labels import TASK_LABELS as TASK_LABELS
 
+# What the assistant understood, worded for staff; a meaning without its own staff wording shows as the
+# person would say it (api.i18n.intent_labels, "contact met de gemeente"), never as a code.
 INTENT_LABELS = {
+    **PERSON_WORDED,
     "greet": N_("Groet"),
     "goodbye": N_("Zegt gedag"),
     "thanks": N_("Bedankt"),
+    "thank_you": N_("Bedankt"),
     "affirm": N_("Zegt ja"),
     "deny": N_("Zegt nee"),
     "confirm_attendance": N_("Bevestigt de afspraak"),
@@ -166,4 +171,31 @@ BROADCAST_STATUS_LABELS = {
 SKIP_LABELS = {
     "opted_out": N_("Wil geen berichten (STOP)"),
     "no_channel": N_("Geen bruikbaar nummer"),
+}
+
+
+# What the bot's form was doing when the person asked for a person ("Deze persoon was bezig met ...").
+FORM_LABELS = {
+    "absence_form": N_("zich afmelden voor een afspraak"),
+    "confirm_form": N_("een afspraak bevestigen"),
+    "reschedule_form": N_("een andere tijd vragen"),
+    "checkin_form": N_("zich aanmelden op de locatie"),
+    "language_form": N_("een taal kiezen"),
+}
+
+# What a klantmanager can record for the person (api.attendance.service.ForPerson, and a new time).
+FOR_PERSON_LABELS = {
+    "confirm": N_("Komst bevestigen"),
+    "report_absence": N_("Afwezigheid vastleggen"),
+    "request_reschedule": N_("Andere tijd aanvragen"),
+    "new_time": N_("Nieuwe tijd vastleggen"),
+}
+
+# Why a question was closed without a reply (api.tasks.models.Resolution).
+RESOLUTION_LABELS = {
+    "replied": N_("Beantwoord"),
+    "by_phone": N_("Telefonisch besproken"),
+    "in_person": N_("Persoonlijk besproken"),
+    "no_answer_needed": N_("Geen antwoord nodig"),
+    "duplicate": N_("Dubbele vraag"),
 }

@@ -97,6 +97,9 @@ LABEL_TABLES = {
     "audience": labels.AUDIENCE_LABELS,
     "broadcast_status": labels.BROADCAST_STATUS_LABELS,
     "skip": labels.SKIP_LABELS,
+    "form": labels.FORM_LABELS,
+    "for_person": labels.FOR_PERSON_LABELS,
+    "resolution": labels.RESOLUTION_LABELS,
 }
 
 
@@ -136,6 +139,11 @@ def helpers(language: str) -> dict[str, Any]:
         local = value.astimezone(TZ)
         return f"{format_skeleton('MMMEd', local, locale=locale)} {local:%H:%M}"
 
+    def weekday(value: datetime | None) -> str:
+        """The day of an appointment as people say it: "woensdag 9 december"."""
+        # The staff UI is Dutch or English, which both put the day before the month.
+        return format_date(value.astimezone(TZ), format="EEEE d MMMM", locale=locale) if value else ""
+
     def day(value: date | None) -> str:
         return format_date(value, format="long", locale=locale) if value else ""
 
@@ -165,6 +173,7 @@ def helpers(language: str) -> dict[str, Any]:
         "label": label,
         "dt": dt,
         "day": day,
+        "weekday": weekday,
         "ago": ago,
         "duration": duration,
         "pct": pct,

@@ -23,10 +23,9 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import DomainError, Forbidden, NotAuthenticated, NotFound, TooManyRequests
 from api.i18n.catalog import N_
 from api.inbox import service as inbox
-from api.messaging import staff_replies
-from api.staff.models import Staff
 from api.tasks import service as tasks
-from api.web import canned, caseload, conversations, oidc, signin, sso
+from api.translation import translator_for
+from api.web import caseload, conversation_routes, conversations, oidc, signin, sso
 from api.web.guards import (
     FormUserDep,
     KlantmanagerDep,
@@ -43,6 +42,8 @@ FLASH = {
     "claimed": N_("Je behandelt deze vraag nu."),
     "resolved": N_("Afgehandeld. De assistent antwoordt weer."),
     "reply_queued": N_("Je antwoord staat klaar om te versturen."),
+    "acted": N_("Vastgelegd namens de persoon."),
+    "noted": N_("Notitie opgeslagen."),
     "marked": N_("Aanwezigheid opgeslagen."),
     "assessed": N_("Beoordeling opgeslagen."),
     "task_done": N_("Taak afgerond."),
@@ -352,47 +353,18 @@ def claim(
 
 @router.post("/escalations/{escalation_id}/resolve")
 def resolve(
+    request: Request,
     escalation_id: int,
     user: KlantmanagerFormDep,
     db: SessionDep,
+    settings: SettingsDep,
     next: Annotated[str, Form(max_length=500)] = "/ui/inbox",
+    resolution: Annotated[str, Form(max_length=32)] = "",
+    note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    tasks.resolve(db, user.principal, escalation_id)
-    db.commit()
-    return _back(safe_next(next, "/ui/inbox"), "resolved")
-
-
-def _conversation_page(
-    request: Request,
-    user: WebUser,
-    db: SessionDep,
-    settings,
-    person_id: int,
-    *,
-    flash: str | None = None,
-    error: str | None = None,
-    error_field: str | None = None,
-    draft: str = "",
-    status_code: int = 200,
-) -> Response:
-    view = conversations.view(db, user.principal, person_id)
-    inbox.mark_read(db, user.principal, person_id)
-    db.commit()  # the audit event of this read, and the caller's read mark
-    staff = db.get(Staff, user.staff_id)
-    replies = canned.all_replies(view.person, staff, settings.municipality_phone, ui_language=user.language)
-    return page(
-        request,
-        "conversation.html",
-        user,
-        status_code=status_code,
-        title=N_("Gesprek"),
-        view=view,
-        replies=replies,
-        flash=flash,
-        error=error,
-        error_field=error_field,
-        draft=draft,
-        max_chars=staff_replies.MAX_REPLY_CHARS,
+    """Close a question: after a reply, or with the reason none was needed; an urgent one with a note."""
+    return conversation_routes.resolve(
+        request, user, db, settings, escalation_id, resolution=resolution, note=note, next_path=next
     )
 
 
@@ -405,13 +377,7 @@ def conversation_page(
     settings: SettingsDep,
     done: str | None = None,
 ) -> Response:
-    return _conversation_page(request, user, db, settings, person_id, flash=_flash(done))
-
-
-REPLY_ERRORS = {
-    "text": N_("Schrijf een antwoord of kies een standaardantwoord (niet allebei)."),
-    "canned": N_("Kies een van de standaardantwoorden."),
-}
+    return conversation_routes.render(request, user, db, settings, person_id, flash=_flash(done))
 
 
 @router.post("/people/{person_id}/reply")
@@ -434,20 +400,7 @@ def reply(
             municipality_phone=settings.municipality_phone,
         )
     except DomainError as exc:
-        if exc.field not in REPLY_ERRORS:
-            raise
-        db.rollback()
-        return _conversation_page(
-            request,
-            user,
-            db,
-            settings,
-            person_id,
-            error=REPLY_ERRORS[exc.field],
-            error_field=exc.field,
-            draft=text,
-            status_code=400,
-        )
+        return conversation_routes.refused(request, user, db, settings, person_id, exc, {"text": text})
     db.commit()
     return _back(f"/ui/people/{person_id}/conversation", "reply_queued")
 
@@ -574,8 +527,10 @@ def mount(app: FastAPI, v1: APIRouter) -> None:
     from api.web import inbox as inbox_pages
 
     app.mount("/ui/static", StaticFiles(directory=str(STATIC)), name="ui-static")
+    app.state.translator = translator_for(app.state.settings)  # None when off: nothing leaves the API
     app.include_router(router)
     app.include_router(inbox_pages.router)
+    app.include_router(conversation_routes.router)
     app.include_router(console.router)
     app.include_router(privacy.router)
     app.include_router(register.router)

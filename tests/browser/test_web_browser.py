@@ -5,7 +5,6 @@ answers with a canned reply that arrives in Arabic; caseload walls, keyboard use
 from __future__ import annotations
 
 import re
-import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,7 +21,7 @@ from api.people.models import Inburgeraar
 from api.staff.models import Staff
 from api.tasks.models import Escalation, Task
 from api.web.canned import CANNED_REPLIES
-from tests.browser.conftest import AXE, Live, axe_violations, screenshot
+from tests.browser.conftest import AXE, Live, axe_violations, screenshot, wait_for
 from tests.klantinteracties_double import failed_export
 
 pytestmark = pytest.mark.browser
@@ -145,16 +144,6 @@ def login(context: Any, live: Live, email: str, target: str = "/ui/") -> Any:
     return page
 
 
-def _wait_for(check, timeout: float = 15.0):  # noqa: ANN001 - a predicate
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
-
-
 def _csp_errors(page: Any) -> list[str]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
@@ -189,7 +178,7 @@ def test_a_question_from_the_simulator_is_answered_with_a_canned_reply_in_arabic
         with live.database.session() as db:
             return db.scalar(select(Escalation).where(Escalation.inburgeraar_id == people["amina"]))
 
-    escalation = _wait_for(escalated)
+    escalation = wait_for(escalated)
     assert escalation.reason == "request_human" and escalation.status == "open"
     assert live.rasa.turns[-1]["message"] == ARABIC_REQUEST
     screenshot(simulator, "simulator-question")
