@@ -16,6 +16,7 @@ from sqlalchemy import select
 from api.attendance import service as attendance
 from api.auth import BOT, principal_for_staff
 from api.db import utcnow
+from api.errors import Conflict
 from api.klantinteracties import queue
 from api.klantinteracties.exporter import Exporter
 from api.klantinteracties.models import ExportKind, ExportStatus, RegisterExport, RegisterParty
@@ -129,8 +130,9 @@ def test_an_escalation_is_queued_when_it_is_closed_not_when_it_opens(db, make, o
     escalation = escalate(db, person, reason="crisis", urgent=True)
     db.commit()
     assert exports(db) == []
-    tasks.resolve(db, principal_for_staff(km), escalation.id)
-    tasks.resolve(db, principal_for_staff(km), escalation.id)  # again: still one contact
+    tasks.resolve(db, principal_for_staff(km), escalation.id, resolution="by_phone", note="gebeld")
+    with pytest.raises(Conflict):  # closing it again is refused, and queues nothing more
+        tasks.resolve(db, principal_for_staff(km), escalation.id, resolution="by_phone", note="gebeld")
     db.commit()
     (row,) = exports(db)
     assert (row.kind, row.escalation_id, row.topic) == (ExportKind.escalation, escalation.id, "spoed")
@@ -348,7 +350,7 @@ def test_the_persons_words_and_health_never_reach_the_register(db, make, on, exp
     attendance.report_absence(db, BOT, person.id, appointment.id, "sick", "geheim-koorts en griep")
     attendance.request_reschedule(db, BOT, person.id, appointment.id, "geheim-na-de-operatie")
     escalation = escalate(db, person, reason="crisis", urgent=True, summary="geheim-crisis")
-    tasks.resolve(db, principal_for_staff(km), escalation.id)
+    tasks.resolve(db, principal_for_staff(km), escalation.id, resolution="by_phone", note="geheim-notitie")
     db.commit()
     assert exporter().drain().sent == 4
     sent = json.dumps(register.bodies, ensure_ascii=False).lower()

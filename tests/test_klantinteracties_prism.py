@@ -96,7 +96,7 @@ def test_a_closed_escalation_passes_the_klantinteracties_definition(
     km, _ = make.staff()
     person = make.person(km, language="so")
     escalation = escalate(db, person, reason="request_human", summary="wil iemand spreken")
-    tasks.resolve(db, principal_for_staff(km), escalation.id)
+    tasks.resolve(db, principal_for_staff(km), escalation.id, resolution="by_phone")
     db.commit()
     report = export_all(database, register_settings, recorder)
     assert (report.sent, report.failed) == (1, 0)

@@ -164,7 +164,13 @@ def test_taking_an_urgent_question_opens_the_conversation_to_the_colleague_while
 
     replied = post_form(browser, conversation, f"/ui/people/{person.id}/reply", {"text": "Ik bel je nu."})
     assert replied.status_code == 303
-    post_form(browser, conversation, f"/ui/escalations/{escalation.id}/resolve")
+    closed = post_form(
+        browser,
+        conversation,
+        f"/ui/escalations/{escalation.id}/resolve",
+        {"note": "Gebeld: veilig bij haar zus."},
+    )
+    assert closed.status_code == 303
     db.refresh(escalation)
     assert escalation.status == "resolved"
     assert browser.get(conversation).status_code == 403  # covering ends with the question
