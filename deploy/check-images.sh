@@ -144,25 +144,25 @@ SECRETS_FROM="$secrets" \
 check "chroot: the entry point turns /run/secrets/bot_service_token into BOT_SERVICE_TOKEN for uid 10001" \
   in_image "$root" /app python /app/deploy/entrypoint.py \
   python -c "import os, sys; sys.exit(os.environ.get('BOT_SERVICE_TOKEN') != open('/run/secrets/bot_service_token').read().strip())"
-check "chroot: the worker's probe finds its database, and fails without one" \
-  in_image "$root" /app /bin/sh -c "DATABASE_URL=sqlite:////tmp/probe.sqlite3 python /app/deploy/probe.py database \
-    && ! DATABASE_URL=postgresql+psycopg://nobody@127.0.0.1:1/none python /app/deploy/probe.py database"
+check "chroot: the worker's probe fails before the worker beats and passes while it runs" \
+  in_image "$root" /app /bin/sh -c '
+    export DATABASE_URL=sqlite:////tmp/worker.sqlite3 RASA_URL=http://127.0.0.1:9
+    python -m api.migrate >/tmp/migrate.log 2>&1 || { cat /tmp/migrate.log; exit 1; }
+    python /app/deploy/probe.py worker && { echo "passed before any worker ran"; exit 1; }
+    python -m api.worker >/tmp/worker.log 2>&1 &
+    for _ in $(seq 60); do python /app/deploy/probe.py worker && exit 0; sleep 1; done
+    tail -20 /tmp/worker.log; exit 1'
 api_start="export DATABASE_URL=sqlite:////tmp/live.sqlite3 SIMULATOR_ENABLED=false && python -m api.migrate \
   && exec uvicorn api.main:create_app --factory --host 127.0.0.1 --port 8000"
-ALSO="http://127.0.0.1:8000/simulator=404" \
-check "chroot: migrated, uvicorn serves the API (GET /health 200, the simulator off: 404)" \
+ALSO="http://127.0.0.1:8000/simulator=404 http://127.0.0.1:8000/health/ready=503" \
+check "chroot: migrated, uvicorn serves the API (/health 200; the simulator off: 404; not ready without Rasa: 503)" \
   serves "$root" /app http://127.0.0.1:8000/health /bin/sh -c \
   "$api_start"
-# The image's own HEALTHCHECK URL (/health/live) comes with issue #15 item 2; until that code is in, it
-# answers 404 and this says so instead of failing. Any other answer but 200 fails.
+# The image's own HEALTHCHECK, as the runtime would run it (liveness: /health/live).
 liveness="$(podman image inspect "$api" | "$py" -c 'import json, sys; print(json.load(sys.stdin)[0]["Healthcheck"]["Test"][-1])')"
-if output="$(ALSO="$liveness=200" serves "$root" /app http://127.0.0.1:8000/health /bin/sh -c "$api_start" 2>&1)"; then
-  ok "chroot: the image's health check URL $liveness answers 200"
-elif grep -q "answered 404" <<<"$output"; then
-  echo "note the image's health check URL $liveness answers 404: not in this code yet (issue #15 item 2)"
-else
-  fail "chroot: the image's health check URL $liveness answers 200"; echo "$output" | sed 's/^/     /'
-fi
+ALSO="$liveness=200" \
+check "chroot: the image's health check URL $liveness answers 200" \
+  serves "$root" /app http://127.0.0.1:8000/health /bin/sh -c "$api_start"
 podman image unmount "$api" >/dev/null
 
 echo "== $bot"

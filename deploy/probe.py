@@ -1,7 +1,9 @@
-"""Health probes the images' HEALTHCHECK and compose.yaml run inside a container (standard library only).
+"""Health probes the images' HEALTHCHECK and compose.yaml run inside a container (standard library only,
+but for `worker`, which runs in the API image).
 
     probe.py http://127.0.0.1:8000/health/live    exit 0 when the URL answers 2xx within 5 seconds
-    probe.py database                             exit 0 when the case database answers (the worker)
+    probe.py worker                               exit 0 when the worker of this container has written
+                                                  its heartbeat within WORKER_HEARTBEAT_MAX_AGE_SECONDS
 
 A probe runs beside the main process, not under the entry point, so it reads the secret files itself.
 """
@@ -9,6 +11,7 @@ A probe runs beside the main process, not under the entry point, so it reads the
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import urllib.error
 import urllib.request
@@ -26,21 +29,28 @@ def http_ok(url: str) -> bool:
         return False
 
 
-def database_ok() -> bool:
-    """The worker's probe: its settings load (production refuses bad ones) and its database answers."""
-    from sqlalchemy import text
+def worker_ok() -> bool:
+    """This container's worker is alive: its heartbeat row (api.monitoring.heartbeat, named after this
+    host) is fresh. GET /health/ready asks whether any worker is; this asks about this one."""
+    from datetime import timedelta
 
-    from api.db import make_engine
+    from sqlalchemy import func, select
+
+    from api.db import make_engine, utcnow
+    from api.monitoring.models import WorkerHeartbeat
     from api.settings import get_settings
 
     try:
-        engine = make_engine(get_settings().database_url)
+        settings = get_settings()
+        engine = make_engine(settings.database_url)
+        ours = WorkerHeartbeat.worker.like(f"{socket.gethostname()}:%")
         with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            newest = connection.scalar(select(func.max(WorkerHeartbeat.beat_at)).where(ours))
         engine.dispose()
-        return True
     except Exception:  # any failure (settings refused, database away) is "not healthy"; the log says why
         return False
+    max_age = timedelta(seconds=settings.worker_heartbeat_max_age_seconds)
+    return newest is not None and utcnow() - newest < max_age
 
 
 def main(argv: list[str]) -> int:
@@ -48,7 +58,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     secrets_from_files(os.environ)
-    healthy = database_ok() if argv[0] == "database" else http_ok(argv[0])
+    healthy = worker_ok() if argv[0] == "worker" else http_ok(argv[0])
     return 0 if healthy else 1
 
 

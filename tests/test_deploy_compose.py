@@ -45,7 +45,7 @@ def test_every_long_running_service_has_a_health_check(name: str) -> None:
         ("api", "http://127.0.0.1:8000/health/ready"),
         ("rasa", "http://127.0.0.1:5005/version"),
         ("actions", "http://127.0.0.1:5055/health"),
-        ("worker", "database"),
+        ("worker", "worker"),
     ],
 )
 def test_health_checks_ask_what_each_process_promises(name: str, probe: str) -> None:
@@ -111,6 +111,8 @@ HOLDERS = {
     "rasa_tracker_db_password": {"postgres", "rasa"},
     "rasa_lock_redis_password": {"redis", "rasa"},
     "postgres_password": {"postgres"},
+    "metrics_token": {"api"},
+    "oidc_client_secret": {"api"},
 }
 
 
@@ -161,3 +163,18 @@ def test_the_build_context_leaves_out_environments_data_and_all_models_but_the_t
         assert entry in ignored, entry
     assert ignored.index("models/*") < ignored.index("!models/bot-*.tar.gz")
     assert (ROOT / ".dockerignore").resolve() == (ROOT / ".containerignore").resolve()
+
+
+def port_of(name: str) -> str:
+    command = SERVICES[name]["command"]
+    return command[command.index("--port" if "--port" in command else "-p") + 1]
+
+
+def test_every_address_names_the_service_and_the_port_it_listens_on() -> None:
+    api, rasa, actions = (f"{name}:{port_of(name)}" for name in ("api", "rasa", "actions"))
+    for name in ("api", "worker", "migrate"):
+        assert SERVICES[name]["environment"]["RASA_URL"] == f"http://{rasa}"
+    assert SERVICES["api"]["environment"]["ACTION_SERVER_URL"] == f"http://{actions}"
+    assert SERVICES["rasa"]["environment"]["RASA_NLG_URL"] == f"http://{api}/nlg"
+    assert SERVICES["rasa"]["environment"]["RASA_ACTION_ENDPOINT_URL"] == f"http://{actions}/webhook"
+    assert SERVICES["actions"]["environment"]["CASE_API_URL"] == f"http://{api}"
