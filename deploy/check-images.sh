@@ -63,11 +63,11 @@ in_image() {
 }
 
 # serves ROOT WORKDIR URL COMMAND...: COMMAND, started in the image, answers URL (probe.py) within 120 s;
-# then each of $ALSO ("URL=STATUS ...") answers with that status.
+# then $THEN (a shell command) succeeds and each of $ALSO ("URL=STATUS ...") answers with that status.
 serves() {
   local root="$1" workdir="$2" url="$3"; shift 3
   in_image "$root" "$workdir" /bin/sh -c '
-    url="$1"; also="$2"; shift 2
+    url="$1"; also="$2"; then="$3"; shift 3
     "$@" >/tmp/server.log 2>&1 &
     for _ in $(seq 120); do
       python /app/deploy/probe.py "$url" && break
@@ -75,13 +75,14 @@ serves() {
       sleep 1
     done
     python /app/deploy/probe.py "$url" || { tail -20 /tmp/server.log; exit 1; }
+    if [ -n "$then" ]; then sh -c "$then" || { tail -20 /tmp/server.log; exit 1; }; fi
     for pair in $also; do
       status="$(python -c "import sys, urllib.request as r, urllib.error as e
 try: print(r.urlopen(sys.argv[1], timeout=5).status)
 except e.HTTPError as x: print(x.code)" "${pair%=*}")"
       [ "$status" = "${pair##*=}" ] || { echo "${pair%=*} answered $status, not ${pair##*=}"; exit 1; }
     done
-  ' sh "$url" "${ALSO:-}" "$@"
+  ' sh "$url" "${ALSO:-}" "${THEN:-}" "$@"
 }
 
 owned_by_the_user() { find "$1" -xdev \( -uid 10001 -o -gid 10001 \) -print | head -20 | grep . && return 1 || return 0; }
@@ -206,6 +207,23 @@ model="$(podman image inspect --format '{{index .Labels "inburgering.model"}}' "
 if [ -n "$model" ] && [ "$model" != "<no value>" ]; then
   check "the model $model is in /app/models, alone, root's, readable by all" \
     test "$(ls "$root/app/models")" = "$model" -a "$(stat -c %u:%a "$root/app/models/$model")" = 0:644
+  # What the API's readiness asks Rasa (bot/gateway_channel.py): a model is loaded and parses.
+  THEN="python /app/deploy/entrypoint.py python -c '
+import json, os, time, urllib.error, urllib.request, jwt
+claims = {\"user\": {\"username\": \"readiness-check\", \"role\": \"user\"}, \"exp\": int(time.time()) + 300}
+token = jwt.encode(claims, os.environ[\"RASA_JWT_SECRET\"], algorithm=\"HS256\")
+ask = urllib.request.Request(\"http://127.0.0.1:5005/webhooks/gateway/status\", headers={\"Authorization\": \"Bearer \" + token})
+for _ in range(180):
+    try:
+        answer = json.load(urllib.request.urlopen(ask, timeout=10))
+        print(answer); raise SystemExit(0 if answer.get(\"ready\") and answer.get(\"intent\") else 1)
+    except urllib.error.HTTPError as refused:
+        if refused.code != 503: raise
+    time.sleep(1)
+raise SystemExit(\"no model loaded after 180 s\")
+'" SECRETS_FROM="$secrets" \
+  check "chroot: Rasa loads the model and parses (the gateway channel's status, as /health/ready asks it)" \
+    serves "$root" /app/bot http://127.0.0.1:5005/version /bin/sh -c "$rasa_start"
   if [ -f "models/$model" ]; then
     check "the model is the one in models/" cmp "models/$model" "$root/app/models/$model"
   fi
