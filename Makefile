@@ -13,12 +13,13 @@ BOT_STAMP := $(BOT_VENV)/.installed-$(shell cat bot/requirements.lock | sha1sum 
 # Rasa reports errors to its own servers unless told not to; nothing here may leave 127.0.0.1.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test setup tools api-env bot-env catalogs model crisis-classifier migrate demo bench lint openapi clean-envs
+.PHONY: help run test setup tools api-env bot-env catalogs model crisis-classifier migrate demo bench lint openapi clean-envs images check-images
 
 help:
 	@echo "make run    start API, Rasa, action server and worker on SQLite with demo data"
 	@echo "make test   the whole suite (PostgreSQL/Redis parts run when TEST_DATABASE_URL / REDIS_URL are set)"
 	@echo "make bench  run bench/ and write docs/benchmarks.md"
+	@echo "make images build the container images with podman (MODEL=models/bot-<hash>.tar.gz; docs/production.md)"
 
 setup: api-env bot-env catalogs
 
@@ -70,6 +71,14 @@ lint: api-env
 
 openapi: api-env
 	$(API_PY) -m api.openapi --write
+
+# Container images (docs/production.md, "Container images"): podman, no registry, the model `make model`
+# made (or MODEL=...). The bot image copies the bot environment's Python 3.10 (docs/adr/0017).
+images:
+	@deploy/build-images.sh
+
+check-images:
+	@deploy/check-images.sh
 
 clean-envs:
 	rm -rf .venv
