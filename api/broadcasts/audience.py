@@ -49,7 +49,10 @@ def authorize_audience(db: Session, actor: Principal, audience: Any) -> Authoriz
         _check_caseload(db, audience.klantmanager_id, caseload_of)
     elif audience.type == "list":
         _check_list(db, audience.inburgeraar_ids, caseload_of)
-    return AuthorizedAudience(audience.model_dump(mode="json", by_alias=True), caseload_of, appointment)
+    rule = audience.model_dump(mode="json", by_alias=True)
+    if audience.type == "list":
+        rule["inburgeraarIds"] = sorted(set(audience.inburgeraar_ids))  # one form of each list
+    return AuthorizedAudience(rule, caseload_of, appointment)
 
 
 def _check_caseload(db: Session, klantmanager_id: int, caseload_of: int | None) -> None:
