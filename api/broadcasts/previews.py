@@ -19,7 +19,6 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.appointments.models import Appointment
-from api.audit import service as audit
 from api.auth import Principal
 from api.broadcasts import audience as audiences
 from api.broadcasts.models import Broadcast, BroadcastRecipient, BroadcastStatus, RecipientStatus
@@ -123,27 +122,6 @@ def fingerprint(record: Broadcast, rows: list[dict[str, Any]]) -> str:
 
 def _instant(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment is not None else None
-
-
-def audit_preview(db: Session, actor: Principal, record: Broadcast) -> None:
-    """The preview is a read of the audience's names and languages: audited, naming whom a page lists."""
-    shown = db.scalars(
-        select(BroadcastRecipient.inburgeraar_id)
-        .join(Inburgeraar, Inburgeraar.id == BroadcastRecipient.inburgeraar_id)
-        .where(BroadcastRecipient.broadcast_id == record.id)
-        .order_by(Inburgeraar.name, Inburgeraar.id)
-        .limit(NAMES_SHOWN)
-    ).all()
-    audit.record(
-        db,
-        actor,
-        "preview",
-        "broadcast",
-        record.id,
-        template=record.template,
-        audience=record.audience["type"],
-        inburgeraars=list(shown),
-    )
 
 
 def confirm(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from api.audit import service as audit
 from api.auth import Principal
 from api.broadcasts import previews
-from api.broadcasts.audience import authorize_audience, recipients
+from api.broadcasts.audience import Picked, authorize_audience, pick, recipients
 from api.broadcasts.models import Broadcast, BroadcastRecipient, BroadcastStatus, RecipientStatus
 from api.broadcasts.pricing import Line, Prices, prices, summary
 from api.broadcasts.schemas import BroadcastCreate, BroadcastDraft
@@ -39,6 +39,7 @@ __all__ = [
     "TEMPLATES",
     "Detail",
     "Line",
+    "Picked",
     "Prices",
     "Renderer",
     "authorize_audience",
@@ -49,6 +50,7 @@ __all__ = [
     "dispatch_due",
     "get",
     "list_broadcasts",
+    "pick",
     "preview",
     "preview_out",
     "prices",
@@ -92,19 +94,33 @@ def preview(
     when it goes out, and the record's id and fingerprint to send it with.
     """
     record = previews.make_record(db, actor, draft, settings, policy or load_policy(), now or utcnow())
-    previews.audit_preview(db, actor, record)
-    return preview_out(db, record, settings)
+    out = preview_out(db, record, settings)
+    # A read of the audience's names and languages, naming the people a page lists.
+    audit.record(
+        db,
+        actor,
+        "preview",
+        "broadcast",
+        record.id,
+        template=record.template,
+        audience=record.audience["type"],
+        inburgeraars=[line.inburgeraar_id for line in out["listed"]],
+    )
+    return out
 
 
 def preview_out(db: Session, record: Broadcast, settings: Settings) -> dict[str, Any]:
-    """A preview record as the Preview schema reads it."""
+    """A preview record as the Preview schema reads it; `listed` and `not_listed` are for the web page."""
+    overview = _overview(db, record, settings)
     return {
         "preview_id": record.id,
         "fingerprint": record.fingerprint,
         "expires_at": record.created_at + previews.PREVIEW_VALID,
         "template": record.template,
         "send_at": record.send_at,
-        **summary(lines(db, record), prices(settings)),
+        **overview.summary,
+        "listed": overview.recipients,
+        "not_listed": overview.not_listed,
     }
 
 
@@ -153,7 +169,8 @@ def read(db: Session, actor: Principal, broadcast_id: int) -> Broadcast:
 
 @dataclass(frozen=True)
 class Detail:
-    """A broadcast's page: its recipients (the first NAMES_SHOWN by name), texts and cost per channel."""
+    """A broadcast's page: texts and cost per language and channel (`summary`), and its recipients
+    (the first NAMES_SHOWN by name, and how many more)."""
 
     broadcast: Broadcast
     summary: dict[str, Any]
@@ -165,11 +182,16 @@ def read_detail(db: Session, actor: Principal, broadcast_id: int, settings: Sett
     """One broadcast with who gets it (name, language, channel, status) and what; one audited read
     naming the people listed."""
     broadcast = get(db, actor, broadcast_id)
+    detail = _overview(db, broadcast, settings)
+    audit.record_read(
+        db, actor, "broadcast", broadcast.id, inburgeraars=[line.inburgeraar_id for line in detail.recipients]
+    )
+    return detail
+
+
+def _overview(db: Session, broadcast: Broadcast, settings: Settings) -> Detail:
     everyone = lines(db, broadcast)
     listed = sorted(everyone, key=lambda line: (line.name, line.inburgeraar_id))[: previews.NAMES_SHOWN]
-    audit.record_read(
-        db, actor, "broadcast", broadcast.id, inburgeraars=[line.inburgeraar_id for line in listed]
-    )
     return Detail(broadcast, summary(everyone, prices(settings)), listed, len(everyone) - len(listed))
 
 

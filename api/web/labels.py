@@ -149,4 +149,10 @@ BROADCAST_STATUS_LABELS = {
 SKIP_LABELS = {
     "opted_out": N_("Wil geen berichten (STOP)"),
     "no_channel": N_("Geen bruikbaar nummer"),
+    "left_caseload": N_("Niet meer in de caseload"),
+}
+
+RECIPIENT_STATUS_LABELS = {
+    "planned": N_("Krijgt het bericht"),
+    "cancelled": N_("Geannuleerd"),
 }

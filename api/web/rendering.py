@@ -94,6 +94,7 @@ LABEL_TABLES = {
     "audience": labels.AUDIENCE_LABELS,
     "broadcast_status": labels.BROADCAST_STATUS_LABELS,
     "skip": labels.SKIP_LABELS,
+    "recipient_status": labels.RECIPIENT_STATUS_LABELS,
 }
 
 

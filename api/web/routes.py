@@ -440,11 +440,12 @@ def caseload_page(request: Request, user: KlantmanagerDep, db: SessionDep) -> Re
 
 def mount(app: FastAPI, v1: APIRouter) -> None:
     """Serve the UI and its static files (CSS, JS, no CDN) from the API process."""
-    from api.web import console, privacy
+    from api.web import broadcast_pages, console, privacy
 
     app.mount("/ui/static", StaticFiles(directory=str(STATIC)), name="ui-static")
     app.include_router(router)
     app.include_router(console.router)
+    app.include_router(broadcast_pages.router)
     app.include_router(privacy.router)
 
     @app.get("/ui", include_in_schema=False)
