@@ -212,18 +212,29 @@ def test_a_free_text_reply_is_queued_as_written(web, make, db):
         ({"text": "hoi", "canned": "will_call"}, "text"),
         ({"canned": "nope"}, "canned"),
         ({"text": "x" * 1601}, "text"),
+        ({"text": "y" * 5001}, "text"),
     ],
-    ids=["empty", "both", "unknown-canned", "too-long"],
+    ids=["empty", "both", "unknown-canned", "too-long", "longer-than-the-form-takes"],
 )
-def test_a_bad_reply_is_refused_with_the_field_named_and_nothing_queued(web, make, db, data, field):
+def test_a_bad_reply_is_refused_next_to_the_field_with_the_draft_kept_and_nothing_queued(
+    web, make, db, data, field
+):
     km, _ = make.staff()
     person = make.person(km)
     response = post_form(
         web(km), f"/ui/people/{person.id}/conversation", f"/ui/people/{person.id}/reply", data
     )
     assert response.status_code == 400
-    assert 'role="alert" id="reply-error"' in response.text
-    assert 'aria-describedby="reply-error"' in response.text or field == "text"
+    html = response.text
+    assert '<p class="field-error" id="reply-error">' in html
+    focused = re.findall(r"<(?:input|textarea)[^>]*autofocus[^>]*>", html)
+    assert len(focused) == 1 and ('id="reply-text"' in focused[0]) == (field == "text")
+    if "text" in data and data["text"].strip():
+        assert f">{data['text']}</textarea>" in html  # the draft is kept
+    if data.get("text", "").startswith("x"):
+        assert "Je bericht is te lang: hoogstens 1600 tekens." in html
+    if data.get("text", "").startswith("y"):
+        assert "Dit is te lang: hoogstens 5000 tekens." in html
     assert db.scalar(select(Message).where(Message.kind == "staff_reply")) is None
 
 

@@ -70,8 +70,9 @@ class FieldError:
 
 Errors = dict[str, FieldError]  # the element id of the field -> its message
 Refusal = DomainError | RequestValidationError
-# (request, a fresh session, the user, the form as submitted, the refusal) -> the form's page again
-Redisplay = Callable[[Request, Session, Any, FormData, Refusal], Response]
+# (request, a fresh session, the user, the form as submitted, the refusal) -> the form's page again, or
+# None when that page has no form left to show it in (the error page then says what happened)
+Redisplay = Callable[[Request, Session, Any, FormData, Refusal], Response | None]
 _REDISPLAY: dict[Callable[..., Any], Redisplay] = {}
 SHOWN_AGAIN = frozenset({400, 409})  # refusals a form is shown again for; 403/404 get the error page
 

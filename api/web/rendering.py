@@ -19,6 +19,7 @@ from api.db import utcnow
 from api.i18n import languages
 from api.i18n.catalog import N_, gettext
 from api.i18n.formatting import TZ
+from api.i18n.labels import appointment_title
 from api.staff.models import Role
 from api.web import labels
 
@@ -153,7 +154,21 @@ def helpers(language: str) -> dict[str, Any]:
     def money(amount: float, currency: str) -> str:
         return format_currency(amount, currency, locale=locale)
 
-    return {"_": _, "label": label, "dt": dt, "day": day, "ago": ago, "pct": pct, "iso": iso, "money": money}
+    def appointment(value: Any) -> str:
+        """An appointment by kind and date ("PVT-bijeenkomst woensdag 9 december 2026 10:00"), not by id."""
+        return appointment_title(language, value.kind, value.starts_at)
+
+    return {
+        "_": _,
+        "label": label,
+        "dt": dt,
+        "day": day,
+        "ago": ago,
+        "pct": pct,
+        "iso": iso,
+        "money": money,
+        "appointment": appointment,
+    }
 
 
 def page(

@@ -7,10 +7,12 @@ in the services the API and the bot share.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api.appointments import service as appointments
@@ -19,12 +21,12 @@ from api.attendance import service as attendance
 from api.auth import new_token
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
-from api.errors import DomainError, NotAuthenticated, NotFound, TooManyRequests
-from api.i18n.catalog import N_
+from api.errors import NotAuthenticated, NotFound, TooManyRequests
+from api.i18n.catalog import N_, gettext
 from api.messaging import staff_replies
 from api.staff.models import Staff
 from api.tasks import service as tasks
-from api.web import canned, caseload, conversations, signin
+from api.web import canned, caseload, conversations, forms, signin
 from api.web.guards import (
     FormUserDep,
     KlantmanagerDep,
@@ -281,12 +283,35 @@ def conversation_page(
 REPLY_ERRORS = {
     "text": N_("Schrijf een antwoord of kies een standaardantwoord (niet allebei)."),
     "canned": N_("Kies een van de standaardantwoorden."),
+    "too_long": N_("Je bericht is te lang: hoogstens {max_length} tekens."),
+    "opted_out": N_("Deze persoon heeft STOP gestuurd. Neem op een andere manier contact op."),
 }
 
 
+def _reply_again(
+    request: Request, db: Session, user: WebUser, form: FormData, exc: forms.Refusal
+) -> Response:
+    """The conversation with the refused reply still in the box and the reason next to it."""
+    (field, error), *_ = forms.errors_of(exc, {}, REPLY_ERRORS).items()
+    draft = form.get("text")
+    return _conversation_page(
+        request,
+        user,
+        db,
+        request.app.state.settings,
+        int(request.path_params["person_id"]),
+        error=gettext(user.language, error.msgid).format(
+            **{"max_length": staff_replies.MAX_REPLY_CHARS, **error.values}
+        ),
+        error_field=field if field in ("text", "canned") else "text",
+        draft=draft if isinstance(draft, str) else "",
+        status_code=forms.status_of(exc),
+    )
+
+
 @router.post("/people/{person_id}/reply")
+@forms.redisplayed_by(_reply_again)
 def reply(
-    request: Request,
     person_id: int,
     user: KlantmanagerFormDep,
     db: SessionDep,
@@ -294,30 +319,14 @@ def reply(
     text: Annotated[str, Form(max_length=5000)] = "",
     canned_key: Annotated[str, Form(alias="canned")] = "",
 ) -> Response:
-    try:
-        conversations.send_reply(
-            db,
-            user.principal,
-            person_id,
-            text=text,
-            canned_key=canned_key or None,
-            municipality_phone=settings.municipality_phone,
-        )
-    except DomainError as exc:
-        if exc.field not in REPLY_ERRORS:
-            raise
-        db.rollback()
-        return _conversation_page(
-            request,
-            user,
-            db,
-            settings,
-            person_id,
-            error=REPLY_ERRORS[exc.field],
-            error_field=exc.field,
-            draft=text,
-            status_code=400,
-        )
+    conversations.send_reply(
+        db,
+        user.principal,
+        person_id,
+        text=text,
+        canned_key=canned_key or None,
+        municipality_phone=settings.municipality_phone,
+    )
     db.commit()
     return _back(f"/ui/people/{person_id}/conversation", "reply_queued")
 
@@ -325,26 +334,44 @@ def reply(
 # --- attendance ---------------------------------------------------------------------------------
 
 
-@router.get("/appointments")
-def appointments_page(
-    request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None
+def _appointments_page(
+    request: Request,
+    user: WebUser,
+    db: Session,
+    *,
+    flash: str | None = None,
+    failed: dict[str, Any] | None = None,
+    errors: forms.Errors | None = None,
+    status_code: int = 200,
 ) -> Response:
     now = utcnow()
     rows = appointments.caseload_appointments(
         db, user.principal, start=now - APPOINTMENTS_BACK, end=now + APPOINTMENTS_AHEAD
     )
     db.commit()  # the audit event of this read
+    errors = errors or {}
     return page(
         request,
         "appointments.html",
         user,
+        status_code=status_code,
         title=N_("Afspraken"),
         rows=rows,
         now=now,
         assessments=list(Assessment),
-        flash=_flash(done),
+        flash=flash,
         evidence_url=evidence_url,
+        failed=failed,
+        errors=errors,
+        focus=next(iter(errors), None),
     )
+
+
+@router.get("/appointments")
+def appointments_page(
+    request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None
+) -> Response:
+    return _appointments_page(request, user, db, flash=_flash(done))
 
 
 @router.post("/appointments/{appointment_id}/participants/{person_id}/mark")
@@ -360,7 +387,28 @@ def mark(
     return _back("/ui/appointments", "marked")
 
 
+ASSESS_ERRORS = {"assessment": N_("Kies een beoordeling.")}
+
+
+def _assess_again(
+    request: Request, db: Session, user: WebUser, form: FormData, exc: forms.Refusal
+) -> Response | None:
+    """The appointments page with the refused assessment and note still in their row's form (None when
+    the row has nothing to assess: it has no form to show them in)."""
+    if forms.status_of(exc) == 409:
+        return None
+    appointment_id, person_id = (int(request.path_params[k]) for k in ("appointment_id", "person_id"))
+    row = f"{appointment_id}-{person_id}"
+    ids = {"assessment": f"assessment-{row}", "note": f"note-{row}"}
+    errors = forms.errors_of(exc, ids, ASSESS_ERRORS)
+    failed = {"row": row, **{k: v for k in ("assessment", "note") if isinstance(v := form.get(k), str)}}
+    return _appointments_page(
+        request, user, db, failed=failed, errors=errors, status_code=forms.status_of(exc)
+    )
+
+
 @router.post("/appointments/{appointment_id}/participants/{person_id}/assess")
+@forms.redisplayed_by(_assess_again)
 def assess(
     appointment_id: int,
     person_id: int,
