@@ -19,6 +19,7 @@ from api.messaging.models import Message
 from api.messaging.service import conversation_for
 from api.reminders.scheduler import tick
 from tests.conftest import BOT
+from tests.web_helpers import inbound, outbound
 
 AMS = ZoneInfo("Europe/Amsterdam")
 CREATED = datetime(2030, 3, 1, 10, 0, tzinfo=AMS)
@@ -288,30 +289,13 @@ def test_the_printed_page_and_the_export_name_no_code_and_the_appointment_by_dat
 
 def test_the_conversation_around_the_appointment_is_in_the_trail_with_the_dutch_line(client, make, db, case):
     person = case["person"]
-    conversation = conversation_for(db, person)
-    db.add_all(
-        [
-            Message(
-                conversation_id=conversation.id,
-                direction="out",
-                channel="sms",
-                kind="bot_reply",
-                body="Beterschap! Ik heb je afmelding doorgegeven.",
-                status="sent",
-                created_at=datetime(2030, 3, 11, 7, 31, tzinfo=AMS).astimezone(UTC),
-            ),
-            Message(
-                conversation_id=conversation.id,
-                direction="in",
-                channel="sms",
-                kind="person",
-                body="Hoe laat is de les in januari?",
-                status="processed",
-                created_at=datetime(2030, 2, 1, 9, 0, tzinfo=AMS).astimezone(UTC),
-            ),
-        ]
+    outbound(
+        db,
+        person,
+        "Beterschap! Ik heb je afmelding doorgegeven.",
+        at=datetime(2030, 3, 11, 7, 31, tzinfo=AMS),
     )
-    db.commit()
+    inbound(db, person, "Hoe laat is de les in januari?", at=datetime(2030, 2, 1, 9, 0, tzinfo=AMS))
     base = f"/api/v1/appointments/{case['appointment_id']}/evidence"
     page = _words(client.get(f"{base}?format=html", headers=case["headers"]).text)
     section = page.split("Gesprek rond de afspraak", 1)[1]
@@ -332,18 +316,7 @@ def test_the_purge_keeps_the_conversation_the_trail_shows(db, case):
     from api.appointments.models import Appointment
     from api.evidence.collect import shown_messages
 
-    conversation = conversation_for(db, case["person"])
-    reply = Message(
-        conversation_id=conversation.id,
-        direction="out",
-        channel="sms",
-        kind="bot_reply",
-        body="Beterschap!",
-        status="sent",
-        created_at=datetime(2030, 3, 11, 7, 31, tzinfo=AMS).astimezone(UTC),
-    )
-    db.add(reply)
-    db.commit()
+    reply = outbound(db, case["person"], "Beterschap!", at=datetime(2030, 3, 11, 7, 31, tzinfo=AMS))
     appointment = db.get(Appointment, case["appointment_id"])
     assert reply.id in shown_messages(db, appointment, case["person"].id)
 

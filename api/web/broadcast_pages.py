@@ -293,17 +293,8 @@ def broadcast_page(
 ) -> Response:
     detail = service.read_detail(db, user.principal, broadcast_id, settings)
     db.commit()  # the audit event of this read
-    data = service.to_out(db, detail.broadcast)
-    return page(
-        request,
-        "broadcast.html",
-        user,
-        title=N_("Groepsbericht"),
-        b=data,
-        detail=detail,
-        templates=_template_titles(),
-        audience=describe_audience(db, data["audience"]),
-        flash=BROADCAST_FLASH.get(done or ""),
+    return _broadcast_view(
+        request, user, db, detail.broadcast, "broadcast.html", N_("Groepsbericht"), detail=detail, flash=done
     )
 
 
@@ -314,15 +305,34 @@ def broadcast_cancel_confirm(
     """Ask before cancelling: what would not go out, and the one button that cancels it."""
     broadcast = service.read(db, user.principal, broadcast_id)
     db.commit()  # the audit event of this read
+    return _broadcast_view(
+        request, user, db, broadcast, "broadcast_cancel.html", N_("Groepsbericht annuleren?")
+    )
+
+
+def _broadcast_view(
+    request: Request,
+    user: WebUser,
+    db: Session,
+    broadcast: Any,
+    template: str,
+    title: str,
+    *,
+    detail: service.Detail | None = None,
+    flash: str | None = None,
+) -> Response:
+    """A page about one broadcast: its facts (status, audience, send time) and what the template adds."""
     data = service.to_out(db, broadcast)
     return page(
         request,
-        "broadcast_cancel.html",
+        template,
         user,
-        title=N_("Groepsbericht annuleren?"),
+        title=title,
         b=data,
+        detail=detail,
         templates=_template_titles(),
         audience=describe_audience(db, data["audience"]),
+        flash=BROADCAST_FLASH.get(flash or ""),
     )
 
 

@@ -120,6 +120,12 @@ def from_domain(exc: DomainError, ids: Mapping[str, str], messages: Mapping[str,
     return {element: FieldError(messages.get(exc.code or "") or messages.get(exc.field or "") or CHECK_FIELD)}
 
 
+def submitted(form: FormData, name: str) -> str:
+    """A text field as it was sent ("" when absent or a file), to show it again."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
 def field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     """The field a validation error's location names (without body / query / form and list indexes)."""
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "form") and not isinstance(p, int)]

@@ -102,7 +102,6 @@ def _obligation_again(
     request: Request, db: Session, user: WebUser, form: FormData, exc: forms.Refusal
 ) -> Response:
     """The privacy page with the date as typed and the reason next to it."""
-    typed = form.get("ended_on")
     return _privacy_page(
         request,
         user,
@@ -110,7 +109,7 @@ def _obligation_again(
         request.app.state.settings,
         int(request.path_params["person_id"]),
         errors=forms.errors_of(exc, {"ended_on": "ended-on"}, OBLIGATION_ERRORS),
-        ended_on_typed=typed if isinstance(typed, str) else "",
+        ended_on_typed=forms.submitted(form, "ended_on"),
         status_code=forms.status_of(exc),
     )
 

@@ -293,7 +293,6 @@ def _reply_again(
 ) -> Response:
     """The conversation with the refused reply still in the box and the reason next to it."""
     (field, error), *_ = forms.errors_of(exc, {}, REPLY_ERRORS).items()
-    draft = form.get("text")
     return _conversation_page(
         request,
         user,
@@ -304,7 +303,7 @@ def _reply_again(
             **{"max_length": staff_replies.MAX_REPLY_CHARS, **error.values}
         ),
         error_field=field if field in ("text", "canned") else "text",
-        draft=draft if isinstance(draft, str) else "",
+        draft=forms.submitted(form, "text"),
         status_code=forms.status_of(exc),
     )
 
@@ -401,7 +400,11 @@ def _assess_again(
     row = f"{appointment_id}-{person_id}"
     ids = {"assessment": f"assessment-{row}", "note": f"note-{row}"}
     errors = forms.errors_of(exc, ids, ASSESS_ERRORS)
-    failed = {"row": row, **{k: v for k in ("assessment", "note") if isinstance(v := form.get(k), str)}}
+    failed = {
+        "row": row,
+        "assessment": forms.submitted(form, "assessment"),
+        "note": forms.submitted(form, "note"),
+    }
     return _appointments_page(
         request, user, db, failed=failed, errors=errors, status_code=forms.status_of(exc)
     )

@@ -6,6 +6,7 @@ draft kept. axe-core finds no serious or critical violation on any page visited.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,8 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from api.appointments.models import Appointment, Attendance
-from api.auth import hash_password
+from api.appointments.models import Appointment
 from api.broadcasts import service as broadcasts
 from api.broadcasts.models import Broadcast, BroadcastRecipient
 from api.db import utcnow
@@ -23,10 +23,18 @@ from api.people.models import Inburgeraar
 from api.reminders.policy import load_policy
 from api.staff.models import Staff
 from api.tasks.models import Task
-from tests.browser.conftest import AXE, Live, axe_violations, screenshot
+from tests.browser.conftest import (
+    AXE,
+    Live,
+    axe_violations,
+    group_appointment,
+    login,
+    screenshot,
+    staff_member,
+)
+from tests.web_helpers import inbound, outbound
 
 pytestmark = pytest.mark.browser
-PASSWORD = "demo-wachtwoord-browser"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
@@ -36,14 +44,7 @@ def town(live: Live) -> dict[str, Any]:
     meeting two days ago that one person reported sick for, with the conversation around it."""
     now = utcnow().replace(microsecond=0)
     with live.database.session() as db:
-
-        def staff(name: str, email: str, role: str) -> Staff:
-            member = Staff(
-                name=name, email=email, role=role, phone="+31201234599", password_hash=hash_password(PASSWORD)
-            )
-            db.add(member)
-            return member
-
+        staff = functools.partial(staff_member, db)
         fatima = staff("Fatima de Vries", "fatima@gemeente.example", "klantmanager")
         joost = staff("Joost Bakker", "joost@gemeente.example", "klantmanager")
         staff("Sanne Coordinator", "sanne@gemeente.example", "coordinator")
@@ -69,64 +70,26 @@ def town(live: Live) -> dict[str, Any]:
         db.flush()
 
         def appointment(kind: str, starts_in: timedelta, who: list[tuple[Inburgeraar, str]]) -> Appointment:
-            starts_at = now + starts_in
-            a = Appointment(
-                kind=kind,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(hours=2),
-                location="Stadskantoor, Balie 3",
-                checkin_code="4821",
-                staff_id=fatima.id,
-            )
-            a.attendances = [
-                Attendance(
-                    inburgeraar_id=p.id,
-                    status=status,
-                    absence_reason="sick" if status == "absence_reported" else None,
-                    reported_at=starts_at - timedelta(hours=20) if status == "absence_reported" else None,
-                    reported_late=False if status == "absence_reported" else None,
-                )
-                for p, status in who
-            ]
-            db.add(a)
-            return a
+            return group_appointment(db, kind, now + starts_in, fatima.id, who)
 
         excursion = appointment(
             "pvt_excursie", timedelta(days=8), [(amina, "pending"), (yonas, "pending"), (zahra, "pending")]
         )
         meeting = appointment("voortgangsgesprek", timedelta(days=-2), [(yonas, "absence_reported")])
         db.flush()
-        from api.messaging.service import conversation_for
-
-        conversation = conversation_for(db, yonas)
-        reported = meeting.starts_at - timedelta(hours=20)
-        db.add_all(
-            [
-                Message(
-                    conversation_id=conversation.id,
-                    direction="in",
-                    channel="sms",
-                    kind="person",
-                    body="ኣነ ሕማም ኣለኒ፣ ክመጽእ ኣይክእልን እየ።",
-                    language="ti",
-                    intent="report_absence",
-                    entities=[{"entity": "reason", "value": "sick"}],
-                    status="processed",
-                    appointment_id=meeting.id,
-                    created_at=reported,
-                ),
-                Message(
-                    conversation_id=conversation.id,
-                    direction="out",
-                    channel="sms",
-                    kind="bot_reply",
-                    body="ሕራይ፣ ጽቡቕ ጥዕና ይሃብካ።",
-                    language="ti",
-                    status="delivered",
-                    created_at=reported + timedelta(minutes=1),
-                ),
-            ]
+        db.commit()
+        reported = meeting.starts_at - timedelta(hours=5)
+        inbound(
+            db,
+            yonas,
+            "ኣነ ሕማም ኣለኒ፣ ክመጽእ ኣይክእልን እየ።",
+            at=reported,
+            language="ti",
+            intent="report_absence",
+            entities=[{"entity": "reason", "value": "sick"}],
+            appointment_id=meeting.id,
         )
+        outbound(db, yonas, "ሕራይ፣ ጽቡቕ ጥዕና ይሃብካ።", at=reported + timedelta(minutes=1), language="ti")
         db.add(
             Task(
                 kind="absence_reported",
@@ -137,16 +100,12 @@ def town(live: Live) -> dict[str, Any]:
             )
         )
         for n in range(40):  # a long conversation: the reply form is far down the page
-            db.add(
-                Message(
-                    conversation_id=conversation_for(db, amina).id,
-                    direction="in" if n % 2 == 0 else "out",
-                    channel="sms",
-                    kind="person" if n % 2 == 0 else "bot_reply",
-                    body=f"Bericht {n}: wanneer is mijn volgende afspraak bij de gemeente?",
-                    status="processed" if n % 2 == 0 else "delivered",
-                    created_at=now - timedelta(hours=80 - n),
-                )
+            said = inbound if n % 2 == 0 else outbound
+            said(
+                db,
+                amina,
+                f"Bericht {n}: wanneer is mijn volgende afspraak bij de gemeente?",
+                at=now - timedelta(hours=80 - n),
             )
         db.commit()
         return {
@@ -163,14 +122,7 @@ def town(live: Live) -> dict[str, Any]:
 
 def _open(chromium: Any, live: Live, email: str, target: str, viewport: str = "desktop") -> tuple[Any, Any]:
     context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="nl-NL")
-    page = context.new_page()
-    page.goto(f"{live.url}{target}")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_load_state("networkidle")
-    assert "/ui/login" not in page.url
-    return context, page
+    return context, login(context, live, email, target)
 
 
 def _clean(page: Any, name: str) -> None:
