@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import ColumnElement, DateTime, MetaData, create_engine, event, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -46,6 +46,28 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def claim_rows(
+    db: Session,
+    key: InstrumentedAttribute[int],
+    *,
+    due: ColumnElement[bool],
+    order_by: tuple[Any, ...],
+    limit: int,
+    values: dict[str, Any],
+) -> list[int]:
+    """Take up to `limit` due rows in one statement and set `values` on them; their ids (the caller commits).
+
+    `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)` on PostgreSQL, so workers never take the
+    same row; SQLite runs the same single UPDATE under its database-wide write lock, the safe equivalent.
+    """
+    picked = select(key).where(due).order_by(*order_by).limit(limit)
+    if db.get_bind().dialect.name == "postgresql":
+        picked = picked.with_for_update(skip_locked=True)
+    chosen = picked.cte("chosen")
+    statement = update(key.class_).where(key.in_(select(chosen.c[key.key]))).values(**values).returning(key)
+    return sorted(db.execute(statement, execution_options={"synchronize_session": False}).scalars())
 
 
 def make_engine(url: str) -> Engine:

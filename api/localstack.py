@@ -12,6 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from api.settings import ROOT, Settings
 
@@ -38,6 +39,12 @@ def trained_model() -> Path | None:
     except subprocess.CalledProcessError:
         return None
     return path if path.exists() else None
+
+
+def port_of(url: str) -> int:
+    """The port a base URL names (80/443 when it names none), for starting a process that serves it."""
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def free_port() -> int:
@@ -98,11 +105,12 @@ class BotSecrets:
         }
 
 
-def api_command(port: int, *options: str) -> list[str]:
-    """The case API as production starts it (docs/production.md), on loopback; `options` go to uvicorn."""
+def api_command(port: int, *options: str, host: str = "127.0.0.1") -> list[str]:
+    """The case API as production starts it (docs/production.md), on loopback unless `host` says
+    otherwise; `options` go to uvicorn."""
     return [
         sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), *options,
+        "--host", host, "--port", str(port), *options,
     ]  # fmt: skip
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from sqlalchemy import text
 
 from api import errors, wiring
 from api import logging as app_logging
@@ -13,8 +12,8 @@ from api.bot_endpoints import routes as bot_routes
 from api.bot_endpoints.routes import MAX_NLG_BYTES
 from api.broadcasts import routes as broadcast_routes
 from api.db import Database
-from api.deps import SessionDep
 from api.evidence import routes as evidence_routes
+from api.health import routes as health_routes
 from api.messaging import routes as messaging_routes
 from api.people import routes as people_routes
 from api.privacy import routes as privacy_routes
@@ -28,6 +27,7 @@ from api.web import routes as web_routes
 API_VERSION = "1.0"
 # Every package with routes exposes `mount(app, v1)`; this order is the order of the OpenAPI document.
 ROUTES = (
+    health_routes,
     people_routes,
     appointment_routes,
     attendance_routes,
@@ -74,11 +74,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             if not request.url.path.startswith("/docs"):
                 response.headers.setdefault(name, value)
         return response
-
-    @app.get("/health", tags=["health"])
-    def health(db: SessionDep) -> dict[str, str]:
-        db.execute(text("SELECT 1"))
-        return {"status": "ok"}
 
     v1 = APIRouter(prefix="/api/v1")
     for routes in ROUTES:

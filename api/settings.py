@@ -7,6 +7,7 @@ Every field has a description: the README's configuration table is generated fro
 from __future__ import annotations
 
 import sys
+import uuid
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
@@ -21,7 +22,15 @@ PLACEHOLDER_SECRETS = {"", "changethis", "dev-admin-token", "dev-bot-token", "de
 MIN_SECRET_LENGTH = 32
 # Each role has its own secret: a leaked one opens one door. Those the API must hold in production first.
 REQUIRED_SECRETS = ("case_api_admin_token", "bot_service_token", "session_secret", "rasa_jwt_secret")
-OPTIONAL_SECRETS = ("action_server_secret", "twilio_auth_token")
+OPTIONAL_SECRETS = (
+    "action_server_secret",
+    "twilio_auth_token",
+    "oidc_client_secret",
+    "metrics_token",
+    "klantinteracties_token",
+)
+# The roles of api.staff.models.Role (settings sit below every package; tests/test_oidc_login.py compares).
+StaffRole = Literal["klantmanager", "coordinator", "admin"]
 
 
 class Settings(BaseSettings):
@@ -36,7 +45,11 @@ class Settings(BaseSettings):
         "PUBLIC_BASE_URL, with placeholder, short (< 32 characters) or shared secrets, or with the "
         "simulator.",
     )
-    port: int = Field(8000, description="Port of the case API (127.0.0.1).")
+    host: str = Field(
+        "127.0.0.1",
+        description="Interface the case API listens on under `make run` (production: uvicorn's --host).",
+    )
+    port: int = Field(8000, description="Port of the case API.")
     database_url: str = Field(
         f"sqlite:///{ROOT / 'var' / 'inburgering.sqlite3'}",
         description="SQLAlchemy URL of the case database; SQLite under var/ by default, or postgresql+psycopg://.",
@@ -77,9 +90,20 @@ class Settings(BaseSettings):
         "http://127.0.0.1:5005", description="Base URL of the Rasa server (gateway channel and HTTP API)."
     )
     rasa_timeout_seconds: float = Field(10.0, description="How long the gateway waits for Rasa per message.")
+    action_server_url: str = Field(
+        "http://127.0.0.1:5055",
+        description="Base URL of the action server: Rasa calls its /webhook (RASA_ACTION_ENDPOINT_URL), "
+        "the API's readiness check its /health. `make run` starts it on this URL's port.",
+    )
+    case_api_url: str = Field(
+        "",
+        description="URL at which Rasa (/nlg, its RASA_NLG_URL) and the action server (/api/v1/bot) reach "
+        "this API; empty: http://HOST:PORT (127.0.0.1 when HOST is 0.0.0.0).",
+    )
     public_base_url: str = Field(
         "http://127.0.0.1:8000",
-        description="The URL Twilio calls; used to validate signatures and to build status-callback URLs.",
+        description="The URL Twilio calls; used to validate signatures and to build status-callback URLs. "
+        "Unset: http://127.0.0.1:PORT.",
     )
     twilio_account_sid: str = Field("", description="Twilio account SID; empty selects the local transport.")
     twilio_auth_token: str = Field("", description="Twilio auth token (signatures and API calls).")
@@ -125,6 +149,31 @@ class Settings(BaseSettings):
     outbox_send_concurrency: int = Field(8, description="Parallel sends per worker process.")
     outbox_max_attempts: int = Field(8, description="Attempts before a retryable send failure is final.")
     worker_poll_seconds: float = Field(1.0, description="Pause of the worker loop when nothing is due.")
+    outage_reply_after_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How long a message waits for the bot before the person gets the holding reply "
+        '("the assistant is not available now"); a bot that is only starting answers before then.',
+    )
+    health_timeout_seconds: float = Field(
+        2.0, gt=0, description="How long each check of GET /health/ready waits for Rasa or the action server."
+    )
+    worker_heartbeat_max_age_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="GET /health/ready fails when no worker has written its heartbeat for this long.",
+    )
+    outbox_max_age_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="GET /health/ready fails when an outbox row has been due for longer than this "
+        "without being sent.",
+    )
+    metrics_token: str = Field(
+        "",
+        description="Bearer token that GET /metrics (Prometheus) demands; empty: /metrics answers 404. "
+        "Production checks it like the other secrets.",
+    )
     timezone: str = Field("Europe/Amsterdam", description="Time zone in which times are shown and planned.")
     municipality_phone: str = Field(
         "14 0513",
@@ -182,6 +231,40 @@ class Settings(BaseSettings):
         "option. Off by default: on the realistic evaluation set it offered the right one in only 1 of 10 "
         "such messages (docs/benchmarks.md, second_request).",
     )
+    notify_by_email: bool = Field(
+        False,
+        description="E-mail staff when an urgent question waits, when a question is handed to them, and "
+        "(URGENT_REMINDER_MINUTES) the coordinators when nobody took it; sent by the worker through SMTP_*. "
+        "Off by default. The mail names nobody: it says something waits and links to the inbox.",
+    )
+    smtp_host: str = Field(
+        "", description="Mail server for staff notifications; required with NOTIFY_BY_EMAIL."
+    )
+    smtp_port: int = Field(587, description="Port of SMTP_HOST (587 with starttls, 465 with ssl).")
+    smtp_from: str = Field(
+        "", description="Sender address of staff notifications; required with NOTIFY_BY_EMAIL."
+    )
+    smtp_tls: Literal["starttls", "ssl", "none"] = Field(
+        "starttls",
+        description="starttls (upgrade on SMTP_PORT), ssl (TLS from the start) or none (only for a relay on "
+        "the same host or network).",
+    )
+    smtp_username: str = Field("", description="Login at SMTP_HOST; empty: no login.")
+    smtp_password: str = Field("", description="Password of SMTP_USERNAME (kept out of logs).")
+    smtp_timeout_seconds: float = Field(10.0, description="Seconds one SMTP conversation may take.")
+    urgent_reminder_minutes: int = Field(
+        0,
+        ge=0,
+        description="Minutes after the first mail about an urgent question that nobody took before the "
+        "team's coordinators get a reminder; 0: no reminder.",
+    )
+    inbox_poll_seconds: int = Field(
+        10,
+        ge=2,
+        le=300,
+        description="How often an open inbox asks whether anything changed (a fingerprint, no personal "
+        "data); the list itself is fetched, and its read audited, only when something did.",
+    )
     simulator_enabled: bool = Field(True, description="Serve the phone simulator (never in production).")
     max_request_bytes: int = Field(
         1_048_576,
@@ -199,7 +282,84 @@ class Settings(BaseSettings):
     login_failure_window_minutes: int = Field(
         15, description="Minutes over which failed staff logins are counted (and the longest wait)."
     )
+    klantinteracties_url: str = Field(
+        "",
+        description="Base URL of the municipality's Klantinteracties API (Open Klant: "
+        "https://.../klantinteracties/api/v1); closed escalations, reported absences and tasks are then "
+        "recorded there as contacts and internal tasks (docs/adr/0016). Empty: off, nothing leaves our "
+        "database.",
+    )
+    klantinteracties_token: str = Field(
+        "", description="API token for the Klantinteracties API (sent as `Authorization: Token ...`)."
+    )
+    klantinteracties_actor_uuid: str = Field(
+        "",
+        description="UUID of the Actor in the register that our tasks are assigned to (e.g. the "
+        "inburgering team as organisatorische eenheid); required with KLANTINTERACTIES_URL.",
+    )
+    klantinteracties_timeout_seconds: float = Field(
+        10.0, description="Seconds one request to the Klantinteracties API may take; slower ones are retried."
+    )
+    klantinteracties_max_attempts: int = Field(
+        12,
+        ge=1,
+        description="Attempts of one export before a retryable failure (5xx, timeout) is final; with the "
+        "backoff (30 s doubling, at most an hour) that is about six hours of outage.",
+    )
     log_level: str = Field("INFO", description="Log level of the structured logs.")
+    oidc_issuer: str = Field(
+        "",
+        description="Issuer URL of the municipality's OpenID Connect provider (exactly as its discovery "
+        "document states it); staff then sign in there. Empty: no single sign-on. docs/production.md, "
+        "docs/adr/0015.",
+    )
+    oidc_discovery_url: str = Field(
+        "",
+        description="URL of the provider's discovery document; empty: OIDC_ISSUER + "
+        "/.well-known/openid-configuration.",
+    )
+    oidc_provider_name: str = Field(
+        "",
+        description="Name on the sign-in button (`Inloggen via <name>`); empty: the issuer's host name.",
+    )
+    oidc_client_id: str = Field("", description="Client id of the case API at the provider.")
+    oidc_client_secret: str = Field(
+        "", description="Client secret of the case API at the provider (sent to its token endpoint only)."
+    )
+    oidc_scopes: str = Field(
+        "openid email profile",
+        description="Scopes asked for, separated by spaces (openid is always included).",
+    )
+    oidc_group_claim: str = Field(
+        "groups",
+        description="Claim of the ID token that lists the staff member's groups (a list or one string).",
+    )
+    oidc_role_groups: dict[str, StaffRole] = Field(
+        default_factory=dict,
+        description="JSON object from group value to role (klantmanager, coordinator or admin), e.g. "
+        '`{"inburgering-km": "klantmanager"}`. The groups decide the role at every sign-in; none or two '
+        "different roles: refused.",
+    )
+    oidc_create_accounts: bool = Field(
+        False,
+        description="Create a staff account at the first sign-in of someone with a verified e-mail address "
+        "and a role group but no account yet; off: the admin creates accounts first (linked by e-mail).",
+    )
+    oidc_acr_values: str = Field(
+        "",
+        description="Authentication context classes, separated by spaces, asked for and required in the ID "
+        "token's acr claim (one of them), e.g. the provider's value for a second factor; empty: not checked.",
+    )
+    oidc_required_amr: str = Field(
+        "",
+        description="Authentication methods, separated by spaces, that must all appear in the ID token's amr "
+        "claim (e.g. mfa); empty: not checked.",
+    )
+    password_login_in_production: bool = Field(
+        False,
+        description="Allow staff to sign in with a password in production (off: only through the provider). "
+        "Development and test always allow it.",
+    )
 
     @field_validator("reminder_policy_path", "broadcast_cost_path", mode="before")
     @classmethod
@@ -207,18 +367,54 @@ class Settings(BaseSettings):
         # An empty variable (`REMINDER_POLICY_PATH=`) has always meant the file in config/.
         return cls.model_fields[info.field_name].default if value in ("", None) else value
 
+    @model_validator(mode="after")
+    def _addresses_follow_the_port(self) -> Settings:
+        # PORT=8123 alone moves the API: the URLs Twilio and the bot use follow unless they are set.
+        if "public_base_url" not in self.model_fields_set:
+            self.public_base_url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    @property
+    def api_url(self) -> str:
+        """Where Rasa and the action server reach this API (CASE_API_URL, else HOST:PORT on loopback)."""
+        if self.case_api_url:
+            return self.case_api_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    @property
+    def password_login_allowed(self) -> bool:
+        """Password sign-in is for development; production needs PASSWORD_LOGIN_IN_PRODUCTION (closed)."""
+        return self.environment != "production" or self.password_login_in_production
+
     @property
     def twilio_configured(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
 
     @property
+    def klantinteracties_enabled(self) -> bool:
+        return bool(self.klantinteracties_url)
+
+    @property
     def secret_values(self) -> list[str]:
         """Every configured secret, for the log redactor: none of them may ever appear in a log line."""
-        return [value for name in REQUIRED_SECRETS + OPTIONAL_SECRETS if (value := getattr(self, name))]
+        held = [value for name in REQUIRED_SECRETS + OPTIONAL_SECRETS if (value := getattr(self, name))]
+        return held + ([self.smtp_password] if self.smtp_password else [])
+
+    @model_validator(mode="after")
+    def _mail_needs_a_server(self) -> Settings:
+        if self.notify_by_email and not (self.smtp_host and self.smtp_from):
+            raise ValueError("NOTIFY_BY_EMAIL needs SMTP_HOST and SMTP_FROM")
+        return self
 
     @model_validator(mode="after")
     def _production_fails_closed(self) -> Settings:
-        problems = production_problems(self) if self.environment == "production" else []
+        problems = klantinteracties_problems(self)
+        problems += production_problems(self) if self.environment == "production" else []
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -250,6 +446,43 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("SIMULATOR_ENABLED must be false in production")
     if "municipality_phone" not in settings.model_fields_set:
         problems.append("MUNICIPALITY_PHONE must be set in production (people are told to call it)")
+    return problems + oidc_problems(settings)
+
+
+def oidc_problems(settings: Settings) -> list[str]:
+    """Single sign-on half configured is refused in production rather than half working."""
+    if not settings.oidc_configured:
+        return []
+    problems = []
+    issuer = urlsplit(settings.oidc_issuer)
+    if issuer.scheme != "https" or not issuer.hostname:
+        problems.append("OIDC_ISSUER must be an https URL in production")
+    if settings.oidc_discovery_url and not settings.oidc_discovery_url.startswith("https://"):
+        problems.append("OIDC_DISCOVERY_URL must be an https URL in production")
+    if not settings.oidc_client_id or not settings.oidc_client_secret:
+        problems.append("OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set when OIDC_ISSUER is")
+    if not settings.oidc_role_groups:
+        problems.append("OIDC_ROLE_GROUPS must map at least one group to a role when OIDC_ISSUER is")
+    return problems
+
+
+def klantinteracties_problems(settings: Settings) -> list[str]:
+    """The register export needs its token and the actor tasks go to; in production over https only."""
+    if not settings.klantinteracties_enabled:
+        return []
+    problems = [
+        f"{name.upper()} must be set when KLANTINTERACTIES_URL is"
+        for name in ("klantinteracties_token", "klantinteracties_actor_uuid")
+        if not getattr(settings, name)
+    ]
+    if settings.klantinteracties_actor_uuid:
+        try:
+            uuid.UUID(settings.klantinteracties_actor_uuid)
+        except ValueError:
+            problems.append("KLANTINTERACTIES_ACTOR_UUID must be a UUID")
+    url = urlsplit(settings.klantinteracties_url)
+    if settings.environment == "production" and (url.scheme != "https" or not url.hostname):
+        problems.append("KLANTINTERACTIES_URL must be an https URL in production")
     return problems
 
 
@@ -263,7 +496,7 @@ def markdown_table() -> str:
     rows = ["| Variable | Default | Description |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         # Paths under the checkout are shown relative to it, so the table is the same on every machine.
-        default = str(field.default).replace(f"{ROOT}/", "")
+        default = str(field.get_default(call_default_factory=True)).replace(f"{ROOT}/", "")
         rows.append(f"| `{name.upper()}` | `{default}` | {field.description} |")
     return "\n".join(rows)
 

@@ -6,6 +6,8 @@ Called explicitly by the app factory, the worker and the test suite; never by im
 from __future__ import annotations
 
 from api.appointments import service as appointments
+from api.attendance import service as attendance
+from api.klantinteracties import queue as register
 from api.messaging import conversations, failures, outbox, provider
 from api.people import consent
 from api.people import service as people
@@ -23,3 +25,7 @@ def install() -> None:
     outbox.delivery_failed.connect(failures.record_opt_out)
     outbox.delivery_failed.connect(failures.open_undeliverable_task)
     outbox.delivery_failed.connect(fallback.send_by_sms)
+    attendance.absence_reported.connect(register.on_absence_reported)
+    tasks.task_opened.connect(register.on_task_opened)
+    tasks.task_done.connect(register.on_task_done)
+    tasks.escalation_resolved.connect(register.on_escalation_resolved)

@@ -1,11 +1,12 @@
 """`python -m api.worker`: the background loop next to the API.
 
-Each round runs the worker's jobs, listed in `JOBS` (the reminder tick, the dispatch of scheduled
-broadcasts, the daily retention purge, the deletion of erased people's Rasa trackers), each in its own
-transaction; then replays inbound messages that are stored but not yet processed (Rasa was down, or an API
-process died mid-turn); then sends what the outbox holds. Run as many workers as you like: outbox rows are
-claimed with SKIP LOCKED leases and conversations with leases, so nothing is sent or answered twice on
-purpose.
+Each round first writes the worker's heartbeat (api.monitoring.heartbeat, read by GET /health/ready), then
+runs the worker's jobs, listed in `JOBS` (the reminder tick, the dispatch of scheduled broadcasts, the daily
+retention purge, the deletion of erased people's Rasa trackers, staff e-mail, the export to the
+Klantinteracties register), each in its own transaction; then replays inbound messages that are stored but
+not yet processed (Rasa was down, or an API process died mid-turn); then sends what the outbox holds. Run as
+many workers as you like: outbox rows are claimed with SKIP LOCKED leases and conversations with leases, so
+nothing is sent or answered twice on purpose.
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ from api import models as _all_tables  # noqa: F401 - erasure by the purge walks
 from api import wiring
 from api.broadcasts import service as broadcasts
 from api.db import Database, utcnow
+from api.inbox import notifications
+from api.klantinteracties.exporter import Exporter
+from api.klantinteracties.exporter import Report as ExportReport
 from api.messaging.gateway import Gateway
 from api.messaging.outbox import Dispatcher, Report
+from api.monitoring import heartbeat
 from api.privacy import purge, tracker_store
 from api.reminders import scheduler
 from api.reminders.policy import load_policy
@@ -60,9 +65,23 @@ def retention_purge(db: Session, now: datetime, settings: Settings) -> dict[str,
     return purge.daily(db, now, settings)
 
 
+def staff_notifications(db: Session, now: datetime, settings: Settings) -> notifications.Report | None:
+    """E-mail staff about urgent questions and hand-overs (NOTIFY_BY_EMAIL); commits per mail, never twice."""
+    if not settings.notify_by_email:
+        return None
+    return notifications.run(db, now, settings)
+
+
 def tracker_erasure(db: Session, now: datetime, settings: Settings) -> int:
     """Delete the Rasa tracker events of erased people that could not be deleted at once."""
     return tracker_store.erase_pending(db, settings, now)
+
+
+def klantinteracties_export(db: Session, now: datetime, settings: Settings) -> ExportReport | None:
+    """Record due contacts and tasks in the Klantinteracties register (when it is configured)."""
+    if not settings.klantinteracties_enabled:
+        return None
+    return Exporter(settings, db.get_bind()).run_once(now)
 
 
 @dataclass(frozen=True)
@@ -78,6 +97,8 @@ JOBS: tuple[Job, ...] = (
     Job("broadcast_dispatch", broadcast_dispatch),
     Job("retention_purge", retention_purge),
     Job("tracker_erasure", tracker_erasure),
+    Job("staff_notifications", staff_notifications),
+    Job("klantinteracties_export", klantinteracties_export),
 )
 
 
@@ -110,13 +131,23 @@ class Worker:
         self.gateway = gateway or Gateway(self.database, settings)
         self.jobs = jobs
         self.stopping = False
+        self.name = heartbeat.this_worker()
 
     def run_once(self, now: datetime | None = None) -> Round:
-        """One round: the jobs, replay, send (sending last, so this round's replies go out at once)."""
+        """One round: heartbeat, the jobs, replay, send (sending last, so this round's replies go out
+        at once)."""
+        self.beat()
         results = {job.name: self.run_job(job, now or utcnow()) for job in self.jobs}
+        self.beat()  # again after the jobs: a long reminder tick must not look like a dead worker
         replay = self.gateway.replay_pending()
         report = self.dispatcher.drain(max_rounds=20, now=now)
         return Round(outbox=report, replayed=replay.handled, rasa_down=replay.rasa_down, jobs=results)
+
+    def beat(self) -> None:
+        """Say this worker is alive (its own transaction: a failing job must not take the beat back)."""
+        with self.database.session() as db:
+            heartbeat.beat(db, self.name, utcnow())
+            db.commit()
 
     def run_job(self, job: Job, now: datetime) -> Any:
         """Run one job in its own transaction; its failure is logged and never stops sending and replaying."""
@@ -144,6 +175,12 @@ class Worker:
         log.info("worker_stopped")
 
     def close(self) -> None:
+        try:
+            with self.database.session() as db:
+                heartbeat.stop(db, self.name)
+                db.commit()
+        except Exception as exc:  # the database is gone: the row ages out of readiness by itself
+            log.warning("worker_heartbeat_not_removed", error=type(exc).__name__)
         self.dispatcher.close()
         self.gateway.rasa.close()
 

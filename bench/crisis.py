@@ -1,7 +1,8 @@
 """The crisis net measured on an independent set: recall and false alarms of the whole path, per language.
 
-The whole path is what the gateway does: the deterministic detector (api.safety.crisis) OR the model's
-`urgent_help` above the NLU threshold. bench/crisis_eval/ was written by someone who saw neither the
+The whole path is what the gateway does: the deterministic detector (api.safety.crisis) OR the classifier
+(api.safety.classifier, at the threshold its training chose by cross-validation) OR the model's `urgent_help`
+above the NLU threshold. bench/crisis_eval/ was written by someone who saw neither the
 vocabulary nor the training data; it is never copied into either. Writes the `crisis` section of
 docs/benchmarks.md.
 
@@ -19,14 +20,17 @@ import yaml
 
 from api.i18n import languages
 from api.localstack import BOT_BIN, model_path
-from api.safety import crisis
+from api.safety import classifier, crisis, net
 from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench" / "crisis_eval"
 NLU_THRESHOLD = 0.4  # config.yml FallbackClassifier threshold: below it the model's intent is not used
+
+
 TARGET_RECALL, TARGET_FALSE_ALARMS = 0.98, 0.03
 THRESHOLDS = (0.4, 0.6, 0.8, 0.9)
+CLASSIFIER_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: without the classifier
 
 
 def load_set() -> dict[str, dict[str, list[dict]]]:
@@ -55,6 +59,13 @@ def model_predictions(texts: list[str]) -> list[dict] | None:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _classifier_score(trained: classifier.Classifier | None, text: str) -> float:
+    """What the net gives the classifier to judge (api.safety.net: three words or more)."""
+    if trained is None or len(crisis.normalise(text)) < net.CLASSIFIER_MIN_WORDS:
+        return 0.0
+    return trained.probability(text)
+
+
 def _model_says_urgent(prediction: dict | None, threshold: float = NLU_THRESHOLD) -> bool:
     if not prediction:
         return False
@@ -68,67 +79,101 @@ def evaluate() -> dict:
     ]
     predictions = model_predictions([item["text"] for _, _, item in items]) or [None] * len(items)
     detected = [crisis.detect(item["text"]) is not None for _, _, item in items]
+    trained = classifier.classifier()
+    scores = [_classifier_score(trained, item["text"]) for _, _, item in items]
+    cut = trained.threshold if trained else 1.01
+    gentle = trained.check if trained else 1.01
     counts: dict[str, Counter] = defaultdict(Counter)
     misses: dict[str, Counter] = defaultdict(Counter)
-    for (code, part, item), prediction, detector in zip(items, predictions, detected, strict=True):
+    for (code, part, item), prediction, detector, score in zip(
+        items, predictions, detected, scores, strict=True
+    ):
         model = _model_says_urgent(prediction)
-        hit = detector or model
+        learnt = score >= cut
+        hit = detector or learnt  # the alarm is the net's; the model alone gives the gentle line (ADR 0021)
+        check = not hit and (score >= gentle or model)
         c = counts[code]
         c[f"{part}_n"] += 1
+        c[f"{part}_numbers"] += hit or check
         c[f"{part}_hit"] += hit
+        c[f"{part}_check"] += check
         c[f"{part}_detector"] += detector
+        c[f"{part}_classifier"] += learnt
         c[f"{part}_model"] += model
-        if part == "crisis" and not hit:
+        if part == "crisis" and not (hit or check):
             misses[code][item.get("kind", "?")] += 1
+    parts = [part for _, part, _ in items]
     return {
         "counts": counts,
         "misses": misses,
         "model": predictions[0] is not None,
-        "thresholds": _thresholds(items, predictions, detected),
+        "classifier": trained,
+        "thresholds": _thresholds(parts, predictions, detected, scores),
     }
 
 
-def _thresholds(items: list, predictions: list, detected: list[bool]) -> list[tuple[float, float, float]]:
-    """(model threshold, path recall, path false alarms) over all languages: what a stricter model costs."""
+def _thresholds(
+    parts: list[str], predictions: list, detected: list[bool], scores: list[float]
+) -> list[tuple[float, float, float, float]]:
+    """(classifier from, model from, path recall, path false alarms) over all languages."""
     out = []
-    for threshold in THRESHOLDS:
-        hit = Counter()
-        total = Counter()
-        for (_, part, _), prediction, detector in zip(items, predictions, detected, strict=True):
-            total[part] += 1
-            hit[part] += detector or _model_says_urgent(prediction, threshold)
-        out.append((threshold, hit["crisis"] / total["crisis"], hit["ordinary"] / total["ordinary"]))
+    for cut in CLASSIFIER_THRESHOLDS:
+        for threshold in THRESHOLDS:
+            hit, total = Counter(), Counter()
+            for part, prediction, detector, score in zip(parts, predictions, detected, scores, strict=True):
+                total[part] += 1
+                hit[part] += detector or score >= cut or _model_says_urgent(prediction, threshold)
+            out.append((cut, threshold, hit["crisis"] / total["crisis"], hit["ordinary"] / total["ordinary"]))
     return out
 
 
 def render(result: dict) -> str:
-    counts, misses = result["counts"], result["misses"]
+    counts, misses, trained = result["counts"], result["misses"], result["classifier"]
+    gentle_cut = f"{trained.check:.2f}" if trained else "–"
     lines = [
         "Recall on crisis messages and false alarms on ordinary ones that mention illness, children, help or "
         "staff, per language, from `bench/crisis_eval/` (independent author; never used for the "
-        "vocabulary or training). *Path* = detector OR model (`urgent_help` ≥ 0.4): what the gateway does. "
-        f"Target: recall ≥ {TARGET_RECALL:.2f}, false alarms ≤ {TARGET_FALSE_ALARMS:.0%}."
-        + ("" if result["model"] else " **No trained model: the detector alone.**"),
+        "vocabulary, the classifier or the model). *Alarm (path)* = detector OR classifier: the crisis net "
+        "in the gateway, which raises the alarm (ADR 0021). *Model* = its `urgent_help` ≥ "
+        f"{NLU_THRESHOLD}, which gives the gentle line only. Target: recall ≥ {TARGET_RECALL:.2f}, false "
+        f"alarms ≤ {TARGET_FALSE_ALARMS:.0%}."
+        + ("" if result["model"] else " **No trained model: vocabulary and classifier only.**")
+        + (
+            f" The classifier raises the alarm from p ≥ {trained.threshold:.2f} (chosen by cross-validation "
+            "on its "
+            f"training data: {trained.training['crisis_lines']} crisis and "
+            f"{trained.training['ordinary_lines']} ordinary lines)."
+            if trained
+            else " **No trained classifier.**"
+        ),
         "",
-        "| language | crisis | recall (path) | detector alone | model alone | ordinary | false alarms (path) "
-        "| detector | model | missed, by kind |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "*Numbers given* = the alarm (crisis reply, urgent escalation) or the gentle line (the same numbers "
+        "without asking about suicide, and a klantmanager reads the message) when the classifier is unsure "
+        f"(p ≥ {gentle_cut}) or only the model reads a crisis (`urgent_help` ≥ {NLU_THRESHOLD}); "
+        "*gentle line* on ordinary messages is what that costs a parent of a sick child.",
+        "",
+        "| language | crisis | numbers given | alarm (path) | detector | classifier | model | ordinary "
+        "| false alarms (path) | gentle line | detector | classifier | model | missed, by kind |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     total = Counter()
     for code, c in sorted(counts.items()):
         total.update(c)
         lines.append(_row(code, c, misses.get(code, Counter())))
     lines.append(_row("**all**", total, sum(misses.values(), Counter())))
-    if result["model"]:
-        lines += [
-            "",
-            "What counting the model's `urgent_help` only above a stricter confidence would do (all "
-            "languages):",
-            "",
-            "| model counts from | recall (path) | false alarms (path) |",
-            "|---|---|---|",
-        ]
-        lines += [f"| {t:.1f} | {r:.3f} | {f:.3f} |" for t, r, f in result["thresholds"]]
+    lines += [
+        "",
+        "What other alarm cut-offs would do, had the model raised the alarm as well (all languages; "
+        "classifier 1.01 = without it; never used to choose them):",
+        "",
+        "| classifier from | model from | alarm recall | false alarms |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {c:.2f} | {t:.1f} | {r:.3f} | {f:.3f} |"
+        for c, t, r, f in result["thresholds"]
+        if result["model"] or t == THRESHOLDS[0]
+    ]
     return "\n".join(lines)
 
 
@@ -136,13 +181,14 @@ def _row(name: str, c: Counter, missed: Counter) -> str:
     def share(k: str, n: str) -> str:
         return f"{c[k] / c[n]:.3f}" if c[n] else "–"
 
-    kinds = ", ".join(f"{k} {v}" for k, v in missed.most_common()) or "–"
-    return (
-        f"| {name} | {c['crisis_n']} | {share('crisis_hit', 'crisis_n')} "
-        f"| {share('crisis_detector', 'crisis_n')} "
-        f"| {share('crisis_model', 'crisis_n')} | {c['ordinary_n']} | {share('ordinary_hit', 'ordinary_n')} "
-        f"| {share('ordinary_detector', 'ordinary_n')} | {share('ordinary_model', 'ordinary_n')} | {kinds} |"
-    )
+    cells = [name, str(c["crisis_n"])]
+    cells += [share(f"crisis_{k}", "crisis_n") for k in ("numbers", "hit", "detector", "classifier", "model")]
+    cells.append(str(c["ordinary_n"]))
+    cells += [
+        share(f"ordinary_{k}", "ordinary_n") for k in ("hit", "check", "detector", "classifier", "model")
+    ]
+    cells.append(", ".join(f"{k} {v}" for k, v in missed.most_common()) or "–")
+    return "| " + " | ".join(cells) + " |"
 
 
 def main() -> None:

@@ -6,6 +6,12 @@ covers the HTTP API only. This channel (credentials.yml: `gateway_channel.Gatewa
 conversation: signed with the secret Rasa runs with (`--jwt-secret`, see rasa_server.py), unexpired, and
 for this sender (role `user`) or any (role `admin`). It answers like the REST channel, without streaming,
 and never writes the person's text into a log.
+
+While no model is loaded it refuses a message with 409 (as Rasa's HTTP API does) instead of answering
+with no replies: the gateway keeps the message and sends it again when the bot is ready. GET
+/webhooks/gateway/status (a JWT for the sender `STATUS_SENDER`, or role admin) says whether a model is
+loaded and answers a parse: the case API's GET /health/ready asks it, without the admin role that Rasa's
+own /status demands.
 """
 
 from __future__ import annotations
@@ -21,6 +27,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
+# The sender id the case API's readiness check signs its token for; no conversation has it (theirs are c_...).
+STATUS_SENDER = "readiness-check"
+# Parsed to show the model answers, not only that it is loaded.
+STATUS_PROBE = "hallo"
 
 
 class GatewayInput(InputChannel):
@@ -40,6 +50,9 @@ class GatewayInput(InputChannel):
             if not isinstance(sender, str) or not await authorized(request, sender):
                 logger.warning("gateway_channel_refused")
                 return response.json({"error": "unauthorized"}, status=401)
+            if not agent_ready(request):
+                logger.warning("gateway_channel_no_model sender=%s", sender)
+                return response.json({"error": "no_model"}, status=409)
             collector = CollectingOutputChannel()
             message = UserMessage(
                 payload.get("message"),
@@ -56,7 +69,30 @@ class GatewayInput(InputChannel):
                 logger.exception("gateway_channel_failed sender=%s error=%s", sender, type(exc).__name__)
             return response.json(collector.messages)
 
+        @webhook.route("/status", methods=["GET"])
+        async def status(request: Request) -> HTTPResponse:
+            if not await authorized(request, STATUS_SENDER):
+                return response.json({"error": "unauthorized"}, status=401)
+            if not agent_ready(request):
+                return response.json({"ready": False, "detail": "no model loaded"}, status=503)
+            agent = request.app.ctx.agent
+            try:
+                parsed = await agent.parse_message(STATUS_PROBE)
+            except Exception as exc:  # a model that is loaded but cannot parse is not ready
+                logger.exception("gateway_channel_status_failed error=%s", type(exc).__name__)
+                return response.json({"ready": False, "detail": f"parse failed: {type(exc).__name__}"}, 503)
+            intent = (parsed or {}).get("intent") or {}
+            return response.json(
+                {"ready": True, "model_id": getattr(agent, "model_id", None), "intent": intent.get("name")}
+            )
+
         return webhook
+
+
+def agent_ready(request: Request) -> bool:
+    """Whether Rasa has a model loaded (its agent is None until the model is, or after it is unloaded)."""
+    agent = getattr(request.app.ctx, "agent", None)
+    return agent is not None and agent.is_ready()
 
 
 async def authorized(request: Request, sender: str) -> bool:

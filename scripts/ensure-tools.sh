@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Test tools outside Python: Node packages (Prism as the Twilio double, axe-core) and Debian's chromium
-# for the browser tests. Installs what is missing; where it cannot, the tests that need it skip and say why.
+# Test tools outside Python: Node packages (Prism as the Twilio and Klantinteracties doubles, axe-core) and
+# Debian's chromium for the browser tests. Installs what is missing; where it cannot, the tests that need it skip and say why.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ -f package-lock.json ]; then

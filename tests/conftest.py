@@ -137,6 +137,8 @@ def settings(database: Database) -> Settings:
         twilio_auth_token="",
         rasa_url="http://127.0.0.1:59999",
         rasa_timeout_seconds=0.5,
+        action_server_url="http://127.0.0.1:59998",  # never a running one (5055 may be someone's)
+        health_timeout_seconds=0.5,
     )
 
 

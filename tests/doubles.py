@@ -2,8 +2,12 @@
 
 `FakeRasa` behaves like Rasa's REST channel and tracker API: it answers a turn with
 `[{"recipient_id": ..., "text": ...}]`, records the user and bot events with their metadata, and can be
-down, failing or slow. `TwilioDouble` accepts `POST .../Messages.json` and lists messages like Twilio's
-API, and can answer with Twilio's errors (21610, 63016, 429, 500) or time out after accepting a message.
+down, failing, slow or up without a model loaded yet (as bot/gateway_channel.py answers then).
+`ActionServerDouble` answers the action server's open GET /health. `TwilioDouble` accepts
+`POST .../Messages.json` and lists messages like Twilio's API, and can answer with Twilio's errors (21610,
+63016, 429, 500) or time out after accepting a message. `prism_mock` serves an OpenAPI document with Prism,
+which answers from the document and refuses (422) a request the document does not allow (the Twilio and
+Klantinteracties doubles).
 """
 
 from __future__ import annotations
@@ -11,17 +15,26 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from api.localstack import free_port
+from api.settings import ROOT
+
+PRISM = ROOT / "node_modules" / ".bin" / "prism"
 
 
 class _Server(ThreadingHTTPServer):
@@ -119,7 +132,7 @@ class FakeRasa(_Background):
     def __init__(self, brain: Callable[..., Any] = default_brain) -> None:
         super().__init__()
         self.brain = brain
-        self.mode = "ok"  # ok | error | slow | slow_after_turn
+        self.mode = "ok"  # ok | error | slow | slow_after_turn | no_model
         self.delay = 0.0
         self.turns: list[dict[str, Any]] = []
         self.parses: list[str] = []  # texts sent to /model/parse
@@ -141,6 +154,8 @@ class FakeRasa(_Background):
                 owner.headers.append(dict(self.headers))
                 if owner.mode == "error":
                     return self._send(500, {"error": "boom"})
+                if owner.mode == "no_model":  # the gateway channel before the model is loaded
+                    return self._send(409, {"error": "no_model"})
                 events_path = re.match(r"^/conversations/([^/]+)/tracker/events$", urlparse(self.path).path)
                 if events_path:
                     owner.appended.append((events_path.group(1), payload))
@@ -161,6 +176,10 @@ class FakeRasa(_Background):
             def do_GET(self) -> None:  # noqa: N802
                 path = urlparse(self.path).path
                 owner.headers.append(dict(self.headers))
+                if path == "/webhooks/gateway/status":
+                    if owner.mode == "no_model":
+                        return self._send(503, {"ready": False, "detail": "no model loaded"})
+                    return self._send(200, {"ready": True, "model_id": "fake-model", "intent": "greet"})
                 match = re.match(r"^/conversations/([^/]+)/tracker$", path)
                 if not match:
                     return self._send(404 if path != "/status" else 200, {})
@@ -191,6 +210,19 @@ class FakeRasa(_Background):
             tracker["events"].append({"event": "user", "text": text, "metadata": metadata})
             tracker["events"].extend({"event": "bot", "text": r} for r in replies)
         return replies
+
+
+class ActionServerDouble(_Background):
+    """The action server's open GET /health (200), for the API's readiness check."""
+
+    def start(self, port: int = 0) -> ActionServerDouble:
+        class Handler(_Handler):
+            def do_GET(self) -> None:  # noqa: N802
+                found = urlparse(self.path).path == "/health"
+                self._send(200 if found else 404, {"status": "ok"} if found else {})
+
+        self._start(Handler, port)
+        return self
 
 
 # --- Twilio -----------------------------------------------------------------------------------------
@@ -319,6 +351,45 @@ class TwilioDouble(_Background):
     def bodies_to(self, to: str) -> list[str | None]:
         with self.lock:
             return [c.body for c in self.created if c.to == to]
+
+
+# --- Prism ------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def prism_mock(spec: Path, log_name: str, *extra: str) -> Iterator[str]:
+    """`prism mock` of `spec` on a free port; yields its base URL. Skips when node or Prism is missing."""
+    import pytest  # only the tests serve Prism; the benchmarks run the other doubles without pytest
+
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: the Prism double cannot run")
+    if not PRISM.exists():
+        pytest.skip("Prism is not installed: run `npm ci` at the repository root (make test does)")
+    port = free_port()
+    log = ROOT / "var" / log_name
+    log.parent.mkdir(exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), *extra, str(spec)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"Prism exited; see {log}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("Prism did not start within 90 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from api.messaging.outbox import Dispatcher
 from api.messaging.rasa import RasaClient
 from api.settings import Settings
 from api.twilio.transport import TwilioTransport
+from api.worker import Worker
 from tests.doubles import FakeRasa, TwilioDouble
 
 ACCOUNT_SID = "AC" + "1" * 32
@@ -94,6 +95,16 @@ def gateway(database: Database, settings: Settings) -> Gateway:
 def dispatcher(database: Database, settings: Settings, **kw: Any) -> Dispatcher:
     transport = TwilioTransport(settings) if settings.twilio_configured else None
     return Dispatcher(database, settings, transport, **kw)
+
+
+@pytest.fixture
+def worker(database: Database, settings: Settings) -> Iterator[Worker]:
+    """A worker on the test's database, settings and Rasa (closed afterwards)."""
+    worker = Worker(
+        settings, database, dispatcher=dispatcher(database, settings), gateway=gateway(database, settings)
+    )
+    yield worker
+    worker.close()
 
 
 def messages_of(db: Any, conversation_id: int) -> list[Message]:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from api.audit.models import AuditEvent
 from api.tasks import service as tasks
+from tests.klantinteracties_double import failed_export
 from tests.web_helpers import csrf_of, escalate, inbound, open_browsers
 
 NO_PERSONAL_DATA = {
@@ -23,11 +24,17 @@ NO_PERSONAL_DATA = {
     "/docs/oauth2-redirect": "the API's description",
     "/redoc": "the API's description",
     "/health": "a liveness answer",
+    "/health/live": "a liveness answer",
+    "/health/ready": "which parts of the assistant answer",
+    "/metrics": "counts and ages over everyone, nobody named (Prometheus, behind METRICS_TOKEN)",
     "/ui": "a redirect",
     "/ui/": "a redirect to the caller's start page",
     "/ui/login": "the sign-in form",
+    "/ui/login/oidc": "a redirect to the identity provider",
+    "/ui/login/oidc/callback": "the identity provider's answer; opens a session (audited as a login)",
     "/ui/reminders": "the reminder policy",
-    "/ui/stats": "figures per appointment kind and week, nobody named",
+    "/ui/stats": "figures per week (attendance, questions to staff, languages, spend), nobody named",
+    "/ui/inbox/state": "a fingerprint and counts of the caller's inbox views, nobody named",
     "/ui/broadcasts/new": "the composer: templates, appointments by kind, time, place and head count",
     "/api/v1/reminders/policy": "the reminder policy",
     "/api/v1/broadcasts/templates": "the broadcast templates",
@@ -79,6 +86,7 @@ READS = [
         json={**PREVIEW, "audience": {"type": "list", "inburgeraarIds": ["{inburgeraar_id}"]}},
     ),
     Read("GET", "/ui/inbox", "klantmanager"),
+    Read("GET", "/ui/team", "coordinator"),
     Read("GET", "/ui/people/{person_id}/conversation", "klantmanager"),
     Read("GET", "/ui/appointments", "klantmanager"),
     Read("GET", "/ui/appointments/{appointment_id}/evidence", "klantmanager"),
@@ -89,6 +97,7 @@ READS = [
     Read("GET", "/ui/people/{person_id}/privacy", "klantmanager"),
     Read("GET", "/ui/people/{person_id}/export.json", "klantmanager"),
     Read("GET", "/ui/people/{person_id}/erase", "coordinator", query={"reason": "request"}),
+    Read("GET", "/ui/register", "coordinator"),
     Read("GET", "/ui/broadcasts", "coordinator", names_person=False),
     Read("GET", "/ui/broadcasts/{broadcast_id}", "coordinator"),
     Read("GET", "/ui/broadcasts/{broadcast_id}/cancel", "coordinator", names_person=False),
@@ -134,6 +143,7 @@ def case(client, make, db):
     appointment = make.appointment([person])
     tasks.open_task(db, "absence_reported", inburgeraar=person, appointment_id=appointment.id)
     db.commit()
+    failed_export(db, person)
     audience = {"type": "list", "inburgeraarIds": [person.id]}
     broadcast = client.post(
         "/api/v1/broadcasts", json={**PREVIEW, "audience": audience}, headers=coordinator_headers

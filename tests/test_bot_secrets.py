@@ -99,7 +99,7 @@ def test_make_run_starts_each_process_with_the_secrets_its_peers_check(monkeypat
     monkeypatch.setenv("RASA_JWT_SECRET", "")
     monkeypatch.setenv("ACTION_SERVER_SECRET", "")
     devserver.get_settings.cache_clear()
-    envs = {name: env for name, (_cmd, _cwd, env) in devserver.processes().items()}
+    envs = {name: env for name, (_cmd, _cwd, env) in devserver.processes(devserver.get_settings()).items()}
     devserver.get_settings.cache_clear()
 
     assert len({envs[name]["RASA_JWT_SECRET"] for name in ("api", "worker", "rasa")}) == 1

@@ -38,7 +38,8 @@ from tests.test_outbox_workers import start_worker, wait_until
 
 @pytest.fixture
 def settings(settings, fake_rasa, twilio_double):  # noqa: F811
-    return twilio_settings(settings, fake_rasa, twilio_double)
+    # A drill's Rasa is down, not loading: the holding reply goes out at once.
+    return twilio_settings(settings, fake_rasa, twilio_double, outage_reply_after_seconds=0)
 
 
 KLANTMANAGER_TOKEN = "drill-klantmanager-token"

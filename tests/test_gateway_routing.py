@@ -38,7 +38,9 @@ from tests.messaging_support import (  # noqa: F401 - fixtures
 
 @pytest.fixture
 def settings(settings, fake_rasa):  # noqa: F811
-    return twilio_settings(settings, fake_rasa, None)
+    # Rasa down here means down, not loading: the holding reply goes out at once (tests/test_bot_readiness.py
+    # has the wait that lets a loading Rasa answer without one).
+    return twilio_settings(settings, fake_rasa, None, outage_reply_after_seconds=0)
 
 
 def _sid(n: int) -> str:

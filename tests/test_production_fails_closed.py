@@ -50,7 +50,7 @@ def test_production_refuses_a_public_url_that_is_not_https(url):
 @pytest.mark.parametrize(
     "name",
     ["case_api_admin_token", "bot_service_token", "session_secret", "rasa_jwt_secret", "action_server_secret",
-     "twilio_auth_token"],
+     "twilio_auth_token", "metrics_token"],
 )  # fmt: skip
 def test_production_refuses_a_secret_shorter_than_32_characters(name):
     message = refusal(**{name: "x" * 31})
@@ -66,6 +66,7 @@ def test_production_refuses_a_secret_shorter_than_32_characters(name):
         ("session_secret", "case_api_admin_token"),
         ("rasa_jwt_secret", "action_server_secret"),
         ("twilio_auth_token", "session_secret"),
+        ("case_api_admin_token", "metrics_token"),
     ],
 )
 def test_production_refuses_one_secret_for_two_roles(first, second):

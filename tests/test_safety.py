@@ -11,18 +11,20 @@ from sqlalchemy import select
 
 from api.auth import principal_for_staff
 from api.i18n.catalog import render
+from api.inbox import service as inbox
 from api.messaging import service as messaging
 from api.messaging.gateway.replies import (
     CRISIS,
     EMERGENCY,
     LANGUAGE_OFFER,
     MEDICAL_PROOF,
+    SAFETY_CHECK,
     STOP_OR_ABSENCE_QUESTION,
 )
 from api.messaging.models import Conversation
 from api.people.models import Inburgeraar
 from api.tasks import service as tasks
-from api.tasks.models import Escalation
+from api.tasks.models import Escalation, Task, TaskKind
 from tests.messaging_support import (  # noqa: F401 - fixtures
     conversation_of,
     fake_rasa,
@@ -30,6 +32,7 @@ from tests.messaging_support import (  # noqa: F401 - fixtures
     post_inbound,
     twilio_settings,
 )
+from tests.test_crisis_classifier import classifier_only_crisis_line, gentle_line_crisis_line
 
 CRISIS_NL = "ik kan niet meer, ik wil dood"
 NUMBERS = ("112", "0800-0113", "0800-2000")
@@ -72,14 +75,16 @@ def _start_state(state: str, client, make, db, fake_rasa) -> Inburgeraar:
     return person
 
 
+@pytest.mark.parametrize("caught_by", ["vocabulary", "classifier"])
 @pytest.mark.parametrize(
     "state", ["talking_to_the_bot", "in_a_form", "handed_to_staff", "rasa_down", "after_stop"]
 )
 def test_a_crisis_gets_the_numbers_and_an_urgent_escalation_in_every_state(
-    client, make, db, fake_rasa, state
+    client, make, db, fake_rasa, state, caught_by
 ):
+    text = CRISIS_NL if caught_by == "vocabulary" else classifier_only_crisis_line("nl")
     person = _start_state(state, client, make, db, fake_rasa)
-    post_inbound(client, person.phone, CRISIS_NL, _sid(9))
+    post_inbound(client, person.phone, text, _sid(9))
     conversation = conversation_of(db, person.id)
     crisis_reply = next(body for body in _replies(db, conversation.id) if "0800-0113" in body)
     assert all(number in crisis_reply for number in NUMBERS)
@@ -92,8 +97,8 @@ def test_a_crisis_from_an_unknown_number_is_answered_and_reaches_every_klantmana
     post_inbound(client, "+31611112222", "help my baby is not breathing", _sid(1))
     conversation = db.scalar(select(Conversation).where(Conversation.phone == "+31611112222"))
     assert any(all(n in body for n in NUMBERS) for body in _replies(db, conversation.id))
-    queue = tasks.escalation_queue(db, principal_for_staff(km))
-    assert [item.escalation.urgent for item in queue] == [True]
+    box = inbox.inbox(db, principal_for_staff(km), inbox.View.all)
+    assert [(row.escalation.urgent, row.whole) for row in box.rows] == [(True, True)]
 
 
 def test_a_crisis_in_a_media_caption_is_answered(client, make, db):
@@ -122,9 +127,25 @@ def test_a_sick_child_is_not_a_crisis(client, make, db, fake_rasa):
     person = make.person(language="en")
     post_inbound(client, person.phone, "my son is also sick and nobody can look after him", _sid(1))
     conversation = conversation_of(db, person.id)
-    assert not any("0800-0113" in body for body in _replies(db, conversation.id))
+    assert not any(render("en", CRISIS) in body for body in _replies(db, conversation.id))
     assert _crisis_escalation(db, conversation.id) is None
     assert [t["text"] for t in fake_rasa.turns] == ["my son is also sick and nobody can look after him"]
+
+
+def test_a_message_the_net_is_unsure_of_gets_the_numbers_gently_and_a_person_reads_it(
+    client, make, db, fake_rasa
+):
+    person = make.person(language="nl")
+    text = gentle_line_crisis_line("nl")
+    post_inbound(client, person.phone, text, _sid(1))
+    conversation = conversation_of(db, person.id)
+    replies = _replies(db, conversation.id)
+    assert render("nl", SAFETY_CHECK) in replies and render("nl", CRISIS) not in replies
+    assert all(number in render("nl", SAFETY_CHECK) for number in NUMBERS)
+    assert _crisis_escalation(db, conversation.id) is None
+    task = db.scalar(select(Task).where(Task.kind == TaskKind.possible_crisis))
+    assert task is not None and task.conversation_id == conversation.id
+    assert [t["text"] for t in fake_rasa.turns] == [text]  # the bot still answers the question
 
 
 def test_the_bot_stays_silent_after_a_crisis_and_no_holding_reply_repeats_it(client, make, db, fake_rasa):

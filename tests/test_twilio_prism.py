@@ -7,10 +7,6 @@ Needs node and `npm ci` (make test runs it); skips with a message otherwise.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,18 +14,17 @@ from pathlib import Path
 import pytest
 
 from api.db import utcnow
-from api.localstack import free_port
 from api.messaging import service as messaging
 from api.messaging.transports import Outgoing, SendFailed
 from api.settings import ROOT
 from api.twilio.transport import TwilioTransport
+from tests.doubles import prism_mock
 from tests.messaging_support import dispatcher, outbox_rows, twilio_settings
 
 SPEC_CANDIDATES = [
     ROOT.parent / "shared" / "twilio" / "twilio_api_v2010.json",
     Path("/work/shared/twilio/twilio_api_v2010.json"),
 ]
-PRISM = ROOT / "node_modules" / ".bin" / "prism"
 EXAMPLE_SID = "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"  # Prism answers with the spec's example
 
 
@@ -38,35 +33,8 @@ def prism() -> Iterator[str]:
     spec = next((p for p in SPEC_CANDIDATES if p.exists()), None)
     if spec is None:
         pytest.skip("Twilio's OpenAPI document (shared/twilio/twilio_api_v2010.json) is not there")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the Prism Twilio double cannot run")
-    if not PRISM.exists():
-        pytest.skip("Prism is not installed: run `npm ci` at the repository root (make test does)")
-    port = free_port()
-    log = ROOT / "var" / "prism.log"
-    log.parent.mkdir(exist_ok=True)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(spec)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"Prism exited; see {log}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("Prism did not start within 90 s")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with prism_mock(spec, "prism.log") as url:
+        yield url
 
 
 @pytest.fixture

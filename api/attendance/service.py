@@ -26,6 +26,7 @@ from api.audit.models import AuditEvent
 from api.auth import Principal
 from api.db import utcnow
 from api.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from api.events import Hook
 from api.people.models import Inburgeraar
 from api.people.service import can_see
 from api.staff.models import CASE_ROLES, Role
@@ -37,6 +38,9 @@ CHECK_IN_MAX_WRONG_CODES = 5
 CHECK_IN_WRONG_CODE_WINDOW = timedelta(hours=1)
 # Audit actions (result "denied"): a wrong code, which counts towards the limit; a refusal while locked.
 WRONG_CODE, LOCKED = "check_in_wrong_code", "check_in_locked"
+# listener(db, attendance, task) in the caller's transaction, once per report: the task is the one the
+# report opened (api.wiring connects the Klantinteracties export, ADR 0016).
+absence_reported = Hook("absence_reported")
 
 
 def attendance_for(db: Session, inburgeraar_id: int, appointment_id: int) -> Attendance:
@@ -100,7 +104,7 @@ def report_absence(
     row.absence_details = (details or "").strip()[:1000] or None
     row.reported_at = reported_at
     row.reported_late = reported_at >= appointment.starts_at
-    tasks.open_task(
+    task = tasks.open_task(
         db,
         TaskKind.absence_reported,
         inburgeraar=row.inburgeraar,
@@ -108,6 +112,7 @@ def report_absence(
         detail=f"reason={reason} late={row.reported_late}",
     )
     audit.record(db, actor, "report_absence", "attendance", row.id, reason=reason, late=row.reported_late)
+    absence_reported.emit(db, row, task)
     return row
 
 

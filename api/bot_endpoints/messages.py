@@ -83,6 +83,12 @@ RESPONSES: dict[str, str] = {
         "Zelfmoordpreventie: 0800-0113. Is er geweld thuis? Bel gratis Veilig Thuis: 0800-2000. Ik stuur "
         "je bericht nu ook door naar een medewerker."
     ),
+    # Translators: when the model is unsure whether someone is in crisis. The same text as the gateway's
+    # gentle line (one catalog entry). Keep all three phone numbers exactly as they are.
+    "utter_safety_check": N_(
+        "Gaat het niet goed? Bij gevaar: bel 112. Praten met iemand: bel gratis 113 Zelfmoordpreventie: "
+        "0800-0113. Geweld thuis? Bel gratis Veilig Thuis: 0800-2000. Een medewerker leest je bericht ook."
+    ),
     # Understanding "I want no more messages" is never enough to stop them: a misread message would end
     # someone's reminders. Only the keyword does that (api/messaging/keywords.py), in any language.
     # Translators: keep the word STOP as it is, in Latin letters.

@@ -40,6 +40,7 @@ class EscalationIn(ApiModel):
         "fallback",
         "low_confidence",
         "urgent_help",
+        "possible_crisis",
         "api_unavailable",
         "reschedule",
         "opt_out",

@@ -39,6 +39,7 @@ TASK_LABELS = {
     "link_unknown_number": N_("Onbekend nummer koppelen"),
     "opted_out": N_("Persoon wil geen berichten meer: op een andere manier bereiken"),
     "message_while_bot_down": N_("Bericht kwam binnen toen de assistent niet werkte"),
+    "possible_crisis": N_("Mogelijk in nood: bericht lezen"),
 }
 
 DELIVERY_LABELS = {

@@ -30,7 +30,7 @@ import structlog
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
-from api.db import Database, utcnow
+from api.db import Database, claim_rows, utcnow
 from api.events import Hook
 from api.messaging import provider, service, status
 from api.messaging.models import (
@@ -51,10 +51,16 @@ BACKOFF_BASE = timedelta(seconds=2)
 BACKOFF_CAP = timedelta(minutes=15)
 
 
-def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+def backoff(
+    attempts: int,
+    rng: random.Random | None = None,
+    *,
+    base: timedelta = BACKOFF_BASE,
+    cap: timedelta = BACKOFF_CAP,
+) -> timedelta:
     """Capped exponential backoff with jitter: 2 s, 4 s, 8 s ... at most 15 minutes, each 50-100 %."""
     rng = rng or random
-    raw = min(BACKOFF_CAP.total_seconds(), BACKOFF_BASE.total_seconds() * 2 ** max(0, attempts - 1))
+    raw = min(cap.total_seconds(), base.total_seconds() * 2 ** max(0, attempts - 1))
     return timedelta(seconds=raw * (0.5 + rng.random() / 2))
 
 
@@ -92,24 +98,21 @@ def claim(db: Session, *, limit: int, now: datetime, lease: timedelta) -> list[i
         and_(OutboxItem.status == OutboxStatus.pending, OutboxItem.next_attempt_at <= now),
         and_(OutboxItem.status == OutboxStatus.sending, OutboxItem.locked_until < now),
     )
-    picked = select(OutboxItem.id).where(due).order_by(OutboxItem.next_attempt_at, OutboxItem.id).limit(limit)
-    if db.get_bind().dialect.name == "postgresql":
-        picked = picked.with_for_update(skip_locked=True)
-    chosen = picked.cte("chosen")
-    statement = (
-        update(OutboxItem)
-        .where(OutboxItem.id.in_(select(chosen.c.id)))
-        .values(
+    return claim_rows(
+        db,
+        OutboxItem.id,
+        due=due,
+        order_by=(OutboxItem.next_attempt_at, OutboxItem.id),
+        limit=limit,
+        values={
             # A row still `sending` belonged to a worker that died mid-send: it may have reached Twilio.
-            ambiguous=case((OutboxItem.status == OutboxStatus.sending, True), else_=OutboxItem.ambiguous),
-            status=OutboxStatus.sending,
-            locked_until=now + lease,
-            attempts=OutboxItem.attempts + 1,
-            attempt_started_at=now,
-        )
-        .returning(OutboxItem.id)
+            "ambiguous": case((OutboxItem.status == OutboxStatus.sending, True), else_=OutboxItem.ambiguous),
+            "status": OutboxStatus.sending,
+            "locked_until": now + lease,
+            "attempts": OutboxItem.attempts + 1,
+            "attempt_started_at": now,
+        },
     )
-    return sorted(db.execute(statement, execution_options={"synchronize_session": False}).scalars())
 
 
 def mark_message(db: Session, message_id: int, new: str, **values: object) -> bool:

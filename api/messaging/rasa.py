@@ -1,4 +1,4 @@
-"""Client for Rasa's gateway channel and tracker (127.0.0.1:5005), as the gateway uses them.
+"""Client for Rasa's gateway channel and tracker (RASA_URL), as the gateway uses them.
 
 Rasa answers a turn in the HTTP response of `POST /webhooks/gateway/webhook`; the bot's understanding of
 the person's message (intent, confidence, entities, language slot) is read from the tracker afterwards, for
@@ -48,6 +48,8 @@ FORM_SLOTS = (
 )
 # Rasa's input channel for the gateway (bot/channels.py): the REST channel behind a token check.
 CHANNEL = "gateway"
+# The sender the readiness check signs its token for (bot/gateway_channel.py STATUS_SENDER).
+STATUS_SENDER = "readiness-check"
 TOKEN_SECONDS = 60  # minted per call; Rasa adds three minutes of leeway for clock skew
 
 
@@ -125,6 +127,14 @@ class Understanding:
     clarify_options: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Status:
+    """Whether Rasa has a model loaded that answers a parse, and what it said (for GET /health/ready)."""
+
+    ready: bool
+    detail: str
+
+
 @dataclass
 class Turn:
     replies: list[str]
@@ -137,6 +147,7 @@ class RasaClient:
     def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
         self.base = settings.rasa_url.rstrip("/")
         self.secret = settings.rasa_jwt_secret
+        self.status_timeout = settings.health_timeout_seconds
         self.client = client or httpx.Client(
             timeout=httpx.Timeout(
                 settings.rasa_timeout_seconds, connect=min(2.0, settings.rasa_timeout_seconds)
@@ -175,6 +186,25 @@ class RasaClient:
         except ValueError as exc:
             raise RasaUnavailable("bad_json", ambiguous=True) from exc
         return [str(item["text"]) for item in payload or [] if isinstance(item, dict) and item.get("text")]
+
+    def status(self) -> Status:
+        """Whether a model is loaded and parses (the gateway channel's status route); never raises."""
+        try:
+            response = self.client.get(
+                f"{self.base}/webhooks/{CHANNEL}/status",
+                headers=self.headers(STATUS_SENDER),
+                timeout=self.status_timeout,
+            )
+        except httpx.HTTPError as exc:
+            return Status(False, f"not reachable ({type(exc).__name__})")
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        if response.status_code == 200 and body.get("ready") is True:
+            return Status(True, f"model {body.get('model_id')} answers")
+        return Status(False, str(body.get("detail") or f"http {response.status_code}"))
 
     def parse(self, text: str) -> tuple[str | None, float]:
         """The model's intent and confidence for a text, outside any conversation ((None, 0.0) when Rasa

@@ -32,8 +32,8 @@ from api.messaging.models import (
     OutboxStatus,
 )
 from api.people.models import Inburgeraar
-from api.people.service import get_inburgeraar
 from api.staff.models import Role
+from api.tasks import visibility
 
 log = structlog.get_logger()
 
@@ -121,13 +121,13 @@ def queue_outbound(
 
 
 def list_messages(db: Session, actor: Principal, inburgeraar_id: int) -> list[Message]:
-    """The person's whole history in order, over every number they had, for their own klantmanager only;
-    every read is audited. Coordinators plan and send broadcasts: they see delivery counts
-    (api.broadcasts), never contents."""
+    """The person's whole history in order, over every number they had, for their own klantmanager (and a
+    colleague who holds their open question, ADR 0019); every read is audited. Coordinators plan and send
+    broadcasts: they see delivery counts (api.broadcasts), never contents."""
     audit.require_role(
         db, actor, Role.klantmanager, action="read", object_type="conversation", object_id=inburgeraar_id
     )
-    person = get_inburgeraar(db, actor, inburgeraar_id)
+    person = visibility.conversation_person(db, actor, inburgeraar_id)
     audit.record_read(db, actor, "conversation", inburgeraar_id)
     return list(
         db.scalars(

@@ -11,9 +11,9 @@ from api.errors import Conflict, InvalidInput
 from api.messaging import service as messaging
 from api.messaging.models import Message, MessageKind
 from api.people.models import Inburgeraar
-from api.people.service import get_inburgeraar
 from api.staff.models import Role
 from api.tasks import service as tasks
+from api.tasks import visibility
 from api.tasks.models import EscalationStatus
 
 log = structlog.get_logger()
@@ -22,11 +22,12 @@ MAX_REPLY_CHARS = 1600  # Twilio's limit for one message body
 
 
 def replyable_person(db: Session, actor: Principal, inburgeraar_id: int) -> Inburgeraar:
-    """The person a klantmanager may answer: in their caseload, and not opted out (Conflict otherwise)."""
+    """The person a klantmanager may answer: in their caseload (or their open question held by the caller,
+    ADR 0019), and not opted out (Conflict otherwise)."""
     audit.require_role(
         db, actor, Role.klantmanager, action="reply", object_type="inburgeraar", object_id=inburgeraar_id
     )
-    person = get_inburgeraar(db, actor, inburgeraar_id, action="reply")
+    person = visibility.conversation_person(db, actor, inburgeraar_id, action="reply")
     if person.opted_out:
         raise Conflict("this person sent STOP; reach them another way", code="opted_out")
     return person

@@ -112,6 +112,9 @@ class StaffCreate(ApiModel):
     role: Role
     phone: str | None = None
     password: str | None = Field(None, min_length=10, max_length=200)
+    team: str = Field(
+        "", max_length=64, description="Colleagues who cover each other's urgent questions (ADR 0019)."
+    )
 
 
 class StaffOut(ApiOut):
@@ -121,6 +124,7 @@ class StaffOut(ApiOut):
     role: str
     phone: str | None
     active: bool
+    team: str
 
 
 class TokenOut(ApiOut):

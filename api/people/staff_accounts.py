@@ -38,6 +38,7 @@ def create_staff(db: Session, actor: Principal, data: StaffCreate, *, token_days
         email=data.email.lower(),
         role=data.role,
         phone=data.phone,
+        team=data.team.strip(),
         password_hash=hash_password(data.password) if data.password else None,
     )
     token = tokens.issue(staff, days=token_days)

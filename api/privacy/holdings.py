@@ -43,6 +43,9 @@ NOT_ABOUT_ONE_PERSON = {
     "purge_run": "counts of the daily purge, nothing about anyone",
     "tracker_erasure": "Rasa sender ids whose tracker events are still to be deleted; gone when done",
     "auth_failure": "failed staff sign-ins, keyed by a keyed hash of account or address, never a person",
+    "oidc_login": "staff sign-ins under way at the identity provider (minutes; no name, no person)",
+    "worker_heartbeat": "when each worker process last ran a round (host and process id)",
+    "metric_counter": "totals for GET /metrics (bot turns by outcome, their latency), nobody's",
 }
 
 

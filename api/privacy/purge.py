@@ -12,6 +12,8 @@ What it does, per kind:
   deleted; the message row stays as the record that it was sent or received, and how delivery went;
 - absence details (with the reason in the report's audit event), notes of done tasks, summaries of
   resolved escalations and the crisis category in audit events are cleared;
+- exports to the Klantinteracties register that were sent before the chat cutoff are deleted (what
+  they sent is the register's now), except the export of a task still open (its completion needs it);
 - audit events and purge runs older than the audit retention are deleted;
 - Rasa's tracker events older than the chat retention are deleted.
 Evidence that an assessment still needs (`retention.held_participations`) is left alone.
@@ -24,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -33,6 +35,7 @@ from api.audit import service as audit
 from api.audit.models import AuditEvent
 from api.auth import SYSTEM
 from api.db import utcnow
+from api.klantinteracties.models import ExportKind, ExportStatus, RegisterExport
 from api.messaging.models import Conversation, DeliveryStatus, Message, OutboxItem, OutboxStatus
 from api.messaging.rasa import sender_ids_of
 from api.people.models import Inburgeraar
@@ -48,7 +51,7 @@ log = structlog.get_logger()
 
 CLAIM_STALE = timedelta(hours=1)
 NOT_SENT = (DeliveryStatus.queued, DeliveryStatus.sending, DeliveryStatus.held)
-CHAT_AUDIT_ACTIONS = ("crisis_detected",)  # their details name what the person wrote about
+CHAT_AUDIT_ACTIONS = ("crisis_detected", "crisis_check")  # their details name what the person wrote about
 
 
 def daily(db: Session, now: datetime, settings: Settings) -> dict[str, Any] | None:
@@ -109,6 +112,7 @@ def purge(db: Session, policy: Policy, settings: Settings) -> dict[str, Any]:
     counts["task_notes"] = task_notes(db, policy, held)
     counts["escalation_summaries"] = escalation_summaries(db, policy)
     counts["audit_details"] = chat_audit_details(db, policy)
+    counts["register_exports"] = register_exports(db, policy)
     counts["audit_events"], counts["purge_runs"] = audit_log(db, policy)
     counts.update(tracker_events(db, policy, settings, held))
     return counts
@@ -227,6 +231,25 @@ def escalation_summaries(db: Session, policy: Policy) -> int:
             Escalation.summary.is_not(None),
         )
         .values(summary=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def register_exports(db: Session, policy: Policy) -> int:
+    """Sent exports past the chat cutoff; not an open task's (closing its InterneTaak needs the uuid), not
+    one another export still waits on. Failed and waiting ones stay until sent or the person is erased."""
+    still_needed = select(RegisterExport.cause_id).where(
+        RegisterExport.cause_id.is_not(None), RegisterExport.status != ExportStatus.sent
+    )
+    open_tasks = select(Task.id).where(Task.status == TaskStatus.open)
+    return db.execute(
+        delete(RegisterExport)
+        .where(
+            RegisterExport.status == ExportStatus.sent,
+            RegisterExport.sent_at < policy.chat_cutoff,
+            RegisterExport.id.not_in(still_needed),
+            or_(RegisterExport.kind != ExportKind.task, RegisterExport.task_id.not_in(open_tasks)),
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
 

@@ -45,6 +45,7 @@ class TaskKind(StrEnum):
     link_unknown_number = "link_unknown_number"
     opted_out = "opted_out"
     message_while_bot_down = "message_while_bot_down"
+    possible_crisis = "possible_crisis"  # the crisis net was unsure: a person reads the message
 
 
 class Task(Base):

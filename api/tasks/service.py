@@ -16,11 +16,19 @@ from api.appointments.models import Appointment
 from api.audit import service as audit
 from api.auth import Principal
 from api.db import utcnow
-from api.errors import Conflict, Forbidden, NotFound
-from api.people.caseload import in_caseload, is_in_caseload
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.events import Hook
 from api.people.models import Inburgeraar
 from api.staff.models import Role, Staff
+from api.tasks import visibility
 from api.tasks.models import Escalation, EscalationStatus, Task, TaskKind, TaskStatus
+from api.tasks.visibility import Access
+
+# Listeners are called as listener(db, task) / listener(db, escalation) in the caller's transaction;
+# api.wiring connects them (the export to the Klantinteracties register, ADR 0016).
+task_opened = Hook("task_opened")
+task_done = Hook("task_done")
+escalation_resolved = Hook("escalation_resolved")
 
 
 def open_task(
@@ -43,6 +51,7 @@ def open_task(
     )
     db.add(task)
     db.flush()
+    task_opened.emit(db, task)
     return task
 
 
@@ -143,68 +152,90 @@ def open_escalation(
     return escalation
 
 
-def _owned(db: Session, actor: Principal, escalation_id: int) -> Escalation:
-    escalation = db.get(Escalation, escalation_id)
-    if escalation is None:
-        raise NotFound(f"no escalation {escalation_id}")
-    audit.require_role(
-        db, actor, Role.klantmanager, action="update", object_type="escalation", object_id=escalation_id
-    )
-    if escalation.inburgeraar_id is not None:
-        person = db.get(Inburgeraar, escalation.inburgeraar_id)
-        if person is None or not is_in_caseload(actor, person):
-            audit.record_denied(db, actor, "update", "escalation", escalation_id)
-            raise Forbidden("this conversation is not in your caseload")
-    return escalation
-
-
 def claim(db: Session, actor: Principal, escalation_id: int) -> Escalation:
-    escalation = _owned(db, actor, escalation_id)
+    """Take the question: the caller becomes its assignee, which opens the conversation to a colleague who
+    covers (api.tasks.visibility). Taking what a colleague took a moment ago is a Conflict, not a swap."""
+    audit.require_role(
+        db, actor, Role.klantmanager, action="claim", object_type="escalation", object_id=escalation_id
+    )
+    escalation = visibility.require(db, actor, escalation_id, Access.row, action="claim")
     if escalation.status == EscalationStatus.resolved:
         raise Conflict("this escalation is already resolved", code="resolved")
-    escalation.status = EscalationStatus.claimed
-    escalation.assignee_id = actor.staff_id
-    escalation.claimed_at = utcnow()
-    audit.record(db, actor, "claim", "escalation", escalation.id)
+    seen_status, seen_assignee = escalation.status, escalation.assignee_id
+    taken = db.execute(
+        update(Escalation)
+        .where(
+            Escalation.id == escalation.id,
+            Escalation.status == seen_status,
+            Escalation.assignee_id.is_(None)
+            if seen_assignee is None
+            else Escalation.assignee_id == seen_assignee,
+        )
+        .values(status=EscalationStatus.claimed, assignee_id=actor.staff_id, claimed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        raise Conflict("a colleague took this question a moment ago", code="taken")
+    db.refresh(escalation)
+    audit.record(db, actor, "claim", "escalation", escalation.id, previous_assignee=seen_assignee)
     return escalation
 
 
 def resolve(db: Session, actor: Principal, escalation_id: int) -> Escalation:
     """Close the escalation; the bot answers the person again from the next message on."""
-    escalation = _owned(db, actor, escalation_id)
+    audit.require_role(
+        db, actor, Role.klantmanager, action="update", object_type="escalation", object_id=escalation_id
+    )
+    escalation = visibility.require(db, actor, escalation_id, Access.full, action="update")
+    closing = escalation.status != EscalationStatus.resolved
     escalation.status = EscalationStatus.resolved
     escalation.resolved_at = utcnow()
     if escalation.assignee_id is None:
         escalation.assignee_id = actor.staff_id
     audit.record(db, actor, "resolve", "escalation", escalation.id)
+    if closing:
+        escalation_resolved.emit(db, escalation)
     return escalation
 
 
-# --- the klantmanager's work lists ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    escalation: Escalation
-    person: Inburgeraar | None
-    assignee: Staff | None
-
-
-def escalation_queue(db: Session, actor: Principal) -> list[QueueItem]:
-    """Open and claimed escalations of the caseload: urgent first, then the oldest (audited read)."""
-    audit.require_role(db, actor, Role.klantmanager, action="read", object_type="escalation")
-    query = (
-        select(Escalation, Inburgeraar, Staff)
-        .outerjoin(Inburgeraar, Inburgeraar.id == Escalation.inburgeraar_id)
-        .outerjoin(Staff, Staff.id == Escalation.assignee_id)
-        .where(Escalation.status.in_([EscalationStatus.open, EscalationStatus.claimed]))
-        .order_by(Escalation.urgent.desc(), Escalation.created_at, Escalation.id)
+def reassign(db: Session, actor: Principal, escalation_id: int, to_staff_id: int) -> Staff:
+    """Hand an open question to a colleague of the caller's team, who then holds it (and may read the
+    conversation) until it is resolved; it waits for them to pick it up. A coordinator hands on any of
+    their team's; a klantmanager those they may read whole. Returns the new assignee (audited)."""
+    audit.require_role(
+        db,
+        actor,
+        Role.klantmanager,
+        Role.coordinator,
+        action="reassign",
+        object_type="escalation",
+        object_id=escalation_id,
     )
-    # An unknown number's escalation (a crisis from a number we cannot link) is everyone's to pick up.
-    query = query.where(or_(in_caseload(actor), Escalation.inburgeraar_id.is_(None)))
-    items = [QueueItem(e, p, s) for e, p, s in db.execute(query).all()]
-    audit.record_read(db, actor, "escalation", inburgeraars=sorted({i.person.id for i in items if i.person}))
-    return items
+    needed = Access.full if actor.role == Role.klantmanager else Access.row
+    escalation = visibility.require(db, actor, escalation_id, needed, action="reassign")
+    if escalation.status == EscalationStatus.resolved:
+        raise Conflict("this escalation is already resolved", code="resolved")
+    target = db.get(Staff, to_staff_id)
+    if target not in colleagues(db, actor):
+        raise InvalidInput("choose an active klantmanager of your team", field="to")
+    previous = escalation.assignee_id
+    escalation.assignee_id = target.id
+    escalation.status = EscalationStatus.open
+    escalation.claimed_at = None
+    audit.record(db, actor, "reassign", "escalation", escalation.id, previous_assignee=previous, to=target.id)
+    return target
+
+
+def colleagues(db: Session, actor: Principal) -> list[Staff]:
+    """The active klantmanagers of the caller's team (a klantmanager's list leaves them out), by name."""
+    query = select(Staff).where(
+        Staff.role == Role.klantmanager,
+        Staff.active.is_(True),
+        Staff.team == visibility.team_of(db, actor),
+    )
+    if actor.role == Role.klantmanager:
+        query = query.where(Staff.id != actor.staff_id)
+    return list(db.scalars(query.order_by(Staff.name, Staff.id)))
 
 
 @dataclass(frozen=True)
@@ -256,18 +287,24 @@ def complete_task(db: Session, actor: Principal, task_id: int) -> Task:
     """Mark a task done; doing it twice is harmless."""
     task = _task(db, actor, task_id)
     if task.status != TaskStatus.done:
-        task.status = TaskStatus.done
-        task.done_at = utcnow()
-        task.assignee_id = task.assignee_id or actor.staff_id
-        audit.record(db, actor, "complete", "task", task.id)
+        _mark_done(db, actor, task)
     return task
+
+
+def _mark_done(db: Session, actor: Principal, task: Task) -> None:
+    task.status = TaskStatus.done
+    task.done_at = utcnow()
+    task.assignee_id = task.assignee_id or actor.staff_id
+    audit.record(db, actor, "complete", "task", task.id)
+    task_done.emit(db, task)
 
 
 def complete_tasks_about(
     db: Session, actor: Principal, kind: str, *, inburgeraar_id: int, appointment_id: int
 ) -> list[Task]:
     """Mark done the open tasks of `kind` about one person's appointment: the work they asked for was
-    done (an assessment closes its "Afmelding beoordelen"). Audited like a task marked done by hand."""
+    done (an assessment closes its "Afmelding beoordelen"). Audited and announced (`task_done`) like a task
+    marked done by hand."""
     open_ones = db.scalars(
         select(Task).where(
             Task.kind == kind,
@@ -277,10 +314,7 @@ def complete_tasks_about(
         )
     ).all()
     for task in open_ones:
-        task.status = TaskStatus.done
-        task.done_at = utcnow()
-        task.assignee_id = task.assignee_id or actor.staff_id
-        audit.record(db, actor, "complete", "task", task.id)
+        _mark_done(db, actor, task)
     return list(open_ones)
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from api.appointments.models import AppointmentKind
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.i18n.catalog import N_
 from api.settings import ROOT
 from api.web import stats
@@ -98,10 +98,15 @@ def _policy_path() -> str:
 
 
 @router.get("/stats")
-def stats_page(request: Request, user: CoordinatorDep, db: SessionDep, weeks: int = 8) -> Response:
+def stats_page(
+    request: Request, user: CoordinatorDep, db: SessionDep, settings: SettingsDep, weeks: int = 8
+) -> Response:
     weeks = min(max(weeks, 1), 52)
     rates = stats.attendance_rates(db, user.principal, weeks=weeks)
     by_kind: dict[str, list[stats.WeekRate]] = defaultdict(list)
     for rate in rates:
         by_kind[rate.kind].append(rate)
-    return page(request, "stats.html", user, title=N_("Cijfers"), by_kind=dict(by_kind), weeks=weeks)
+    team = stats.team_figures(db, user.principal, settings, weeks=weeks)
+    return page(
+        request, "stats.html", user, title=N_("Cijfers"), by_kind=dict(by_kind), weeks=weeks, team=team
+    )

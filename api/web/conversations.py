@@ -20,9 +20,9 @@ from api.messaging import service as messaging
 from api.messaging import staff_replies
 from api.messaging.models import Channel, Conversation, Direction, Message
 from api.people.models import Inburgeraar
-from api.people.service import get_inburgeraar
 from api.staff.models import Staff
 from api.tasks import service as tasks
+from api.tasks import visibility
 from api.tasks.models import Escalation
 from api.twilio import whatsapp
 from api.web import canned
@@ -104,7 +104,7 @@ def view(db: Session, actor: Principal, inburgeraar_id: int) -> ConversationView
     """The transcript over every number the person had, with annotations; the read is audit-logged by
     list_messages (denials too)."""
     messages = messaging.list_messages(db, actor, inburgeraar_id)
-    person = get_inburgeraar(db, actor, inburgeraar_id)
+    person = visibility.conversation_person(db, actor, inburgeraar_id)
     conversation = messaging.open_conversation(db, person)
     lines = [
         Line(

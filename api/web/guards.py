@@ -18,7 +18,7 @@ from api.auth import principal_for_staff
 from api.deps import SessionDep, SettingsDep
 from api.errors import DomainError, Forbidden
 from api.i18n.catalog import N_
-from api.staff.models import Role
+from api.staff.models import CASE_ROLES, Role
 from api.web import forms, signin
 from api.web.rendering import WebUser, page
 
@@ -57,6 +57,7 @@ CODE_TEXTS = {
     "nothing_to_assess": N_("Alleen een afmelding of niet verschijnen kun je beoordelen."),
     "done": N_("Deze taak is al klaar."),
     "csrf": N_("Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens."),
+    "taken": N_("Een collega heeft deze vraag net opgepakt."),
 }
 
 
@@ -120,9 +121,14 @@ class WebRoute(APIRoute):
         return html_handler
 
 
+# Sent by a page's own script on requests nobody clicked (api/web/static/inbox.js).
+BACKGROUND_HEADER = "X-Background"
+
+
 def get_web_user(request: Request, db: SessionDep, settings: SettingsDep) -> WebUser:
     token = request.cookies.get(signin.SESSION_COOKIE)
-    session = signin.current_session(db, settings, token)
+    touch = request.headers.get(BACKGROUND_HEADER) != "1"
+    session = signin.current_session(db, settings, token, touch=touch)
     db.commit()  # last_seen, or the removal of an expired session
     if session is None:
         raise LoginRequired(expired=bool(token))
@@ -156,23 +162,23 @@ async def checked_form(request: Request, user: WebUserDep) -> WebUser:
 FormUserDep = Annotated[WebUser, Depends(checked_form)]
 
 
-def _require(request: Request, db: Session, user: WebUser, role: str) -> WebUser:
+def _require(request: Request, db: Session, user: WebUser, roles: tuple[str, ...]) -> WebUser:
     """The page's role, with a refusal written to the audit log (the path is what was refused)."""
     path = request.url.path[:64]
-    audit.require_role(db, user.principal, role, action="open", object_type="page", object_id=path)
+    audit.require_role(db, user.principal, *roles, action="open", object_type="page", object_id=path)
     return user
 
 
-def requires(role: str) -> Callable[..., WebUser]:
+def requires(*roles: str) -> Callable[..., WebUser]:
     def check(request: Request, user: WebUserDep, db: SessionDep) -> WebUser:
-        return _require(request, db, user, role)
+        return _require(request, db, user, roles)
 
     return check
 
 
-def requires_form(role: str) -> Callable[..., WebUser]:
+def requires_form(*roles: str) -> Callable[..., WebUser]:
     def check(request: Request, user: FormUserDep, db: SessionDep) -> WebUser:
-        return _require(request, db, user, role)
+        return _require(request, db, user, roles)
 
     return check
 
@@ -181,3 +187,5 @@ KlantmanagerDep = Annotated[WebUser, Depends(requires(Role.klantmanager))]
 KlantmanagerFormDep = Annotated[WebUser, Depends(requires_form(Role.klantmanager))]
 CoordinatorDep = Annotated[WebUser, Depends(requires(Role.coordinator))]
 CoordinatorFormDep = Annotated[WebUser, Depends(requires_form(Role.coordinator))]
+CaseWorkerDep = Annotated[WebUser, Depends(requires(*CASE_ROLES))]
+CaseWorkerFormDep = Annotated[WebUser, Depends(requires_form(*CASE_ROLES))]

@@ -23,6 +23,7 @@ INTENT_LABELS = UNDERSTOOD_LABELS
 REASON_LABELS = STAFF_REASON_LABELS
 
 ESCALATION_REASON_LABELS = {
+    "crisis": N_("Crisissignaal"),
     "request_human": N_("Wil een mens spreken"),
     "fallback": N_("De assistent begreep het niet"),
     "low_confidence": N_("De assistent twijfelde"),
@@ -30,6 +31,22 @@ ESCALATION_REASON_LABELS = {
     "api_unavailable": N_("Systeem was niet bereikbaar"),
     "reschedule": N_("Wil een andere afspraak"),
     "opt_out": N_("Wil geen berichten meer"),
+}
+
+# What the crisis net (api.safety.crisis) matched, as the inbox summary names it.
+CRISIS_LABELS = {
+    "suicide": N_("zelfdoding"),
+    "medical": N_("medisch noodgeval"),
+    "violence": N_("geweld"),
+    "danger": N_("gevaar"),
+}
+
+INBOX_VIEW_LABELS = {
+    "all": N_("Alle open vragen"),
+    "mine": N_("Mijn vragen"),
+    "unassigned": N_("Nog niet opgepakt"),
+    "urgent": N_("Dringend"),
+    "resolved": N_("Afgehandeld"),
 }
 
 ESCALATION_STATUS_LABELS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,7 @@ NAV_KLANTMANAGER = [
     ("/ui/caseload", N_("Caseload")),
 ]
 NAV_COORDINATOR = [
+    ("/ui/team", N_("Teaminbox")),
     ("/ui/people", N_("Personen")),
     ("/ui/broadcasts", N_("Groepsberichten")),
     ("/ui/reminders", N_("Herinneringen")),
@@ -84,6 +85,8 @@ LABEL_TABLES = {
     "assessment": labels.ASSESSMENT_LABELS,
     "escalation_reason": labels.ESCALATION_REASON_LABELS,
     "escalation_status": labels.ESCALATION_STATUS_LABELS,
+    "crisis": labels.CRISIS_LABELS,
+    "inbox_view": labels.INBOX_VIEW_LABELS,
     "task": labels.TASK_LABELS,
     "channel": labels.CHANNEL_LABELS,
     "delivery": labels.DELIVERY_LABELS,
@@ -143,6 +146,11 @@ def helpers(language: str) -> dict[str, Any]:
             return ""
         return format_timedelta(value - utcnow(), add_direction=True, locale=locale)
 
+    def duration(seconds: float | None) -> str:
+        if seconds is None:
+            return ""
+        return format_timedelta(timedelta(seconds=seconds), threshold=1.5, locale=locale)
+
     def pct(value: float | None) -> str:
         return "" if value is None else format_percent(value, locale=locale)
 
@@ -164,6 +172,7 @@ def helpers(language: str) -> dict[str, Any]:
         "dt": dt,
         "day": day,
         "ago": ago,
+        "duration": duration,
         "pct": pct,
         "iso": iso,
         "money": money,
@@ -188,6 +197,8 @@ def page(
         nav = (NAV_KLANTMANAGER if user.is_klantmanager else []) + (
             NAV_COORDINATOR if user.is_coordinator else []
         )
+        if user.is_coordinator and settings.klantinteracties_enabled:
+            nav = [*nav, ("/ui/register", N_("Klantregister"))]
     context.setdefault("flash", None)
     body = env.get_template(template).render(
         **helpers(lang),

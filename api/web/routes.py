@@ -1,4 +1,5 @@
-"""The staff web UI under /ui: login, the klantmanager's inbox and, in console.py, the coordinator's pages.
+"""The staff web UI under /ui: login, conversations and, in inbox.py and console.py, the inbox and the
+coordinator's pages.
 
 Routes stay thin: they parse the form, check the session, call one service and commit; every rule lives
 in the services the API and the bot share.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -21,12 +22,13 @@ from api.attendance import service as attendance
 from api.auth import new_token
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
-from api.errors import NotAuthenticated, NotFound, TooManyRequests
+from api.errors import Forbidden, NotAuthenticated, NotFound, TooManyRequests
 from api.i18n.catalog import N_, gettext
+from api.inbox import service as inbox
 from api.messaging import staff_replies
 from api.staff.models import Staff
 from api.tasks import service as tasks
-from api.web import canned, caseload, conversations, forms, signin
+from api.web import canned, caseload, conversations, forms, oidc, signin, sso
 from api.web.guards import (
     FormUserDep,
     KlantmanagerDep,
@@ -95,6 +97,8 @@ def _login_page(
         expired=expired,
         email=email,
         title=N_("Inloggen"),
+        provider=oidc.provider_name(settings) if settings.oidc_configured else None,
+        password_login=settings.password_login_allowed,
     )
     signin.set_login_csrf_cookie(response, settings, token)
     response.headers["Cache-Control"] = "no-store"
@@ -156,6 +160,9 @@ def login(
         page = again(429, N_("Te vaak een verkeerd wachtwoord. Probeer het over een kwartier opnieuw."))
         page.headers["Retry-After"] = str(refused.retry_after)
         return page
+    except Forbidden:
+        db.commit()  # password login is off here (production); the refusal is audited
+        return again(403, N_("Inloggen met een wachtwoord staat uit."))
     except NotAuthenticated:
         db.commit()  # keep the audit event of the failed attempt
         return again(401, N_("E-mailadres of wachtwoord klopt niet."))
@@ -166,15 +173,143 @@ def login(
     return response
 
 
+# Why a sign-in through the provider was refused, in words a staff member can act on (status, text).
+SSO_REFUSALS = {
+    sso.Refusal.expired: (
+        400,
+        N_("Het inloggen duurde te lang of is in een ander venster begonnen. Probeer het opnieuw."),
+    ),
+    sso.Refusal.state: (
+        400,
+        N_("Het inloggen duurde te lang of is in een ander venster begonnen. Probeer het opnieuw."),
+    ),
+    sso.Refusal.cancelled: (401, N_("Het inloggen is afgebroken bij {provider}.")),
+    sso.Refusal.unavailable: (503, N_("{provider} is nu niet bereikbaar. Probeer het later opnieuw.")),
+    sso.Refusal.token: (
+        401,
+        N_(
+            "Het antwoord van {provider} klopte niet. Probeer het opnieuw. Lukt het weer niet, "
+            "neem dan contact op met de servicedesk."
+        ),
+    ),
+    sso.Refusal.second_factor: (
+        403,
+        N_(
+            "Je bent ingelogd zonder tweede stap (bijvoorbeeld een code op je telefoon). Log opnieuw in bij "
+            "{provider} en gebruik de tweede stap."
+        ),
+    ),
+    sso.Refusal.no_role: (
+        403,
+        N_(
+            "Je account bij {provider} geeft geen toegang tot de inburgering assistent. Vraag de "
+            "servicedesk om je in de groep voor klantmanagers of coordinatoren te zetten."
+        ),
+    ),
+    sso.Refusal.several_roles: (
+        403,
+        N_(
+            "Je account bij {provider} staat in groepen voor meer dan één rol. Vraag de servicedesk om je "
+            "in één groep te zetten: klantmanager, coordinator of beheerder."
+        ),
+    ),
+    sso.Refusal.no_account: (
+        403,
+        N_(
+            "Er is nog geen account voor jou in de inburgering assistent. Vraag de beheerder om een "
+            "account met je e-mailadres van de gemeente."
+        ),
+    ),
+    sso.Refusal.email_taken: (
+        403,
+        N_(
+            "Je e-mailadres hoort bij een account dat al aan iemand anders bij {provider} is gekoppeld. "
+            "Neem contact op met de beheerder."
+        ),
+    ),
+    sso.Refusal.inactive: (403, N_("Je account is uitgeschakeld. Neem contact op met de beheerder.")),
+}
+
+
+def _sso_refused(request: Request, settings, refused: sso.Refused) -> Response:
+    status_code, text = SSO_REFUSALS[refused.reason]
+    response = page(
+        request,
+        "login_refused.html",
+        None,
+        language=refused.language,
+        status_code=status_code,
+        title=N_("Inloggen lukt niet"),
+        text=text,
+        provider=oidc.provider_name(settings),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    sso.clear_browser_cookie(response)
+    return response
+
+
+@router.get("/login/oidc")
+def oidc_start(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    next: Annotated[str | None, Query(max_length=500)] = None,
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+) -> Response:
+    """Send the browser to the identity provider (the "Inloggen via ..." button)."""
+    if not settings.oidc_configured:
+        raise NotFound("single sign-on is not configured")
+    language = signin.ui_language(lang)
+    try:
+        url, browser = sso.start(db, settings, next_path=safe_next(next), language=language)
+    except sso.Refused as refused:
+        db.rollback()
+        return _sso_refused(request, settings, refused)
+    db.commit()
+    response = RedirectResponse(url, status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    sso.set_browser_cookie(response, settings, browser)
+    return response
+
+
+@router.get(oidc.CALLBACK_PATH.removeprefix("/ui"))
+def oidc_callback(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    state: Annotated[str, Query(max_length=128)] = "",
+    code: Annotated[str, Query(max_length=4096)] = "",
+    error: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """The provider sends the browser back here with a code (or an error)."""
+    if not settings.oidc_configured:
+        raise NotFound("single sign-on is not configured")
+    try:
+        _, token, next_path = sso.finish(
+            db, settings, browser=request.cookies.get(sso.BROWSER_COOKIE), state=state, code=code, error=error
+        )
+    except sso.Refused as refused:
+        db.commit()  # keep the audit event, the used-up sign-in and any sessions ended
+        return _sso_refused(request, settings, refused)
+    db.commit()
+    response = RedirectResponse(next_path, status_code=303)
+    signin.set_session_cookie(response, settings, token)
+    sso.clear_browser_cookie(response)
+    return response
+
+
 @router.post("/logout")
 def logout(user: FormUserDep, db: SessionDep, settings: SettingsDep) -> Response:
+    """End our session; a single sign-on session also goes on to the provider's logout, when it has one."""
     from api.web.models import StaffSession
 
+    target = "/ui/login"
     session = db.get(StaffSession, user.session_id)
     if session is not None:
+        target = sso.logout_url(settings, session) or target
         signin.logout(db, session)
     db.commit()
-    response = RedirectResponse("/ui/login", status_code=303)
+    response = RedirectResponse(target, status_code=303)
     signin.clear_session_cookie(response, settings)
     return response
 
@@ -204,21 +339,15 @@ def home(user: WebUserDep) -> Response:
 # --- inbox and conversations -------------------------------------------------------------------
 
 
-@router.get("/inbox")
-def inbox_page(request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None) -> Response:
-    items = tasks.escalation_queue(db, user.principal)
-    db.commit()  # the audit event of this read
-    return page(request, "inbox.html", user, title=N_("Inbox"), items=items, flash=_flash(done))
-
-
 @router.post("/escalations/{escalation_id}/claim")
 def claim(
     escalation_id: int,
     user: KlantmanagerFormDep,
     db: SessionDep,
+    settings: SettingsDep,
     next: Annotated[str, Form(max_length=500)] = "/ui/inbox",
 ) -> Response:
-    tasks.claim(db, user.principal, escalation_id)
+    inbox.take(db, user.principal, escalation_id, settings)
     db.commit()
     return _back(safe_next(next, "/ui/inbox"), "claimed")
 
@@ -249,7 +378,8 @@ def _conversation_page(
     status_code: int = 200,
 ) -> Response:
     view = conversations.view(db, user.principal, person_id)
-    db.commit()  # the audit event of this read
+    inbox.mark_read(db, user.principal, person_id)
+    db.commit()  # the audit event of this read, and the caller's read mark
     staff = db.get(Staff, user.staff_id)
     replies = canned.all_replies(view.person, staff, settings.municipality_phone, ui_language=user.language)
     return page(
@@ -491,13 +621,16 @@ def caseload_page(request: Request, user: KlantmanagerDep, db: SessionDep) -> Re
 
 def mount(app: FastAPI, v1: APIRouter) -> None:
     """Serve the UI and its static files (CSS, JS, no CDN) from the API process."""
-    from api.web import broadcast_pages, console, privacy
+    from api.web import broadcast_pages, console, privacy, register
+    from api.web import inbox as inbox_pages
 
     app.mount("/ui/static", StaticFiles(directory=str(STATIC)), name="ui-static")
     app.include_router(router)
+    app.include_router(inbox_pages.router)
     app.include_router(console.router)
     app.include_router(broadcast_pages.router)
     app.include_router(privacy.router)
+    app.include_router(register.router)
 
     @app.get("/ui", include_in_schema=False)
     def ui_root() -> Response:

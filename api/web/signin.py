@@ -1,5 +1,7 @@
 """Staff login for the web UI: argon2 passwords, server-side sessions, CSRF tokens, idle timeout.
 
+Sessions opened through the identity provider (sso.py) are the same rows, made by `open_session`.
+
 The session cookie is HttpOnly and SameSite=Lax (Secure when the public URL is https); every POST form
 carries the session's CSRF token as well, because SameSite alone does not cover every browser and path.
 """
@@ -10,6 +12,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Literal
 
 import structlog
 from sqlalchemy import delete, func, select
@@ -20,7 +23,7 @@ from api import throttling
 from api.audit import service as audit
 from api.auth import hash_password, hash_token, new_token, verify_password
 from api.db import utcnow
-from api.errors import NotAuthenticated, TooManyRequests
+from api.errors import Forbidden, NotAuthenticated, TooManyRequests
 from api.settings import Settings
 from api.staff.models import Staff
 from api.web.models import StaffSession
@@ -56,14 +59,19 @@ def login(
 ) -> tuple[StaffSession, str]:
     """Check the password and open a session; returns the row and the cookie token (stored hashed).
 
-    Raises NotAuthenticated without saying whether the email or the password was wrong, and
-    TooManyRequests (right password or not) while the email address typed or the client `address` has
-    had too many failures (api/throttling.py; limits in Settings).
+    Raises Forbidden when password login is off (production, unless PASSWORD_LOGIN_IN_PRODUCTION),
+    NotAuthenticated without saying whether the email or the password was wrong, and TooManyRequests
+    (right password or not) while the email address typed or the client `address` has had too many
+    failures (api/throttling.py; limits in Settings).
     """
     now = utcnow()
     staff = db.scalar(select(Staff).where(func.lower(Staff.email) == email.strip().lower()))
     # Keyed by the address typed, known or not, so being locked out does not reveal that an account exists.
     attempt = login_actor(email)
+    if not settings.password_login_allowed:
+        audit.record(db, attempt, "login", "staff", None, result="denied", reason="password_login_off")
+        log.info("web_login_password_off")
+        raise Forbidden("password login is off; sign in through the identity provider", code="password_off")
     limits = throttling.login_limits(settings, email, address)
     try:
         throttling.refuse_if_throttled(db, limits, now)
@@ -78,6 +86,18 @@ def login(
         log.info("web_login_failed", staff_id=staff.id if staff else None)
         raise NotAuthenticated("unknown email or wrong password", field="email")
     throttling.forget(db, limits[0])  # the account's count; the address keeps its own
+    return open_session(db, staff, language=language, method="password")
+
+
+def open_session(
+    db: Session, staff: Staff, *, language: str, method: str, id_token: str | None = None
+) -> tuple[StaffSession, str]:
+    """A new session for a staff member whose sign-in (`method`: password or oidc) succeeded, audited.
+
+    Returns the row and the cookie token (stored hashed). A single sign-on session keeps the provider's
+    ID token, which its logout endpoint asks for.
+    """
+    now = utcnow()
     db.execute(delete(StaffSession).where(StaffSession.expires_at < now))
     token = new_token()
     session = StaffSession(
@@ -88,12 +108,20 @@ def login(
         created_at=now,
         last_seen_at=now,
         expires_at=now + MAX_SESSION_AGE,
+        id_token=id_token,
     )
     db.add(session)
     db.flush()
-    audit.record(db, f"staff:{staff.id}", "login", "staff", staff.id)
-    log.info("web_login", staff_id=staff.id, session_id=session.id)
+    audit.record(db, f"staff:{staff.id}", "login", "staff", staff.id, method=method)
+    log.info("web_login", staff_id=staff.id, session_id=session.id, method=method)
     return session, token
+
+
+def end_sessions(db: Session, staff: Staff) -> int:
+    """End every session of a staff member (their roles were withdrawn); returns how many."""
+    ended = db.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id)).rowcount
+    db.flush()
+    return ended or 0
 
 
 def login_actor(email: str) -> str:
@@ -103,11 +131,12 @@ def login_actor(email: str) -> str:
 
 
 def current_session(
-    db: Session, settings: Settings, token: str | None, *, now: datetime | None = None
+    db: Session, settings: Settings, token: str | None, *, now: datetime | None = None, touch: bool = True
 ) -> StaffSession | None:
     """The live session for a cookie token, or None when absent, idle too long, expired or deactivated.
 
-    A dead session is deleted so that its token can never come back.
+    A dead session is deleted so that its token can never come back. `touch=False` (a page's background
+    requests, such as the inbox's live updates) leaves the idle clock alone: an open tab is not activity.
     """
     if not token:
         return None
@@ -121,7 +150,7 @@ def current_session(
         db.delete(session)
         db.flush()
         return None
-    if now - session.last_seen_at > TOUCH_EVERY:
+    if touch and now - session.last_seen_at > TOUCH_EVERY:
         session.last_seen_at = now
         db.flush()
     return session
@@ -138,34 +167,44 @@ def csrf_ok(expected: str | None, submitted: str | None) -> bool:
     return bool(expected and submitted) and hmac.compare_digest(str(expected), str(submitted))
 
 
-def _secure(settings: Settings) -> bool:
+def secure_cookies(settings: Settings) -> bool:
+    """Cookies are Secure when the public URL is https (in production it must be)."""
     return settings.public_base_url.lower().startswith("https://")
 
 
-def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+def set_cookie(
+    response: Response,
+    settings: Settings,
+    name: str,
+    token: str,
+    *,
+    max_age: int,
+    path: str,
+    samesite: Literal["lax", "strict"],
+) -> None:
+    """An HttpOnly cookie of the UI, Secure when the public URL is https."""
     response.set_cookie(
-        SESSION_COOKIE,
+        name,
         token,
-        max_age=int(MAX_SESSION_AGE.total_seconds()),
-        path="/",
+        max_age=max_age,
+        path=path,
         httponly=True,
-        samesite="lax",
-        secure=_secure(settings),
+        samesite=samesite,
+        secure=secure_cookies(settings),
     )
 
 
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    max_age = int(MAX_SESSION_AGE.total_seconds())
+    set_cookie(response, settings, SESSION_COOKIE, token, max_age=max_age, path="/", samesite="lax")
+
+
 def clear_session_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(settings))
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(settings)
+    )
 
 
 def set_login_csrf_cookie(response: Response, settings: Settings, token: str) -> None:
     """Double-submit token for the login form itself (there is no session yet to hold one)."""
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        max_age=3600,
-        path="/ui",
-        httponly=True,
-        samesite="strict",
-        secure=_secure(settings),
-    )
+    set_cookie(response, settings, LOGIN_CSRF_COOKIE, token, max_age=3600, path="/ui", samesite="strict")

@@ -130,26 +130,40 @@ class ActionHandoffLowConfidence(Action):
         return []
 
 
-class ActionOpenUrgentEscalation(Action):
-    """Opens an urgent escalation after utter_urgent_help, without saying anything more that turn."""
+class ActionUrgentHelp(Action):
+    """The model read a crisis that the gateway's crisis net did not: the numbers gently, and a person reads.
+
+    The alarm (the crisis reply and an urgent escalation) is the crisis net's, which runs in the gateway
+    before the model sees a message (ADR 0021): its classifier learnt from ordinary messages that only look
+    alarming, which this model never saw, and on the independent set the model's `urgent_help` alone was
+    wrong far more often than right, even above 0.9. So the model alone gives the numbers in a gentle line
+    (utter_safety_check; not again when the gateway already sent it for this message) and an ordinary
+    escalation, so that a klantmanager reads the message before the bot says anything more.
+    """
 
     def name(self) -> str:
-        return "action_open_urgent_escalation"
+        return "action_urgent_help"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """POST an urgent escalation, retrying once.
-
-        Says nothing, whatever happens: the crisis numbers must be the whole reply in this turn.
-        """
+        latest = tracker.latest_message or {}
+        confidence = float((latest.get("intent") or {}).get("confidence") or 0)
+        if not conversation.latest_metadata(tracker).get("safetyLineSent"):
+            dispatcher.utter_message(response="utter_safety_check")
         for attempt in (1, 2):
             try:
-                await CaseApi(tracker.sender_id).escalate("urgent_help", urgent=True)
+                await CaseApi(tracker.sender_id).escalate(
+                    "possible_crisis", urgent=False, summary=f"intent=urgent_help confidence={confidence:.2f}"
+                )
                 return []
             except CaseApiUnavailable:
-                logger.error("urgent_escalation_failed sender=%s attempt=%s", tracker.sender_id, attempt)
+                logger.error(
+                    "possible_crisis_escalation_failed sender=%s attempt=%s", tracker.sender_id, attempt
+                )
             except CaseApiError as exc:
-                logger.error("urgent_escalation_refused sender=%s status=%s", tracker.sender_id, exc.status)
+                logger.error(
+                    "possible_crisis_escalation_refused sender=%s status=%s", tracker.sender_id, exc.status
+                )
                 break
         return []

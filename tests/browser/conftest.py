@@ -12,6 +12,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -138,8 +139,11 @@ class Live:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The whole API on a free 127.0.0.1 port against a fresh SQLite database."""
-    import uvicorn
+    yield from serve(tmp_path_factory)
 
+
+def serve(tmp_path_factory: pytest.TempPathFactory, **overrides: Any) -> Iterator[Live]:
+    """Body of a `live` fixture; `overrides` are settings (a module's own `live` passes e.g. SMTP ones)."""
     port = free_port()
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'case.sqlite3'}"
     upgrade(url)
@@ -159,10 +163,26 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         rasa_timeout_seconds=10,
         simulator_enabled=True,
         log_level="WARNING",
+        **overrides,
     )
     database = Database(url)
+    try:
+        with serving(settings, database):
+            yield Live(f"http://127.0.0.1:{port}", database, settings, rasa)
+    finally:
+        rasa.stop()
+        database.engine.dispose()
+
+
+@contextmanager
+def serving(settings: Settings, database: Database) -> Iterator[None]:
+    """The API with these settings in uvicorn, in a thread, on 127.0.0.1:`settings.port`."""
+    import uvicorn
+
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, database), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(settings, database), host="127.0.0.1", port=settings.port, log_level="warning"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -172,12 +192,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             raise RuntimeError("the API did not start for the browser tests")
         time.sleep(0.05)
     try:
-        yield Live(f"http://127.0.0.1:{port}", database, settings, rasa)
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        rasa.stop()
-        database.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ from tests.browser.conftest import (
     screenshot,
     staff_member,
 )
+from tests.klantinteracties_double import failed_export
 
 pytestmark = pytest.mark.browser
 ARABIC_REQUEST = "أريد التحدث مع موظف من فضلك"
@@ -99,6 +100,7 @@ def people(live: Live) -> dict[str, Any]:
         )
         db.add(Task(kind="reminder_unanswered", inburgeraar_id=yonas.id, assignee_id=fatima.id))
         db.commit()
+        failed_export(db, yonas)  # a contact the Klantinteracties register refused, for /ui/register
         return {
             "fatima": fatima.email,
             "joost": joost.email,
@@ -323,6 +325,7 @@ MAIN_PAGES = [
     ("people", "coordinator", "/ui/people"),
     ("privacy-coordinator", "coordinator", "/ui/people/{amina}/privacy"),
     ("erase-confirm", "coordinator", "/ui/people/{amina}/erase?reason=request"),
+    ("register", "coordinator", "/ui/register"),
 ]
 
 
@@ -344,4 +347,22 @@ def test_the_main_pages_have_no_serious_accessibility_violations(chromium, live,
     assert page.evaluate("() => document.documentElement.lang") in ("nl", "en")
     screenshot(page, f"page-{name}")
     assert axe_violations(page, name) == []
+    context.close()
+
+
+def test_the_register_page_fits_a_phone_without_accessibility_violations(chromium, live, people):
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed in node_modules/: run `make tools`")
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = login(context, live, people["coordinator"])
+    page.goto(f"{live.url}/ui/register")
+    page.wait_for_load_state("networkidle")
+    widest = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('main table')]"
+        ".map(t => t.getBoundingClientRect().right))"
+    )
+    assert widest <= 390, widest
+    assert page.get_by_role("button", name="Opnieuw proberen").first.is_visible()
+    screenshot(page, "page-register-390")
+    assert axe_violations(page, "register-390") == []
     context.close()

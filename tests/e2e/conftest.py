@@ -200,6 +200,7 @@ def start_stack(
     base = {**os.environ, "ENVIRONMENT": "test", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **env}
     api_env = base | SECRETS.api_env() | {
         "DATABASE_URL": db_url, "PORT": str(api_port), "CASE_API_ADMIN_TOKEN": ADMIN_TOKEN, "RASA_URL": rasa,
+        "ACTION_SERVER_URL": actions,  # for /health/ready
     }  # fmt: skip
     procs.start("api", api_command(api_port), ROOT, api_env)
     actions_env = base | SECRETS.actions_env(api_url=api)

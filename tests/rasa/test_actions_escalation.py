@@ -8,7 +8,7 @@ import json
 from actions.escalation import (
     ActionHandleNluFallback,
     ActionHandoffLowConfidence,
-    ActionOpenUrgentEscalation,
+    ActionUrgentHelp,
     ActionRequestHuman,
 )
 from support import bot_event, make_tracker, run, user_event
@@ -96,22 +96,33 @@ def test_low_confidence_escalates_with_the_intent_as_summary(case_api, domain):
     assert body["reason"] == "low_confidence" and body["summary"] == "intent=ask_map confidence=0.31"
 
 
-def test_urgent_help_opens_an_urgent_escalation_and_says_nothing_more(case_api, domain):
-    case_api.on("POST", "escalations", {"id": 8}, status=201)
+def test_the_model_alone_gives_the_numbers_gently_and_an_ordinary_escalation(case_api, domain):
+    case_api.on("POST", "escalations", {"id": 9}, status=201)
 
-    outcome = run(ActionOpenUrgentEscalation(), make_tracker("help", "urgent_help"), domain)
+    outcome = run(ActionUrgentHelp(), make_tracker("my son is sick", "urgent_help", confidence=0.97), domain)
+
+    assert outcome.responses == ["utter_safety_check"]
+    body = case_api.sent("POST", "escalations")[0].body
+    assert (body["reason"], body["urgent"]) == ("possible_crisis", False)
+    assert body["summary"] == "intent=urgent_help confidence=0.97"
+
+
+def test_the_gentle_line_is_not_repeated_when_the_gateway_sent_it(case_api, domain):
+    case_api.on("POST", "escalations", {"id": 9}, status=201)
+    tracker = make_tracker("help", "urgent_help", metadata={"safetyLineSent": True})
+
+    outcome = run(ActionUrgentHelp(), tracker, domain)
 
     assert outcome.messages == []
-    body = case_api.sent("POST", "escalations")[0].body
-    assert (body["reason"], body["urgent"]) == ("urgent_help", True)
+    assert case_api.sent("POST", "escalations")[0].body["reason"] == "possible_crisis"
 
 
-def test_urgent_escalation_is_retried_once_and_stays_silent_when_the_api_is_down(case_api, domain):
+def test_the_escalation_is_retried_once_and_the_numbers_are_given_when_the_api_is_down(case_api, domain):
     case_api.on("POST", "escalations", {"title": "down"}, status=503)
 
-    outcome = run(ActionOpenUrgentEscalation(), make_tracker("help", "urgent_help"), domain)
+    outcome = run(ActionUrgentHelp(), make_tracker("help", "urgent_help"), domain)
 
-    assert outcome.messages == [] and outcome.events == []
+    assert outcome.responses == ["utter_safety_check"] and outcome.events == []
     assert len(case_api.sent("POST", "escalations")) == 2
 
 

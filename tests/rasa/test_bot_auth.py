@@ -20,6 +20,7 @@ import jwt
 import pytest
 import requests
 
+from gateway_channel import STATUS_SENDER
 from rasa_server import rasa_arguments
 from startup import MissingSecret, require_secrets
 from support import ACTION_SECRET, ROOT, TOKEN, bearer
@@ -59,12 +60,22 @@ def serve(cmd: list[str], env: dict[str, str], port: int) -> Iterator[str]:
         process.wait(10)
 
 
-@pytest.fixture(scope="module")
-def rasa() -> Iterator[str]:
+def channel_server(*options: str) -> Iterator[str]:
     port = free_port()
     script = str(ROOT / "tests" / "rasa" / "channel_server.py")
     env = {"RASA_JWT_SECRET": JWT_SECRET, "PYTHONPATH": str(ROOT / "bot"), "RASA_TELEMETRY_ENABLED": "false"}
-    yield from serve([sys.executable, script, str(port)], env, port)
+    yield from serve([sys.executable, script, str(port), *options], env, port)
+
+
+@pytest.fixture(scope="module")
+def rasa() -> Iterator[str]:
+    yield from channel_server()
+
+
+@pytest.fixture(scope="module")
+def unready_rasa() -> Iterator[str]:
+    """Rasa's server without a model loaded (yet)."""
+    yield from channel_server("--unready")
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +121,35 @@ def test_the_gateway_channel_refuses_a_message_without_a_valid_token(rasa, heade
 
     assert response.status_code == 401
     assert "heard" not in response.text
+
+
+def test_the_status_route_says_the_model_is_loaded_and_parses(rasa):
+    response = requests.get(f"{rasa}/webhooks/gateway/status", headers=jwt_for(STATUS_SENDER), timeout=10)
+
+    assert response.status_code == 200
+    assert response.json() == {"ready": True, "model_id": "echo", "intent": "heard"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, jwt_for(SENDER), jwt_for(STATUS_SENDER, secret="another-secret-of-at-least-32-chars!!")],
+    ids=["none", "a-conversations-token", "wrong-secret"],
+)
+def test_the_status_route_wants_a_token_for_the_readiness_check(rasa, headers):
+    response = requests.get(f"{rasa}/webhooks/gateway/status", headers=headers, timeout=10)
+
+    assert response.status_code == 401
+    assert "ready" not in response.text
+
+
+def test_without_a_model_rasa_is_not_ready_and_refuses_a_message_instead_of_answering_nothing(unready_rasa):
+    status_url = f"{unready_rasa}/webhooks/gateway/status"
+    status = requests.get(status_url, headers=jwt_for(STATUS_SENDER), timeout=10)
+    turn = say(unready_rasa, jwt_for(SENDER), text="ik ben ziek")
+
+    assert (status.status_code, status.json()["ready"]) == (503, False)
+    # Rasa itself would answer 200 with no replies, and the turn would be lost; 409 keeps it for a replay.
+    assert (turn.status_code, turn.json()) == (409, {"error": "no_model"})
 
 
 def test_rasas_own_rest_channel_is_not_served(rasa):

@@ -18,12 +18,13 @@ from api.db import utcnow
 from api.i18n import languages
 from api.i18n.catalog import render
 from api.messaging import service as messaging
-from api.messaging.gateway.replies import CRISIS, reply
+from api.messaging.gateway.replies import CRISIS, SAFETY_CHECK, reply
 from api.messaging.gateway.text import detected_language
 from api.messaging.models import Conversation, Message
 from api.people.models import Inburgeraar
-from api.safety import crisis
+from api.safety import crisis, net
 from api.tasks import service as tasks
+from api.tasks.models import TaskKind
 
 log = structlog.get_logger()
 
@@ -40,11 +41,19 @@ def crisis_languages(person: Inburgeraar | None, message: Message, hit: crisis.H
 def answer_crisis(
     db: Session, conversation: Conversation, person: Inburgeraar | None, message: Message
 ) -> bool:
-    """Answer and escalate when `message` reads as a crisis; returns True when it did."""
-    hit = crisis.detect(message.body)
-    if hit is None:
+    """Answer and escalate when `message` reads as a crisis; returns True when it did (an alarm).
+
+    A message the net is unsure of (a check) gets the numbers in a gentle line and a task for the
+    klantmanager to read it; routing then goes on as usual, and this returns False.
+    """
+    verdict = net.assess(message.body)
+    if verdict is None:
         return False
+    hit = verdict.hit
     codes = crisis_languages(person, message, hit)
+    if verdict.level == net.Level.check:
+        _gentle_check(db, conversation, person, message, codes, hit)
+        return False
     text = "\n\n".join(render(code, CRISIS) for code in codes)
     reply(db, conversation, codes[0], text, message.channel).intent = messaging.CRISIS_REPLY
     escalation = tasks.open_escalation(
@@ -67,3 +76,24 @@ def answer_crisis(
         vocabulary=hit.language,
     )
     return True
+
+
+def _gentle_check(
+    db: Session,
+    conversation: Conversation,
+    person: Inburgeraar | None,
+    message: Message,
+    codes: list[str],
+    hit: crisis.Hit,
+) -> None:
+    text = "\n\n".join(render(code, SAFETY_CHECK) for code in codes)
+    reply(db, conversation, codes[0], text, message.channel).intent = messaging.CRISIS_REPLY
+    tasks.open_task_once(
+        db,
+        TaskKind.possible_crisis,
+        inburgeraar=person,
+        conversation_id=conversation.id,
+        detail=f"message_id={message.id}",
+    )
+    audit.record(db, SYSTEM, "crisis_check", "conversation", conversation.id, score=hit.pattern)
+    log.warning("crisis_check", message_id=message.id, conversation_id=conversation.id, score=hit.pattern)

@@ -21,6 +21,13 @@ CRISIS = N_(
     "Zelfmoordpreventie: 0800-0113. Is er geweld thuis? Bel gratis Veilig Thuis: 0800-2000. Ik stuur "
     "je bericht nu ook door naar een medewerker."
 )
+# When the net is unsure (api.safety.net, Level.check): the same numbers, without asking about suicide or
+# danger outright, for a message that might be a crisis and is more likely a sick child. Keep "call"
+# before 113 and Veilig Thuis.
+SAFETY_CHECK = N_(
+    "Gaat het niet goed? Bij gevaar: bel 112. Praten met iemand: bel gratis 113 Zelfmoordpreventie: "
+    "0800-0113. Geweld thuis? Bel gratis Veilig Thuis: 0800-2000. Een medewerker leest je bericht ook."
+)
 UNKNOWN_NUMBER = N_("Wij kennen dit nummer niet. Bel de gemeente: {phone}.")
 HANDOFF_HOLDING = N_("Je bericht is doorgestuurd naar je klantmanager. Die neemt contact met je op.")
 OUTAGE_HOLDING = N_(

@@ -1,12 +1,14 @@
 """One bot turn: a known person's message to Rasa, Rasa's understanding onto the message, replies out.
 
 A turn that may already have happened (an earlier attempt ended ambiguously) is not asked again: the
-replies are read back from Rasa's tracker. When Rasa does not answer the message stays `received`, the
-person gets one holding reply per outage, and the worker replays it later.
+replies are read back from Rasa's tracker. When Rasa does not answer (down, or still loading its model)
+the message stays `received` and the worker replays it; once it has waited OUTAGE_REPLY_AFTER_SECONDS the
+person gets one holding reply per outage (`hold`), so a bot that is only starting answers without one.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -24,9 +26,11 @@ from api.messaging.gateway.menu import mark_clarify_question, menu_shortcut, sho
 from api.messaging.gateway.replies import OTHER_REQUEST_OFFER, OUTAGE_HOLDING, reply, with_emergency
 from api.messaging.gateway.second_request import other_request
 from api.messaging.gateway.text import detected_language, neutralise
+from api.messaging.metrics import BOT_TURN_SECONDS, BOT_TURNS, turn_outcome
 from api.messaging.models import Conversation, Message, MessageKind
 from api.messaging.rasa import RasaClient, RasaUnavailable, Understanding, sender_id
 from api.people.models import Inburgeraar
+from api.safety import net
 from api.tasks import service as tasks
 
 log = structlog.get_logger()
@@ -42,10 +46,12 @@ def bot_turn(
     message: Message,
     *,
     offer_other_request: bool = False,
+    outage_reply_after: timedelta = timedelta(0),
 ) -> bool:
-    """Ask Rasa about `message`, record what it understood, queue its replies and commit.
+    """Ask Rasa about `message`, record what it understood, queue its replies, count the turn and commit.
 
-    Returns False when Rasa is unavailable: the message stays stored for a replay.
+    Returns False when Rasa is unavailable: the message stays stored for a replay (`hold` decides about
+    the holding reply).
     """
     sender = sender_id(conversation)
     shortcut = menu_shortcut(db, conversation, message)
@@ -58,8 +64,10 @@ def bot_turn(
         "messageId": message.id,
         # The action server sends it back with its calls to /api/v1/bot, so their log lines join this turn's.
         "requestId": current_request_id(),
+        # The crisis net gave the gentle line already: the bot's own (action_urgent_help) is not repeated.
+        "safetyLineSent": net.level_of(message.body) == net.Level.check,
     }
-    replies = _ask(db, rasa, sender, text, metadata, conversation, person, message)
+    replies = _ask(db, rasa, sender, text, metadata, conversation, person, message, outage_reply_after)
     if replies is None:
         return False
     understanding = rasa.understanding(sender)
@@ -75,6 +83,9 @@ def bot_turn(
     offer_language(db, conversation, person, message, metadata["detectedLanguage"])
     conversation.outage_reply_sent_at = None
     mark_processed(message)
+    # Counted with the turn, just before the commit (the counters' rows are held until then).
+    BOT_TURNS.inc(db, outcome=turn_outcome(understanding.intent, shortcut=shortcut is not None))
+    BOT_TURN_SECONDS.observe(db, max(0.0, (utcnow() - message.created_at).total_seconds()))
     db.commit()
     log.info("inbound_bot_turn", message_id=message.id, replies=len(replies), shortcut=shortcut is not None)
     return True
@@ -121,8 +132,9 @@ def _ask(
     conversation: Conversation,
     person: Inburgeraar,
     message: Message,
+    outage_reply_after: timedelta,
 ) -> list[str] | None:
-    """Rasa's replies to this message, or None when Rasa is unavailable (after the outage reply)."""
+    """Rasa's replies to this message, or None when Rasa is unavailable (then `hold` and commit)."""
     earlier_attempt = message.bot_attempts > 0
     if not earlier_attempt and _handed_back_since_last_reply(db, conversation):
         rasa.end_form(sender)
@@ -134,13 +146,24 @@ def _ask(
             replies = rasa.send(sender, text, metadata)
     except RasaUnavailable as exc:
         log.warning("rasa_unavailable", message_id=message.id, reason=exc.reason, ambiguous=exc.ambiguous)
-        if conversation.outage_reply_sent_at is None:
-            holding = with_emergency(person.language, render(person.language, OUTAGE_HOLDING))
-            reply(db, conversation, person.language, holding, message.channel)
-            conversation.outage_reply_sent_at = utcnow()
+        hold(db, conversation, person, message, after=outage_reply_after)
         db.commit()
         return None
     return replies
+
+
+def hold(
+    db: Session, conversation: Conversation, person: Inburgeraar, message: Message, *, after: timedelta
+) -> bool:
+    """The bot cannot answer `message` now: queue the holding reply, once per outage, when the message has
+    waited `after` (a Rasa that is only loading its model answers before then). True when it was queued."""
+    if conversation.outage_reply_sent_at is not None or utcnow() - message.created_at < after:
+        return False
+    holding = with_emergency(person.language, render(person.language, OUTAGE_HOLDING))
+    reply(db, conversation, person.language, holding, message.channel)
+    conversation.outage_reply_sent_at = utcnow()
+    log.info("outage_reply_queued", message_id=message.id, conversation_id=conversation.id)
+    return True
 
 
 def _record_understanding(

@@ -1,0 +1,109 @@
+"""The crisis net's second layer: a small linear classifier for what the vocabulary cannot list.
+
+The vocabulary (api.safety.crisis) catches crisis words; people in distress often write none: a story that
+ends in "I can't go on", a relative "who fell and does not answer", a threat told indirectly, Arabic or
+Persian in Latin letters. This layer scores the message's character n-grams and words with a logistic
+regression trained on crisis messages and on ordinary messages that only look alike (sick children,
+hospital visits, "help me with this letter"), written apart from every evaluation set.
+
+Inference is plain Python over a dictionary of weights, so the API needs no numerical library; training runs
+in the bot environment, where scikit-learn ships with Rasa (`scripts/train_crisis_classifier.py`, `make
+crisis-classifier`). The trained weights are committed beside this module with a digest of the data they
+were trained on; a test fails when the data changed and the weights were not retrained.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from api.safety.crisis import normalise
+
+ROOT = Path(__file__).resolve().parents[2]
+WEIGHTS = Path(__file__).with_name("crisis_classifier.json.gz")
+# What it learns from: the bot's training data and the staged sets written for this net (bot/data_staging).
+TRAINING_FILES = ("bot/data/nlu/*.yml", "bot/data_staging/urgent*/*.yml", "bot/data_staging/realistic/*.yml")
+CHAR_NGRAMS = (2, 5)
+_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def features(text: str) -> list[str]:
+    """Word unigrams and bigrams, and character 2- to 5-grams inside each padded word."""
+    words = normalise(text)
+    out = [f"w:{w}" for w in words]
+    out += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    low, high = CHAR_NGRAMS
+    for word in words:
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            out += [f"c:{padded[i : i + n]}" for i in range(max(1, len(padded) - n + 1))]
+    return out
+
+
+def plain(example: str) -> str:
+    """A training line without its entity annotations: "[ziek](absence_reason)" is "ziek"."""
+    return _ANNOTATION.sub(r"\1", example).strip()
+
+
+def training_paths(root: Path = ROOT) -> list[Path]:
+    return sorted({p for pattern in TRAINING_FILES for p in root.glob(pattern)})
+
+
+def training_digest(root: Path = ROOT) -> str:
+    digest = hashlib.sha256()
+    for path in training_paths(root):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    digest.update(repr(CHAR_NGRAMS).encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """`weights[f] = (idf, coefficient)`; the message vector is tf-idf, L2-normalised, like the trainer's."""
+
+    weights: dict[str, tuple[float, float]]
+    intercept: float
+    threshold: float  # from here: an alarm
+    check: float  # from here to the alarm: the numbers in a gentle line, and a person looks
+    digest: str
+    training: dict
+
+    def probability(self, text: str) -> float:
+        counts: dict[str, int] = {}
+        for feature in features(text or ""):
+            if feature in self.weights:
+                counts[feature] = counts.get(feature, 0) + 1
+        if not counts:
+            return 1 / (1 + math.exp(-self.intercept))
+        values = {f: (1 + math.log(n)) * self.weights[f][0] for f, n in counts.items()}  # sublinear tf
+        norm = math.sqrt(sum(v * v for v in values.values()))
+        score = self.intercept + sum(v / norm * self.weights[f][1] for f, v in values.items())
+        return 1 / (1 + math.exp(-score))
+
+    def is_crisis(self, text: str) -> bool:
+        return self.probability(text) >= self.threshold
+
+
+def from_payload(data: dict) -> Classifier:
+    weights = {f: (idf, coef) for f, idf, coef in data["features"]}
+    return Classifier(
+        weights, data["intercept"], data["threshold"], data["check"], data["digest"], data.get("training", {})
+    )
+
+
+def load(path: Path = WEIGHTS) -> Classifier | None:
+    if not path.exists():
+        return None
+    return from_payload(json.loads(gzip.decompress(path.read_bytes())))
+
+
+@lru_cache(maxsize=1)
+def classifier() -> Classifier | None:
+    return load()

@@ -1,0 +1,58 @@
+"""The crisis net's verdict on one message: the vocabulary first, then the classifier.
+
+Either layer is enough for an alarm (the model's `urgent_help`, in the bot, counts as well). A vocabulary
+hit names its category; a classifier hit has none: the message reads like a crisis without a crisis word.
+Below the classifier's alarm cut-off and above its check cut-off, a message might be one: it gets the
+numbers in a gentle line and a klantmanager looks, without the alarm that frightens a parent whose child
+is merely ill.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import structlog
+
+from api.safety import classifier, crisis
+
+log = structlog.get_logger()
+
+UNCLEAR = "unclear"  # the category of a classifier hit: the way it is written, no crisis word
+# One or two words are too little for the classifier ("help", "hulp", "Caawimo" are the HELP keyword, and
+# its reply carries the emergency line); short crises are the vocabulary's ("wil dood", "hij slaat").
+CLASSIFIER_MIN_WORDS = 3
+
+
+class Level(StrEnum):
+    alarm = "alarm"  # the crisis reply and an urgent escalation
+    check = "check"  # a gentle line with the numbers, and a task for the klantmanager to look
+
+
+@dataclass(frozen=True)
+class Verdict:
+    level: Level
+    hit: crisis.Hit
+
+
+def assess(text: str) -> Verdict | None:
+    """What the net makes of `text`: an alarm, a check, or nothing (None)."""
+    hit = crisis.detect(text)
+    if hit is not None:
+        return Verdict(Level.alarm, hit)
+    if len(crisis.normalise(text or "")) < CLASSIFIER_MIN_WORDS:
+        return None
+    model = classifier.classifier()
+    if model is None:
+        log.error("crisis_classifier_missing", hint="make crisis-classifier")
+        return None
+    probability = model.probability(text)
+    if probability < model.check:
+        return None
+    level = Level.alarm if probability >= model.threshold else Level.check
+    return Verdict(level, crisis.Hit(UNCLEAR, "classifier", f"p={probability:.2f}"))
+
+
+def level_of(text: str) -> Level | None:
+    verdict = assess(text)
+    return verdict.level if verdict is not None else None
