@@ -6,7 +6,7 @@ from api.broadcasts.models import Broadcast, BroadcastRecipient  # noqa: F401
 from api.db import Base
 from api.inbox.models import ReadMark, StaffNotification  # noqa: F401
 from api.klantinteracties.models import RegisterExport, RegisterParty  # noqa: F401
-from api.messaging.models import Conversation, Message, OutboxItem  # noqa: F401
+from api.messaging.models import Conversation, ConversationNote, Message, OutboxItem  # noqa: F401
 from api.monitoring.models import MetricCounter, WorkerHeartbeat  # noqa: F401
 from api.people.models import ConsentEvent, Inburgeraar  # noqa: F401
 from api.privacy.models import PurgeRun, TrackerErasure  # noqa: F401

@@ -28,9 +28,11 @@ OPTIONAL_SECRETS = (
     "oidc_client_secret",
     "metrics_token",
     "klantinteracties_token",
+    "translation_api_key",
 )
 # The roles of api.staff.models.Role (settings sit below every package; tests/test_oidc_login.py compares).
 StaffRole = Literal["klantmanager", "coordinator", "admin"]
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 class Settings(BaseSettings):
@@ -265,6 +267,26 @@ class Settings(BaseSettings):
         description="How often an open inbox asks whether anything changed (a fingerprint, no personal "
         "data); the list itself is fetched, and its read audited, only when something did.",
     )
+    translation_provider: Literal["off", "libretranslate"] = Field(
+        "off",
+        description="Machine translation of free text for staff (ADR 0018): off (nothing is sent anywhere) "
+        "or libretranslate (a LibreTranslate server at TRANSLATION_URL, self-hosted or with the "
+        "municipality's own key). What it receives is in docs/privacy.md.",
+    )
+    translation_url: str = Field(
+        "",
+        description="Base URL of the translation service, e.g. http://127.0.0.1:5000 for a LibreTranslate on "
+        "the same host; required when TRANSLATION_PROVIDER is not off (https in production unless local).",
+    )
+    translation_api_key: str = Field(
+        "", description="The municipality's API key for the translation service; empty when it needs none."
+    )
+    translation_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds one call to the translation service may take; slower counts as unavailable "
+        "(the page shows the original, a draft reply is kept).",
+    )
     simulator_enabled: bool = Field(True, description="Serve the phone simulator (never in production).")
     max_request_bytes: int = Field(
         1_048_576,
@@ -415,6 +437,8 @@ class Settings(BaseSettings):
     def _production_fails_closed(self) -> Settings:
         problems = klantinteracties_problems(self)
         problems += production_problems(self) if self.environment == "production" else []
+        if self.translation_provider != "off" and not self.translation_url:
+            problems.append("TRANSLATION_URL must be set when TRANSLATION_PROVIDER is not off")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -444,6 +468,13 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("PUBLIC_BASE_URL must be an https URL in production (cookies are Secure only then)")
     if settings.simulator_enabled:
         problems.append("SIMULATOR_ENABLED must be false in production")
+    translation = urlsplit(settings.translation_url)
+    if settings.translation_provider != "off" and not (
+        translation.scheme == "https" or translation.hostname in LOOPBACK_HOSTS
+    ):
+        problems.append(
+            "TRANSLATION_URL must be an https URL (or one on this host) when TRANSLATION_PROVIDER is on"
+        )
     if "municipality_phone" not in settings.model_fields_set:
         problems.append("MUNICIPALITY_PHONE must be set in production (people are told to call it)")
     return problems + oidc_problems(settings)

@@ -12,6 +12,11 @@ with no replies: the gateway keeps the message and sends it again when the bot i
 /webhooks/gateway/status (a JWT for the sender `STATUS_SENDER`, or role admin) says whether a model is
 loaded and answers a parse: the case API's GET /health/ready asks it, without the admin role that Rasa's
 own /status demands.
+
+POST /webhooks/gateway/parse {"sender", "text"} reads a message without a turn, for the same token: what the
+model understands (intent, entities, the ranking) as Rasa's /model/parse answers it, while the tracker is
+not touched. The gateway uses it while a klantmanager has the conversation and the bot stays silent;
+/model/parse itself would want Rasa's `admin` role, which the API never holds (ADR 0013, ADR 0018).
 """
 
 from __future__ import annotations
@@ -85,6 +90,24 @@ class GatewayInput(InputChannel):
             return response.json(
                 {"ready": True, "model_id": getattr(agent, "model_id", None), "intent": intent.get("name")}
             )
+
+        @webhook.route("/parse", methods=["POST"])
+        async def parse(request: Request) -> HTTPResponse:
+            payload = request.json if isinstance(request.json, dict) else {}
+            sender, text = payload.get("sender"), payload.get("text")
+            if not isinstance(sender, str) or not await authorized(request, sender):
+                logger.warning("gateway_parse_refused")
+                return response.json({"error": "unauthorized"}, status=401)
+            if not isinstance(text, str) or not text.strip():
+                return response.json({"error": "text is required"}, status=400)
+            if not agent_ready(request):
+                return response.json({"error": "no model loaded"}, status=503)
+            try:
+                parsed = await request.app.ctx.agent.parse_message(text)
+            except Exception as exc:  # answer without the text, log without it
+                logger.exception("gateway_parse_failed sender=%s error=%s", sender, type(exc).__name__)
+                return response.json({"error": "parse failed"}, status=500)
+            return response.json(parsed)
 
         return webhook
 

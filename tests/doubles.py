@@ -135,7 +135,7 @@ class FakeRasa(_Background):
         self.mode = "ok"  # ok | error | slow | slow_after_turn | no_model
         self.delay = 0.0
         self.turns: list[dict[str, Any]] = []
-        self.parses: list[str] = []  # texts sent to /model/parse
+        self.parses: list[str] = []  # texts read through the gateway channel's /parse (no turn)
         self.appended: list[tuple[str, Any]] = []  # (sender, events) appended through the HTTP API
         self.headers: list[dict[str, str]] = []  # of every request, in order (authentication, request ids)
         # Slots the next turn sets (as an action would), e.g. {"clarify_options": [...]}; cleared each turn.
@@ -160,10 +160,17 @@ class FakeRasa(_Background):
                 if events_path:
                     owner.appended.append((events_path.group(1), payload))
                     return self._send(200, owner.trackers[events_path.group(1)])
-                if urlparse(self.path).path == "/model/parse":  # HTTP API: no conversation involved
-                    intent, confidence, _, _ = owner.brain(payload.get("text", ""), {})
+                if urlparse(self.path).path == "/webhooks/gateway/parse":  # a reading, no turn, no tracker
+                    intent, confidence, entities, _ = owner.brain(payload.get("text", ""), {})
                     owner.parses.append(payload.get("text", ""))
-                    return self._send(200, {"intent": {"name": intent, "confidence": confidence}})
+                    return self._send(
+                        200,
+                        {
+                            "text": payload.get("text", ""),
+                            "intent": {"name": intent, "confidence": confidence},
+                            "entities": entities,
+                        },
+                    )
                 if owner.mode == "slow":
                     time.sleep(owner.delay)
                 replies = owner.turn(

@@ -132,7 +132,7 @@ def test_while_an_escalation_is_open_the_bot_is_silent_and_holds_once(client, ma
     assert len(fake_rasa.turns) == 1  # claimed: still silent, and no second holding reply
     assert len([m for m in messages_of(db, conversation.id) if m.body == render("nl", HANDOFF_HOLDING)]) == 1
 
-    inbox.resolve(db, principal_for_staff(km), escalation.id)
+    inbox.resolve(db, principal_for_staff(km), escalation.id, resolution="by_phone")
     db.commit()
     post_inbound(client, person.phone, "hallo weer", _sid(5))
     assert len(fake_rasa.turns) == 2  # handed back: the bot answers again
@@ -163,7 +163,7 @@ def test_a_new_escalation_gets_its_own_holding_reply(client, make, db, fake_rasa
         )
         db.commit()
         post_inbound(client, person.phone, "hallo?", _sid(n))
-        inbox.resolve(db, principal_for_staff(km), escalation.id)
+        inbox.resolve(db, principal_for_staff(km), escalation.id, resolution="no_answer_needed")
         db.commit()
     holding = [m for m in messages_of(db, conversation.id) if m.body == render("nl", HANDOFF_HOLDING)]
     assert len(holding) == 2

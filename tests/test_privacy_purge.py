@@ -14,7 +14,7 @@ from api.appointments.models import Attendance
 from api.audit import service as audit
 from api.audit.models import AuditEvent
 from api.auth import SYSTEM
-from api.messaging.models import Conversation, Message, OutboxItem
+from api.messaging.models import Conversation, ConversationNote, Message, OutboxItem
 from api.messaging.service import conversation_for, queue_outbound
 from api.people.models import Inburgeraar
 from api.privacy import purge
@@ -23,7 +23,7 @@ from api.privacy.retention import Policy
 from api.reminders.models import Reminder
 from api.tasks.models import Escalation, Task
 from api.worker import JOBS, Worker
-from tests.privacy_support import add_turn, create_tracker_store, sender, tracker_senders
+from tests.privacy_support import add_turn, create_tracker_store, every_row, sender, tracker_senders
 
 NOW = datetime(2031, 6, 15, 1, 30, tzinfo=UTC)  # 03:30 in Amsterdam: after the purge hour
 DAY = timedelta(days=1)
@@ -339,3 +339,46 @@ def test_what_the_person_wrote_about_leaves_the_audit_log_with_the_chat(db, make
     counts = run(db, settings)
     assert counts["audit_details"] == 1 and counts["absence_details"] == 1
     assert db.get(AuditEvent, crisis.id).detail is None and db.get(AuditEvent, reported.id).detail is None
+
+
+def test_no_chat_past_the_retention_is_left_in_any_table_translations_notes_and_closings_included(
+    db, make, settings, database
+):
+    """Every table and column, walked: what the chat said (a message, its machine-translated Dutch line,
+    an internal note, how a question was closed, the form it interrupted) is gone after its retention."""
+    mark, kept = "CHAT-MARK-7f3a", "RECENT-MARK-2b9c"
+    person = make.person(make.staff()[0])
+    old = NOW - 29 * DAY
+    written = message(db, person, f"{mark} geschreven", old)
+    written.dutch, written.translated_by = f"{mark} in het Nederlands", "libretranslate"
+    sent = message(db, person, f"{mark} vertaald", old, direction="out")
+    sent.dutch, sent.translated_by = f"{mark} zoals geschreven", "libretranslate"
+    conversation = conversation_for(db, person)
+    db.add_all(
+        [
+            ConversationNote(inburgeraar_id=person.id, body=f"{mark} notitie", created_at=old),
+            ConversationNote(inburgeraar_id=person.id, body=f"{kept} notitie", created_at=NOW - 2 * DAY),
+            Escalation(
+                conversation_id=conversation.id,
+                inburgeraar_id=person.id,
+                reason="request_human",
+                status="resolved",
+                resolved_at=old,
+                resolution="by_phone",
+                resolution_note=f"{mark} gebeld",
+                interrupted_form="absence_form",
+                form_slots={"absence_details": f"{mark} koorts"},
+                summary=f"{mark} samenvatting",
+            ),
+        ]
+    )
+    db.commit()
+    counts = run(db, settings)
+    assert counts["conversation_notes"] == 1 and counts["escalation_summaries"] == 1
+    rows = every_row(database)
+    left = [
+        (table, row) for table, found in rows.items() for row in found if mark in json.dumps(row, default=str)
+    ]
+    assert left == []
+    assert [r["body"] for r in rows["conversation_note"]] == [f"{kept} notitie"]
+    assert {r["translated_by"] for r in rows["message"]} == {None}

@@ -14,7 +14,8 @@ from api.appointments.models import Appointment, AppointmentStatus, Attendance
 from api.appointments.schemas import AppointmentCreate, AppointmentUpdate
 from api.audit import service as audit
 from api.auth import Principal
-from api.errors import InvalidInput, NotFound
+from api.db import utcnow
+from api.errors import Conflict, InvalidInput, NotFound
 from api.events import Hook
 from api.people.caseload import in_caseload
 from api.people.models import Inburgeraar
@@ -180,6 +181,47 @@ def update_appointment(
         # A reinstated appointment is news to the person just like a moved one: plan afresh and tell them.
         _notify(db, appointment, "moved")
     return appointment
+
+
+def new_time_for_person(
+    db: Session, actor: Principal, appointment_id: int, inburgeraar_id: int, starts_at: datetime
+) -> Appointment:
+    """A new time for one person's appointment, made by their klantmanager (as "ik maak een nieuwe afspraak"
+    promises). When the person is its only participant the appointment moves; a group appointment stays
+    for the others and the person gets an appointment of their own, of the same kind, place and length.
+    Either way the `changed` hook tells the person (a notice in their language) and plans the reminders.
+    """
+    audit.require_role(
+        db, actor, Role.klantmanager, action="update", object_type="appointment", object_id=appointment_id
+    )
+    appointment = get_appointment(db, actor, appointment_id, action="update")
+    if inburgeraar_id not in visibility.participant_ids(actor, appointment):
+        raise NotFound(f"appointment {appointment_id} has no participant {inburgeraar_id} in your caseload")
+    if appointment.status == AppointmentStatus.cancelled:
+        raise Conflict("this appointment was cancelled", code="cancelled")
+    if starts_at.tzinfo is None or starts_at <= utcnow():
+        raise InvalidInput("choose a time in the future", field="startsAt")
+    length = (appointment.ends_at or appointment.starts_at + timedelta(hours=1)) - appointment.starts_at
+    ends_at = starts_at + length
+    if len(appointment.attendances) == 1:
+        return update_appointment(
+            db, actor, appointment.id, AppointmentUpdate(starts_at=starts_at, ends_at=ends_at)
+        )
+    own = AppointmentCreate(
+        kind=appointment.kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=appointment.location,
+        participant_ids=[inburgeraar_id],
+        staff_id=appointment.staff_id,
+        bring_items=appointment.bring_items or [],
+        what_to_bring=appointment.what_to_bring,
+    )
+    created = create_appointment(db, actor, own)
+    # On the person's own row, so only their evidence trail shows it (the others keep the group time).
+    row = next(a for a in appointment.attendances if a.inburgeraar_id == inburgeraar_id)
+    audit.record(db, actor, "new_time", "attendance", row.id, appointment=created.id)
+    return created
 
 
 def caseload_appointments(

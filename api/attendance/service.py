@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -184,8 +185,52 @@ def _wrong_codes_lately(db: Session, inburgeraar_id: int) -> int:
     )
 
 
-def _staff_row(db: Session, actor: Principal, appointment_id: int, inburgeraar_id: int) -> Attendance:
-    audit.require_role(db, actor, *CASE_ROLES, action="update", object_type="attendance")
+class ForPerson(StrEnum):
+    """What a klantmanager can record for the person, as the person would tell the bot."""
+
+    confirm = "confirm"
+    report_absence = "report_absence"
+    request_reschedule = "request_reschedule"
+
+
+def act_for_person(
+    db: Session,
+    actor: Principal,
+    inburgeraar_id: int,
+    appointment_id: int,
+    action: str,
+    *,
+    reason: str | None = None,
+    details: str | None = None,
+) -> Attendance:
+    """The person's klantmanager records a confirmation, an absence or a request for another time for them
+    (they said so on the phone, or in a message the bot could not act on while staff had it).
+
+    The same rules as when the person tells the bot; the audit event names the staff member, which is how
+    the evidence trail shows it as done on the person's behalf. NotFound outside the caseload.
+    """
+    if action not in ForPerson.__members__:
+        raise InvalidInput(f"unknown action {action!r}", field="action")
+    row = _staff_row(db, actor, appointment_id, inburgeraar_id, role=Role.klantmanager)
+    if action == ForPerson.confirm:
+        return confirm(db, actor, row.inburgeraar_id, appointment_id)
+    if action == ForPerson.report_absence:
+        if not reason:
+            raise InvalidInput("choose the reason of the absence", field="reason")
+        return report_absence(db, actor, row.inburgeraar_id, appointment_id, reason, details)
+    return request_reschedule(db, actor, row.inburgeraar_id, appointment_id, details)
+
+
+def _staff_row(
+    db: Session,
+    actor: Principal,
+    appointment_id: int,
+    inburgeraar_id: int,
+    *,
+    role: str | None = None,
+) -> Attendance:
+    roles = (role,) if role else CASE_ROLES
+    audit.require_role(db, actor, *roles, action="update", object_type="attendance")
     row = attendance_for(db, inburgeraar_id, appointment_id)
     if not can_see(actor, row.inburgeraar):
         audit.record_denied(db, actor, "update", "attendance", row.id)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from api.appointments.models import Appointment, Attendance
 from api.audit.models import AuditEvent
 from api.db import utcnow
-from api.evidence.labels import ACTOR_LABELS, absence_reason, t
+from api.evidence.labels import ACTOR_LABELS, ON_BEHALF, PERSON_ACTIONS, absence_reason, t
 from api.messaging.conversations import conversation_ids_of
 from api.messaging.models import Direction, Message, OutboxItem
 from api.people.models import ConsentEvent, Inburgeraar
@@ -293,13 +293,12 @@ class _Collector:
             .where(targets, AuditEvent.result == "ok", AuditEvent.action.not_in(["read", "read_evidence"]))
             .order_by(AuditEvent.id)
         ):
+            actor = self.actor_name(event.actor)
+            if event.actor.startswith("staff:") and event.action in PERSON_ACTIONS:
+                actor = t(ON_BEHALF, name=actor)
             p.events.append(
                 self.event(
-                    event.at,
-                    "staff_action",
-                    status=event.action,
-                    detail=event.detail or None,
-                    actor=self.actor_name(event.actor),
+                    event.at, "staff_action", status=event.action, detail=event.detail or None, actor=actor
                 )
             )
 

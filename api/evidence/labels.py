@@ -96,6 +96,7 @@ ACTION_LABELS = {
     "assess": N_("afwezigheid beoordeeld"),
     "resolve": N_("vraag afgehandeld"),
     "claim": N_("vraag opgepakt"),
+    "new_time": N_("nieuwe afspraak gemaakt"),
 }
 # A reminder's slot (its offset before the start: 7d, 2h) or a notice's kind, in words.
 SLOT_UNITS = {
@@ -129,6 +130,9 @@ SENDER_LABELS = {
     "staff_reply": N_("medewerker"),
     "system": N_("systeem"),
 }
+# What the person can do themselves (through the bot); done by a staff member it was done for them.
+PERSON_ACTIONS = frozenset({"confirm", "report_absence", "request_reschedule", "new_time"})
+ON_BEHALF = N_("{name} (namens de inburgeraar)")
 ACTOR_LABELS = {
     "service": N_("assistent (namens de inburgeraar)"),
     "system": N_("systeem"),

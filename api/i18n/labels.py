@@ -57,11 +57,14 @@ DELIVERY_LABELS = {
 }
 
 
-# What the assistant understood a message to mean, worded for staff ("Wil een andere afspraak").
+# What the assistant understood a message to mean, worded for staff ("Wil een andere afspraak"); a meaning
+# without its own staff wording shows as the person would say it ("contact met de gemeente"), never as a code.
 UNDERSTOOD_LABELS = {
+    **INTENT_LABELS,
     "greet": N_("Groet"),
     "goodbye": N_("Zegt gedag"),
     "thanks": N_("Bedankt"),
+    "thank_you": N_("Bedankt"),
     "affirm": N_("Zegt ja"),
     "deny": N_("Zegt nee"),
     "confirm_attendance": N_("Bevestigt de afspraak"),

@@ -147,8 +147,26 @@ class Message(Base):
     # Set when the retention purge cleared the text (api.privacy.purge); the row stays as a record that
     # a message went out or came in, when, on which channel and how delivery went.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The message in Dutch for staff who do not read the person's language (ADR 0018): for an inbound
+    # message the machine translation of `body`, cached here; for a translated staff reply the Dutch the
+    # klantmanager wrote, `body` being the translation that went out. Purged with `body`.
+    dutch: Mapped[str | None] = mapped_column(Text)
+    # The translation service that made the machine translation (never empty when one was made).
+    translated_by: Mapped[str | None] = mapped_column(String(32))
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class ConversationNote(Base):
+    """A klantmanager's internal note on a person's conversation: never sent, read with the conversation."""
+
+    __tablename__ = "conversation_note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inburgeraar_id: Mapped[int] = mapped_column(ForeignKey("inburgeraar.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OutboxStatus(StrEnum):

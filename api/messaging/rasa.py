@@ -206,16 +206,23 @@ class RasaClient:
             return Status(True, f"model {body.get('model_id')} answers")
         return Status(False, str(body.get("detail") or f"http {response.status_code}"))
 
-    def parse(self, text: str) -> tuple[str | None, float]:
-        """The model's intent and confidence for a text, outside any conversation ((None, 0.0) when Rasa
-        does not answer: a parse only ever adds an offer, so failing quietly loses nothing)."""
+    def parse(self, sender: str, text: str) -> Understanding:
+        """What the model makes of a text, without a turn: the tracker is not touched, nothing is answered.
+
+        Goes through the gateway channel's /parse with this conversation's token (Rasa's own /model/parse
+        wants its admin role, which the API never holds; ADR 0013). Empty when Rasa does not answer: a
+        parse only adds a reading or an offer, so failing quietly loses nothing.
+        """
         try:
-            response = self.client.post(f"{self.base}/model/parse", json={"text": text})
-            intent = response.json().get("intent") or {} if response.status_code == 200 else {}
-        except (httpx.HTTPError, ValueError, AttributeError):
-            return None, 0.0
-        confidence = intent.get("confidence")
-        return intent.get("name"), float(confidence) if isinstance(confidence, int | float) else 0.0
+            response = self.client.post(
+                f"{self.base}/webhooks/{CHANNEL}/parse",
+                json={"sender": sender, "text": text},
+                headers=self.headers(sender),
+            )
+            parsed = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return Understanding()
+        return understanding_of({"latest_message": parsed}) if isinstance(parsed, dict) else Understanding()
 
     def end_form(self, sender: str) -> bool:
         """Close whatever form the bot was filling for this sender (True when Rasa took it).
@@ -228,10 +235,35 @@ class RasaClient:
             *({"event": "slot", "name": name, "value": None} for name in ("requested_slot", *FORM_SLOTS)),
         ]
         try:
-            response = self.client.post(f"{self.base}/conversations/{sender}/tracker/events", json=events)
+            response = self.client.post(
+                f"{self.base}/conversations/{sender}/tracker/events",
+                json=events,
+                headers=self.headers(sender),
+            )
         except httpx.HTTPError:
             return False
         return response.status_code == 200
+
+    def interrupted_form(self, sender: str) -> tuple[str | None, dict[str, Any]]:
+        """The form the bot was filling when the conversation went to staff, and the slots it had filled.
+
+        Asking for a human deactivates the form first (bot/data/rules.yml), so the form is the one that was
+        active when the person's latest message came in (or, for a hand-off that leaves it running, the one
+        active now); its slots are still set. (None, {}) when no form was running or Rasa does not answer.
+        """
+        tracker = self.tracker(sender, events=True)
+        active: str | None = None
+        before_latest: str | None = None
+        for event in (tracker or {}).get("events") or []:
+            if event.get("event") == "user":
+                before_latest = active
+            elif event.get("event") == "active_loop":
+                active = str(event["name"]) if event.get("name") else None
+        form = before_latest or active
+        if form is None:
+            return None, {}
+        slots = (tracker or {}).get("slots") or {}
+        return form, {name: slots[name] for name in FORM_SLOTS if slots.get(name) not in (None, "")}
 
     def tracker(self, sender: str, *, events: bool = False) -> dict[str, Any] | None:
         """The tracker of a conversation (None when Rasa's HTTP API does not answer)."""

@@ -1,4 +1,10 @@
-"""A klantmanager's reply to a person: the rules (caseload, consent, length), the outbox row, the audit."""
+"""A klantmanager's reply to a person: the rules (caseload, consent, length), the outbox row, the audit.
+
+A reply the klantmanager writes is signed with their first name (`- Fatima`): the person texts one number
+where the assistant answers too, and should know a person wrote this, and who. A first name is enough to
+recognise (the canned replies already end with the klantmanager's name) and costs a few GSM-7 characters.
+A machine-translated reply also says so, in the person's language (`MACHINE_TRANSLATED`, ADR 0018).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from sqlalchemy.orm import Session
 from api.audit import service as audit
 from api.auth import Principal
 from api.errors import Conflict, InvalidInput
+from api.i18n.catalog import N_, render
+from api.i18n.formatting import isolate
 from api.messaging import service as messaging
 from api.messaging.models import Message, MessageKind
 from api.people.models import Inburgeraar
@@ -19,6 +27,25 @@ from api.tasks.models import EscalationStatus
 log = structlog.get_logger()
 
 MAX_REPLY_CHARS = 1600  # Twilio's limit for one message body
+# Ends every machine-translated reply, in the person's language: short, and GSM-7 in nl/en/so (ADR 0008).
+MACHINE_TRANSLATED = N_("Vertaald door een computer")
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.strip() else ""
+
+
+def signed(text: str, staff_name: str) -> str:
+    """A reply as the klantmanager wrote it, signed with their first name."""
+    name = first_name(staff_name)
+    return f"{text.strip()}\n- {name}" if name else text.strip()
+
+
+def signed_translation(translation: str, language: str, staff_name: str) -> str:
+    """A machine-translated reply: the translation, then "(translated by a computer) - Fatima"."""
+    label = render(language, MACHINE_TRANSLATED)
+    name = first_name(staff_name)
+    return f"{translation.strip()}\n({label})" + (f" - {isolate(language, name)}" if name else "")
 
 
 def replyable_person(db: Session, actor: Principal, inburgeraar_id: int) -> Inburgeraar:
@@ -31,6 +58,13 @@ def replyable_person(db: Session, actor: Principal, inburgeraar_id: int) -> Inbu
     if person.opted_out:
         raise Conflict("this person sent STOP; reach them another way", code="opted_out")
     return person
+
+
+def send_free_text(db: Session, actor: Principal, person: Inburgeraar, text: str) -> Message:
+    """Queue a reply the klantmanager wrote, as written and signed with their first name."""
+    if not (text or "").strip():
+        raise InvalidInput("write a reply or choose a canned reply", field="text")
+    return send_staff_reply(db, actor, person, signed(text, actor.name))
 
 
 def send_staff_reply(
@@ -56,8 +90,10 @@ def send_staff_reply(
         db, conversation, body, kind=MessageKind.staff_reply, language=language, staff_id=actor.staff_id
     )
     escalation = tasks.active_escalation(db, conversation.id)
-    if escalation is not None and escalation.status == EscalationStatus.open:
-        tasks.claim(db, actor, escalation.id)
+    if escalation is not None:
+        tasks.note_reply(escalation)
+        if escalation.status == EscalationStatus.open:
+            tasks.claim(db, actor, escalation.id)
     audit.record(db, actor, "reply", "conversation", person.id, message_id=message.id, canned=canned_key)
     log.info("staff_reply_queued", message_id=message.id, inburgeraar_id=person.id, canned=canned_key)
     return message

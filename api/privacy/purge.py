@@ -8,10 +8,12 @@ event with counts per kind and nothing about any person.
 What it does, per kind:
 - people whose case file's term has passed are erased (`erasure.erase_person`, reason `retention`);
 - conversations of unknown numbers (no person) with nothing newer than the chat retention go entirely;
-- message texts (and media, what the bot understood) are cleared and their outbox rows (number, text)
-  deleted; the message row stays as the record that it was sent or received, and how delivery went;
-- absence details (with the reason in the report's audit event), notes of done tasks, summaries of
-  resolved escalations and the crisis category in audit events are cleared;
+- message texts (and media, what the bot understood, the Dutch line of a machine translation) are cleared
+  and their outbox rows (number, text) deleted; the message row stays as the record that it was sent or
+  received, and how delivery went;
+- internal notes on conversations are deleted;
+- absence details (with the reason in the report's audit event), notes of done tasks, summaries, closing
+  notes and interrupted forms of resolved escalations and the crisis category in audit events are cleared;
 - exports to the Klantinteracties register that were sent before the chat cutoff are deleted (what
   they sent is the register's now), except the export of a task still open (its completion needs it);
 - audit events and purge runs older than the audit retention are deleted;
@@ -26,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -36,7 +38,14 @@ from api.audit.models import AuditEvent
 from api.auth import SYSTEM
 from api.db import utcnow
 from api.klantinteracties.models import ExportKind, ExportStatus, RegisterExport
-from api.messaging.models import Conversation, DeliveryStatus, Message, OutboxItem, OutboxStatus
+from api.messaging.models import (
+    Conversation,
+    ConversationNote,
+    DeliveryStatus,
+    Message,
+    OutboxItem,
+    OutboxStatus,
+)
 from api.messaging.rasa import sender_ids_of
 from api.people.models import Inburgeraar
 from api.privacy import holdings
@@ -108,6 +117,7 @@ def purge(db: Session, policy: Policy, settings: Settings) -> dict[str, Any]:
     held = held_participations(db, policy)
     held_messages = set().union(*(evidence_messages(db, p) for p in held))
     counts["messages"], counts["outbox"] = messages(db, policy, held_messages)
+    counts["conversation_notes"] = conversation_notes(db, policy)
     counts["absence_details"] = absence_details(db, policy)
     counts["task_notes"] = task_notes(db, policy, held)
     counts["escalation_summaries"] = escalation_summaries(db, policy)
@@ -169,11 +179,25 @@ def messages(db: Session, policy: Policy, held: set[int]) -> tuple[int, int]:
             update(Message)
             .where(Message.id.in_(chunk))
             .values(
-                body="", media=None, entities=None, intent=None, intent_confidence=None, purged_at=policy.now
+                body="",
+                media=None,
+                entities=None,
+                intent=None,
+                intent_confidence=None,
+                dutch=None,
+                translated_by=None,
+                purged_at=policy.now,
             )
             .execution_options(synchronize_session=False)
         )
     return len(ids), outbox
+
+
+def conversation_notes(db: Session, policy: Policy) -> int:
+    """Internal notes on conversations follow the chat they are about."""
+    return db.execute(
+        delete(ConversationNote).where(ConversationNote.created_at < policy.chat_cutoff)
+    ).rowcount
 
 
 def absence_details(db: Session, policy: Policy) -> int:
@@ -223,14 +247,18 @@ def task_notes(db: Session, policy: Policy, held: list[Participation]) -> int:
 
 
 def escalation_summaries(db: Session, policy: Policy) -> int:
+    """What resolved escalations say about the chat: the summary, the closing note, the interrupted form."""
+    said = (
+        Escalation.summary.is_not(None)
+        | Escalation.resolution_note.is_not(None)
+        | Escalation.interrupted_form.is_not(None)
+    )
     return db.execute(
         update(Escalation)
         .where(
-            Escalation.status == EscalationStatus.resolved,
-            Escalation.resolved_at < policy.chat_cutoff,
-            Escalation.summary.is_not(None),
+            Escalation.status == EscalationStatus.resolved, Escalation.resolved_at < policy.chat_cutoff, said
         )
-        .values(summary=None)
+        .values(summary=None, resolution_note=None, interrupted_form=None, form_slots=null())
         .execution_options(synchronize_session=False)
     ).rowcount
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, utcnow
@@ -30,6 +31,26 @@ class Escalation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first reply a staff member sent the person after the escalation opened.
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How it was closed: `replied`, or a Resolution reason when it was closed without a reply; and the
+    # klantmanager's note (required for an urgent one). The note follows the chat retention.
+    resolution: Mapped[str | None] = mapped_column(String(32))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    # What the person was doing when the conversation came to staff: the bot's form (e.g. absence_form)
+    # and the slots it had filled ({"absence_reason": "sick", "appointment_id": "12"}).
+    interrupted_form: Mapped[str | None] = mapped_column(String(32))
+    form_slots: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Resolution(StrEnum):
+    """Why an escalation was closed. Without a reply to the person one of the reasons is required."""
+
+    replied = "replied"
+    by_phone = "by_phone"
+    in_person = "in_person"
+    no_answer_needed = "no_answer_needed"
+    duplicate = "duplicate"
 
 
 class TaskStatus(StrEnum):

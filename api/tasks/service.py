@@ -21,7 +21,7 @@ from api.events import Hook
 from api.people.models import Inburgeraar
 from api.staff.models import Role, Staff
 from api.tasks import visibility
-from api.tasks.models import Escalation, EscalationStatus, Task, TaskKind, TaskStatus
+from api.tasks.models import Escalation, EscalationStatus, Resolution, Task, TaskKind, TaskStatus
 from api.tasks.visibility import Access
 
 # Listeners are called as listener(db, task) / listener(db, escalation) in the caller's transaction;
@@ -29,6 +29,8 @@ from api.tasks.visibility import Access
 task_opened = Hook("task_opened")
 task_done = Hook("task_done")
 escalation_resolved = Hook("escalation_resolved")
+
+MAX_NOTE_CHARS = 2000
 
 
 def open_task(
@@ -152,6 +154,19 @@ def open_escalation(
     return escalation
 
 
+def note_interrupted_form(escalation: Escalation, form: str, slots: dict[str, object]) -> None:
+    """Record what the person was doing when the conversation came to staff (the bot's form and its slots)."""
+    escalation.interrupted_form = form[:32]
+    if slots:
+        escalation.form_slots = {name: str(value)[:200] for name, value in slots.items()}
+
+
+def note_reply(escalation: Escalation) -> None:
+    """A staff member answered the person: the escalation keeps the moment of its first reply."""
+    if escalation.replied_at is None:
+        escalation.replied_at = utcnow()
+
+
 def claim(db: Session, actor: Principal, escalation_id: int) -> Escalation:
     """Take the question: the caller becomes its assignee, which opens the conversation to a colleague who
     covers (api.tasks.visibility). Taking what a colleague took a moment ago is a Conflict, not a swap."""
@@ -181,20 +196,44 @@ def claim(db: Session, actor: Principal, escalation_id: int) -> Escalation:
     return escalation
 
 
-def resolve(db: Session, actor: Principal, escalation_id: int) -> Escalation:
-    """Close the escalation; the bot answers the person again from the next message on."""
+def resolve(
+    db: Session,
+    actor: Principal,
+    escalation_id: int,
+    *,
+    resolution: str | None = None,
+    note: str | None = None,
+) -> Escalation:
+    """Close the escalation; the bot answers the person again from the next message on.
+
+    Never without an answer: a staff reply went to the person since it opened, or `resolution` says why
+    none was needed (a Resolution other than `replied`); an urgent one also needs a note on what was
+    done. InvalidInput names the field that is missing (`resolution`, then `note`); nothing changes then.
+    Who may: whoever may read the conversation whole (the own klantmanager, a colleague covering it).
+    """
     audit.require_role(
         db, actor, Role.klantmanager, action="update", object_type="escalation", object_id=escalation_id
     )
     escalation = visibility.require(db, actor, escalation_id, Access.full, action="update")
-    closing = escalation.status != EscalationStatus.resolved
+    if escalation.status == EscalationStatus.resolved:
+        raise Conflict("this escalation is already resolved", code="resolved")
+    note = (note or "").strip()
+    if resolution and (resolution not in Resolution.__members__ or resolution == Resolution.replied):
+        raise InvalidInput(f"unknown resolution {resolution!r}", field="resolution")
+    if escalation.replied_at is None and not resolution:
+        raise InvalidInput("answer the person first, or say why no answer is needed", field="resolution")
+    if escalation.urgent and not note:
+        raise InvalidInput("an urgent question needs a note on what was done", field="note")
+    if len(note) > MAX_NOTE_CHARS:
+        raise InvalidInput(f"a note has at most {MAX_NOTE_CHARS} characters", field="note")
     escalation.status = EscalationStatus.resolved
     escalation.resolved_at = utcnow()
+    escalation.resolution = resolution or Resolution.replied
+    escalation.resolution_note = note or None
     if escalation.assignee_id is None:
         escalation.assignee_id = actor.staff_id
-    audit.record(db, actor, "resolve", "escalation", escalation.id)
-    if closing:
-        escalation_resolved.emit(db, escalation)
+    audit.record(db, actor, "resolve", "escalation", escalation.id, resolution=escalation.resolution)
+    escalation_resolved.emit(db, escalation)
     return escalation
 
 

@@ -107,3 +107,30 @@ RECIPIENT_STATUS_LABELS = {
     "planned": N_("Krijgt het bericht"),
     "cancelled": N_("Geannuleerd"),
 }
+
+
+# What the bot's form was doing when the person asked for a person ("Deze persoon was bezig met ...").
+FORM_LABELS = {
+    "absence_form": N_("zich afmelden voor een afspraak"),
+    "confirm_form": N_("een afspraak bevestigen"),
+    "reschedule_form": N_("een andere tijd vragen"),
+    "checkin_form": N_("zich aanmelden op de locatie"),
+    "language_form": N_("een taal kiezen"),
+}
+
+# What a klantmanager can record for the person (api.attendance.service.ForPerson, and a new time).
+FOR_PERSON_LABELS = {
+    "confirm": N_("Komst bevestigen"),
+    "report_absence": N_("Afwezigheid vastleggen"),
+    "request_reschedule": N_("Andere tijd aanvragen"),
+    "new_time": N_("Nieuwe tijd vastleggen"),
+}
+
+# Why a question was closed without a reply (api.tasks.models.Resolution).
+RESOLUTION_LABELS = {
+    "replied": N_("Beantwoord"),
+    "by_phone": N_("Telefonisch besproken"),
+    "in_person": N_("Persoonlijk besproken"),
+    "no_answer_needed": N_("Geen antwoord nodig"),
+    "duplicate": N_("Dubbele vraag"),
+}

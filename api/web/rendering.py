@@ -99,6 +99,9 @@ LABEL_TABLES = {
     "broadcast_status": labels.BROADCAST_STATUS_LABELS,
     "skip": labels.SKIP_LABELS,
     "recipient_status": labels.RECIPIENT_STATUS_LABELS,
+    "form": labels.FORM_LABELS,
+    "for_person": labels.FOR_PERSON_LABELS,
+    "resolution": labels.RESOLUTION_LABELS,
 }
 
 
@@ -138,6 +141,11 @@ def helpers(language: str) -> dict[str, Any]:
         local = value.astimezone(TZ)
         return f"{format_skeleton('MMMEd', local, locale=locale)} {local:%H:%M}"
 
+    def weekday(value: datetime | None) -> str:
+        """The day of an appointment as people say it: "woensdag 9 december"."""
+        # The staff UI is Dutch or English, which both put the day before the month.
+        return format_date(value.astimezone(TZ), format="EEEE d MMMM", locale=locale) if value else ""
+
     def day(value: date | None) -> str:
         return format_date(value, format="long", locale=locale) if value else ""
 
@@ -171,6 +179,7 @@ def helpers(language: str) -> dict[str, Any]:
         "label": label,
         "dt": dt,
         "day": day,
+        "weekday": weekday,
         "ago": ago,
         "duration": duration,
         "pct": pct,

@@ -22,13 +22,12 @@ from api.attendance import service as attendance
 from api.auth import new_token
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
-from api.errors import Forbidden, NotAuthenticated, NotFound, TooManyRequests
-from api.i18n.catalog import N_, gettext
+from api.errors import DomainError, Forbidden, NotAuthenticated, NotFound, TooManyRequests
+from api.i18n.catalog import N_
 from api.inbox import service as inbox
-from api.messaging import staff_replies
-from api.staff.models import Staff
 from api.tasks import service as tasks
-from api.web import canned, caseload, conversations, forms, oidc, signin, sso
+from api.translation import translator_for
+from api.web import caseload, conversation_routes, conversations, forms, oidc, signin, sso
 from api.web.guards import (
     FormUserDep,
     KlantmanagerDep,
@@ -45,6 +44,8 @@ FLASH = {
     "claimed": N_("Je behandelt deze vraag nu."),
     "resolved": N_("Afgehandeld. De assistent antwoordt weer."),
     "reply_queued": N_("Je antwoord staat klaar om te versturen."),
+    "acted": N_("Vastgelegd namens de persoon."),
+    "noted": N_("Notitie opgeslagen."),
     "marked": N_("Aanwezigheid opgeslagen."),
     "assessed": N_("Beoordeling opgeslagen."),
     "task_done": N_("Taak afgerond."),
@@ -354,47 +355,18 @@ def claim(
 
 @router.post("/escalations/{escalation_id}/resolve")
 def resolve(
+    request: Request,
     escalation_id: int,
     user: KlantmanagerFormDep,
     db: SessionDep,
+    settings: SettingsDep,
     next: Annotated[str, Form(max_length=500)] = "/ui/inbox",
+    resolution: Annotated[str, Form(max_length=32)] = "",
+    note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    tasks.resolve(db, user.principal, escalation_id)
-    db.commit()
-    return _back(safe_next(next, "/ui/inbox"), "resolved")
-
-
-def _conversation_page(
-    request: Request,
-    user: WebUser,
-    db: SessionDep,
-    settings,
-    person_id: int,
-    *,
-    flash: str | None = None,
-    error: str | None = None,
-    error_field: str | None = None,
-    draft: str = "",
-    status_code: int = 200,
-) -> Response:
-    view = conversations.view(db, user.principal, person_id)
-    inbox.mark_read(db, user.principal, person_id)
-    db.commit()  # the audit event of this read, and the caller's read mark
-    staff = db.get(Staff, user.staff_id)
-    replies = canned.all_replies(view.person, staff, settings.municipality_phone, ui_language=user.language)
-    return page(
-        request,
-        "conversation.html",
-        user,
-        status_code=status_code,
-        title=N_("Gesprek"),
-        view=view,
-        replies=replies,
-        flash=flash,
-        error=error,
-        error_field=error_field,
-        draft=draft,
-        max_chars=staff_replies.MAX_REPLY_CHARS,
+    """Close a question: after a reply, or with the reason none was needed; an urgent one with a note."""
+    return conversation_routes.resolve(
+        request, user, db, settings, escalation_id, resolution=resolution, note=note, next_path=next
     )
 
 
@@ -407,40 +379,28 @@ def conversation_page(
     settings: SettingsDep,
     done: str | None = None,
 ) -> Response:
-    return _conversation_page(request, user, db, settings, person_id, flash=_flash(done))
+    return conversation_routes.render(request, user, db, settings, person_id, flash=_flash(done))
 
 
-REPLY_ERRORS = {
-    "text": N_("Schrijf een antwoord of kies een standaardantwoord (niet allebei)."),
-    "canned": N_("Kies een van de standaardantwoorden."),
-    "too_long": N_("Je bericht is te lang: hoogstens {max_length} tekens."),
-    "opted_out": N_("Deze persoon heeft STOP gestuurd. Neem op een andere manier contact op."),
-}
-
-
-def _reply_again(
+def _reply_too_long(
     request: Request, db: Session, user: WebUser, form: FormData, exc: forms.Refusal
-) -> Response:
-    """The conversation with the refused reply still in the box and the reason next to it."""
-    (field, error), *_ = forms.errors_of(exc, {}, REPLY_ERRORS).items()
-    return _conversation_page(
-        request,
-        user,
-        db,
-        request.app.state.settings,
-        int(request.path_params["person_id"]),
-        error=gettext(user.language, error.msgid).format(
-            **{"max_length": staff_replies.MAX_REPLY_CHARS, **error.values}
-        ),
-        error_field=field if field in ("text", "canned") else "text",
-        draft=forms.submitted(form, "text"),
-        status_code=forms.status_of(exc),
+) -> Response | None:
+    """A reply longer than the form takes, refused before the handler runs: the page with the draft kept
+    (the handler shows the service's own refusals, conversation_routes.refused)."""
+    if isinstance(exc, DomainError):
+        return None
+    draft = {"text": forms.submitted(form, "text")}
+    person_id = int(request.path_params["person_id"])
+    settings = request.app.state.settings
+    return conversation_routes.render(
+        request, user, db, settings, person_id, error_field="too_long", form=draft, status_code=400
     )
 
 
 @router.post("/people/{person_id}/reply")
-@forms.redisplayed_by(_reply_again)
+@forms.redisplayed_by(_reply_too_long)
 def reply(
+    request: Request,
     person_id: int,
     user: KlantmanagerFormDep,
     db: SessionDep,
@@ -448,14 +408,17 @@ def reply(
     text: Annotated[str, Form(max_length=5000)] = "",
     canned_key: Annotated[str, Form(alias="canned")] = "",
 ) -> Response:
-    conversations.send_reply(
-        db,
-        user.principal,
-        person_id,
-        text=text,
-        canned_key=canned_key or None,
-        municipality_phone=settings.municipality_phone,
-    )
+    try:
+        conversations.send_reply(
+            db,
+            user.principal,
+            person_id,
+            text=text,
+            canned_key=canned_key or None,
+            municipality_phone=settings.municipality_phone,
+        )
+    except DomainError as exc:
+        return conversation_routes.refused(request, user, db, settings, person_id, exc, {"text": text})
     db.commit()
     return _back(f"/ui/people/{person_id}/conversation", "reply_queued")
 
@@ -625,8 +588,10 @@ def mount(app: FastAPI, v1: APIRouter) -> None:
     from api.web import inbox as inbox_pages
 
     app.mount("/ui/static", StaticFiles(directory=str(STATIC)), name="ui-static")
+    app.state.translator = translator_for(app.state.settings)  # None when off: nothing leaves the API
     app.include_router(router)
     app.include_router(inbox_pages.router)
+    app.include_router(conversation_routes.router)
     app.include_router(console.router)
     app.include_router(broadcast_pages.router)
     app.include_router(privacy.router)

@@ -133,7 +133,7 @@ class Live:
     url: str
     database: Database
     settings: Settings
-    rasa: FakeRasa
+    rasa: Any  # FakeRasa here, or tests.doubles.FakeRasa
 
 
 @pytest.fixture(scope="module")
@@ -275,6 +275,17 @@ def login(context: Any, live: Live, email: str, target: str = "/ui/") -> Any:
     page.wait_for_load_state("networkidle")
     assert "/ui/login" not in page.url, page.content()[:2000]
     return page
+
+
+def wait_for(check: Any, timeout: float = 15.0) -> Any:
+    """Poll `check` until it returns something truthy (what the API does in the background), or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting")
 
 
 def screenshot(page: Any, name: str) -> Path:

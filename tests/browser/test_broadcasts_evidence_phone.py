@@ -305,8 +305,8 @@ def test_a_refused_reply_comes_back_focused_with_the_draft(chromium, live, town,
     _submit(page, "Bericht versturen")
     assert page.evaluate("() => document.activeElement.id") == "reply-text"
     assert page.locator("#reply-text").input_value() == draft
-    error = page.locator("#reply-error").inner_text()
-    assert error == "Je bericht is te lang: hoogstens 1600 tekens."
+    error = page.locator("#text-error").inner_text()
+    assert error == "Je bericht is te lang. Maak het korter: hoogstens 1600 tekens."
     _clean(page, f"reply-refused-{viewport}")
     context.close()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import re
-import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,6 +28,7 @@ from tests.browser.conftest import (
     login,
     screenshot,
     staff_member,
+    wait_for,
 )
 from tests.klantinteracties_double import failed_export
 
@@ -111,16 +111,6 @@ def people(live: Live) -> dict[str, Any]:
         }
 
 
-def _wait_for(check, timeout: float = 15.0):  # noqa: ANN001 - a predicate
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
-
-
 def _csp_errors(page: Any) -> list[str]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
@@ -155,7 +145,7 @@ def test_a_question_from_the_simulator_is_answered_with_a_canned_reply_in_arabic
         with live.database.session() as db:
             return db.scalar(select(Escalation).where(Escalation.inburgeraar_id == people["amina"]))
 
-    escalation = _wait_for(escalated)
+    escalation = wait_for(escalated)
     assert escalation.reason == "request_human" and escalation.status == "open"
     assert live.rasa.turns[-1]["message"] == ARABIC_REQUEST
     screenshot(simulator, "simulator-question")

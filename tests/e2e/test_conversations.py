@@ -239,7 +239,8 @@ def test_misunderstood_twice_goes_to_a_person_and_the_bot_resumes_when_they_hand
     # While a person handles it, the bot stays out: one holding reply, then silence.
     assert phone.send(say("nl", "greet")) == [render("nl", HANDOFF_HOLDING)]
     with Session(engine) as db:
-        resolve(db, Principal(kind="staff", role="klantmanager", staff_id=km_id), escalation_id)
+        klantmanager = Principal(kind="staff", role="klantmanager", staff_id=km_id)
+        resolve(db, klantmanager, escalation_id, resolution="by_phone")  # answered by phone
         db.commit()
 
     answers = phone.send(say("nl", "ask_next_appointment"))

@@ -152,6 +152,22 @@ def test_without_a_model_rasa_is_not_ready_and_refuses_a_message_instead_of_answ
     assert (turn.status_code, turn.json()) == (409, {"error": "no_model"})
 
 
+def read(rasa: str, headers: dict, sender: str = SENDER, text: str = "ik ben ziek") -> requests.Response:
+    return requests.post(
+        f"{rasa}/webhooks/gateway/parse", json={"sender": sender, "text": text}, headers=headers, timeout=10
+    )
+
+
+def test_the_gateway_channel_reads_a_message_without_a_turn_for_that_conversations_token(rasa):
+    response = read(rasa, jwt_for(SENDER))
+
+    assert response.status_code == 200
+    assert response.json()["intent"] == {"name": "heard", "confidence": 1.0}
+    assert read(rasa, jwt_for("inb-42")).status_code == 401  # another conversation's token
+    assert read(rasa, {}).status_code == 401
+    assert read(rasa, jwt_for(SENDER), text="  ").status_code == 400
+
+
 def test_rasas_own_rest_channel_is_not_served(rasa):
     response = requests.post(f"{rasa}/webhooks/rest/webhook", json={"sender": SENDER, "message": "hallo"})
     assert response.status_code == 404

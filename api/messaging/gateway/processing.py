@@ -107,7 +107,9 @@ class Gateway:
         # The lease extension is committed with the message's first step.
         lease.extend(db, message.conversation_id, owner, self.lease)
         try:
-            if not routing.route(db, self.settings, message, bot_turn=bot_turn):
+            if not routing.route(
+                db, self.settings, message, bot_turn=bot_turn, read_silently=self._read_silently
+            ):
                 outcome.rasa_down = True
                 return False
         except Exception as exc:
@@ -138,6 +140,11 @@ class Gateway:
         turn.hold(db, conversation, person, message, after=self.outage_reply_after)
         db.commit()
         return False
+
+    def _read_silently(
+        self, db: Session, conversation: Conversation, person: Inburgeraar, message: Message
+    ) -> None:
+        turn.read_silently(self.rasa, conversation, person, message)
 
     def replay_pending(self, *, limit: int = 100) -> Outcome:
         """Worker: process conversations with messages still waiting (Rasa was down, a process died).

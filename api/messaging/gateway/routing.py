@@ -1,7 +1,8 @@
 """Who answers a stored message: the crisis net first, then the routing chain, first match wins.
 
 crisis net (crisis.py, always) -> conversation closed since (kept for staff, not answered) -> unknown
-number -> STOP/START/HELP -> escalation open (bot silent) -> nothing to read -> the bot (turn.py).
+number -> STOP/START/HELP -> escalation open (bot silent, but the model still reads the message for the
+klantmanager) -> nothing to read -> the bot (turn.py).
 """
 
 from __future__ import annotations
@@ -45,14 +46,18 @@ UNKNOWN_REPLY_EVERY = timedelta(hours=24)
 
 # One bot turn for a known person's message: True when done, False when Rasa is unavailable.
 BotTurn = Callable[[Session, Conversation, Inburgeraar, Message], bool]
+# What the model understands of a message, recorded on it, without a turn (the bot stays silent).
+Reader = Callable[[Session, Conversation, Inburgeraar, Message], None]
 
 
-def route(db: Session, settings: Settings, message: Message, *, bot_turn: BotTurn) -> bool:
+def route(
+    db: Session, settings: Settings, message: Message, *, bot_turn: BotTurn, read_silently: Reader
+) -> bool:
     """Process one message and commit. False when Rasa is unavailable (the message stays stored)."""
     conversation = db.get(Conversation, message.conversation_id)
     assert conversation is not None
     person = db.get(Inburgeraar, conversation.inburgeraar_id) if conversation.inburgeraar_id else None
-    answer_crisis(db, conversation, person, message)
+    crisis = answer_crisis(db, conversation, person, message)
     if conversation.closed_at is not None:
         log.info("inbound_in_closed_conversation", message_id=message.id, conversation_id=conversation.id)
     elif person is None:
@@ -63,6 +68,8 @@ def route(db: Session, settings: Settings, message: Message, *, bot_turn: BotTur
         keyword_reply(db, settings, conversation, person, message, keywords.Keyword.stop)
     elif (escalation := tasks.active_escalation(db, conversation.id)) is not None:
         while_escalated(db, settings, conversation, person, message, escalation.created_at)
+        if not crisis:  # the crisis net has said what it is
+            read_silently(db, conversation, person, message)
     elif not neutralise(message.body):
         nothing_to_read(db, conversation, person, message)
     else:

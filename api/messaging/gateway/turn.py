@@ -1,5 +1,9 @@
 """One bot turn: a known person's message to Rasa, Rasa's understanding onto the message, replies out.
 
+While a klantmanager has the conversation there is no turn: `read_silently` records what the model makes
+of the message for the klantmanager, and the tracker stays as the hand-off left it. A turn that ends in a
+hand-off notes on the escalation which form the person was in and what it had filled.
+
 A turn that may already have happened (an earlier attempt ended ambiguously) is not asked again: the
 replies are read back from Rasa's tracker. When Rasa does not answer (down, or still loading its model)
 the message stays `received` and the worker replays it; once it has waited OUTAGE_REPLY_AFTER_SECONDS the
@@ -81,6 +85,7 @@ def bot_turn(
     elif sent and not shortcut and offer_other_request:
         _offer_other_request(db, rasa, conversation, message, understanding.intent, text, language)
     offer_language(db, conversation, person, message, metadata["detectedLanguage"])
+    _note_what_was_interrupted(db, rasa, conversation, sender)
     conversation.outage_reply_sent_at = None
     mark_processed(message)
     # Counted with the turn, just before the commit (the counters' rows are held until then).
@@ -101,13 +106,50 @@ def _offer_other_request(
     language: str,
 ) -> None:
     """A message with two requests: after the bot's answer, one numbered offer for the other request."""
-    other = other_request(handled, text, rasa.parse)
+    sender = sender_id(conversation)
+
+    def intent_of(sentence: str) -> tuple[str | None, float]:
+        understood = rasa.parse(sender, sentence)
+        return understood.intent, understood.confidence or 0.0
+
+    other = other_request(handled, text, intent_of)
     if other is None:
         return
     offer = render(language, OTHER_REQUEST_OFFER, intent_options=intent_options(language, [other]))
     sent = reply(db, conversation, language, offer, message.channel, kind=MessageKind.bot_reply)
     mark_clarify_question(sent, [other])
     log.info("other_request_offered", message_id=message.id, intent=other)
+
+
+def read_silently(
+    rasa: RasaClient, conversation: Conversation, person: Inburgeraar, message: Message
+) -> None:
+    """What the model understands of a message while staff have the conversation, onto the message.
+
+    No turn and no reply: Rasa's parse leaves the tracker alone, so the bot resumes where the hand-off
+    left it. When Rasa does not answer the message simply has no reading; nothing waits for it.
+    """
+    text = neutralise(message.body)[:RASA_MAX_CHARS]
+    if not text:
+        return
+    understanding = rasa.parse(sender_id(conversation), text)
+    _record_understanding(message, person, understanding, None, detected_language(text))
+    log.info(
+        "inbound_read_during_handoff", message_id=message.id, understood=understanding.intent is not None
+    )
+
+
+def _note_what_was_interrupted(
+    db: Session, rasa: RasaClient, conversation: Conversation, sender: str
+) -> None:
+    """This turn handed the conversation to staff: tell them which form the person was in, and its slots."""
+    escalation = tasks.active_escalation(db, conversation.id)
+    if escalation is None or escalation.interrupted_form is not None:
+        return
+    form, slots = rasa.interrupted_form(sender)
+    if form is not None:
+        tasks.note_interrupted_form(escalation, form, slots)
+        log.info("handoff_interrupted_form", escalation_id=escalation.id, form=form)
 
 
 def _handed_back_since_last_reply(db: Session, conversation: Conversation) -> bool:
