@@ -330,3 +330,29 @@ def test_the_assessment_closes_its_absence_task(client, make, db, case):
     assert tasks[0].done_at is not None
     completed = db.scalars(select(AuditEvent).where(AuditEvent.action == "complete")).all()
     assert [(e.object_type, e.object_id) for e in completed] == [("task", str(tasks[0].id))]
+
+
+def test_a_new_time_made_for_the_person_names_the_new_appointment_by_date(client, make, db):
+    from api.appointments import service as appointments
+    from api.auth import principal_for_staff
+
+    km, headers = make.staff(name="Fatima de Vries")
+    amina, yonas = make.person(km, name="Amina Haddad"), make.person(km, name="Yonas Tesfay")
+    group = make.appointment(
+        [amina, yonas], kind="pvt_bijeenkomst", starts_at=datetime(2030, 3, 12, 10, 0, tzinfo=AMS)
+    )
+    with time_machine.travel(CREATED, tick=False):
+        appointments.new_time_for_person(
+            db, principal_for_staff(km), group.id, amina.id, datetime(2030, 3, 19, 14, 0, tzinfo=AMS)
+        )
+        db.commit()
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(f"/api/v1/appointments/{group.id}/evidence?format=csv", headers=headers).text
+            )
+        )
+    )
+    (made,) = [r for r in rows if r["status"] == "nieuwe afspraak gemaakt"]
+    assert made["door"] == "Fatima de Vries (namens de inburgeraar)"
+    assert made["tekst"] == "nieuwe afspraak: PVT-bijeenkomst dinsdag 19 maart 2030 14:00"

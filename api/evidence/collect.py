@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 from api.appointments.models import Appointment, Attendance
 from api.audit.models import AuditEvent
 from api.db import utcnow
-from api.evidence.labels import ACTOR_LABELS, ON_BEHALF, PERSON_ACTIONS, absence_reason, t
+from api.evidence.labels import (
+    ACTOR_LABELS,
+    ON_BEHALF,
+    PERSON_ACTIONS,
+    SLOT_LABELS,
+    absence_reason,
+    appointment_name,
+    t,
+)
 from api.messaging.conversations import conversation_ids_of
 from api.messaging.models import Direction, Message, OutboxItem
 from api.people.models import ConsentEvent, Inburgeraar
@@ -298,9 +306,23 @@ class _Collector:
                 actor = t(ON_BEHALF, name=actor)
             p.events.append(
                 self.event(
-                    event.at, "staff_action", status=event.action, detail=event.detail or None, actor=actor
+                    event.at,
+                    "staff_action",
+                    status=event.action,
+                    detail=event.detail or None,
+                    actor=actor,
+                    text=self.new_appointment(event.detail),
                 )
             )
+
+    def new_appointment(self, detail: dict[str, Any] | None) -> str | None:
+        """The appointment a staff member made for the person ("nieuwe afspraak: PVT-bijeenkomst ..."),
+        named by kind and date as every appointment in the trail."""
+        made = (detail or {}).get("appointment")
+        appointment = self.db.get(Appointment, made) if isinstance(made, int) else None
+        if appointment is None:
+            return None
+        return f"{t(SLOT_LABELS['new'])}: {appointment_name(appointment.kind, appointment.starts_at)}"
 
     def assessment(self, p: Participation) -> None:
         att = p.attendance
