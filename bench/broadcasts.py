@@ -1,9 +1,10 @@
 """A broadcast to 10,000 people in ten languages: preview, render and enqueue (section `broadcasts`).
 
 On a fresh database: 10,000 inburgeraars (1,000 per language; a third on WhatsApp, half with a conversation
-already), plus opted-out people who must be skipped. Times the preview (per-language text, segments and
-cost over the whole audience), then the worker's broadcast job that renders every message in its recipient's
-language and writes message + outbox rows in one transaction, and reports the rate and peak memory.
+already), plus opted-out people who must be skipped. Times the preview (every message rendered in its
+recipient's language and kept as the preview record, with per-language segments and cost), then the worker's
+broadcast job that enqueues the previewed messages (message + outbox rows) in one transaction, and reports
+the rate and peak memory.
 
     .venv/api/bin/python -m bench.broadcasts [--recipients 10000] [--postgres postgresql://...]
 """
@@ -119,7 +120,9 @@ def run(url: str, recipients: int) -> dict:
         figures["preview"] = preview
         db.commit()
 
-        broadcast = service.create(db, coordinator, BroadcastCreate.model_validate(body), now=NOW)
+        confirm = {**body, "previewId": preview["preview_id"], "fingerprint": preview["fingerprint"]}
+        confirmed = BroadcastCreate.model_validate(confirm)
+        broadcast = service.create(db, coordinator, confirmed, settings, now=NOW)
         db.commit()
         rss_before = _maxrss_mb()
         started, cpu = time.perf_counter(), time.process_time()
@@ -171,13 +174,12 @@ def _markdown(results: list[dict]) -> str:
         *f"""`bench/broadcasts.py`: template `office_closed` to everyone on the B1 route: 1,000 people per
 language plus {OPTED_OUT} who opted out (skipped); a third on WhatsApp (outside the 24-hour window, so held
 behind one approved template each, as `api.messaging.service.queue_outbound` does), half with an existing
-conversation. Preview = per-language text, segments and cost over the whole audience. Render + enqueue =
-the worker's broadcast job that renders each message in its recipient's language and writes message and outbox
-rows, all in one transaction (then committed); CPU = the process's CPU time for it (the machine is shared,
-so wall time includes waiting for a core).""".splitlines(),
+conversation. Preview = every message rendered in its recipient's language and stored as the preview record
+that is sent (ADR 0020), with per-language segments and cost. Enqueue = the worker's broadcast job that writes
+the previewed messages as message and outbox rows, all in one transaction (then committed); CPU = the
+process's CPU time for it (the machine is shared, so wall time includes waiting for a core).""".splitlines(),
         "",
-        "| database | recipients | preview | render + enqueue (CPU) | commit | rate | messages written"
-        " | peak RSS |",
+        "| database | recipients | preview | enqueue (CPU) | commit | rate | messages written | peak RSS |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:

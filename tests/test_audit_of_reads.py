@@ -83,7 +83,6 @@ READS = [
         "POST",
         "/api/v1/broadcasts/preview",
         "coordinator",
-        names_person=False,
         json={**PREVIEW, "audience": {"type": "list", "inburgeraarIds": ["{inburgeraar_id}"]}},
     ),
     Read("GET", "/ui/inbox", "klantmanager"),
@@ -100,14 +99,15 @@ READS = [
     Read("GET", "/ui/people/{person_id}/erase", "coordinator", query={"reason": "request"}),
     Read("GET", "/ui/register", "coordinator"),
     Read("GET", "/ui/broadcasts", "coordinator", names_person=False),
-    Read("GET", "/ui/broadcasts/{broadcast_id}", "coordinator", names_person=False),
+    Read("GET", "/ui/broadcasts/{broadcast_id}", "coordinator"),
+    Read("GET", "/ui/broadcasts/{broadcast_id}/cancel", "coordinator", names_person=False),
     Read(
         "POST",
         "/ui/broadcasts/preview",
         "coordinator",
-        names_person=False,
         form={"template": "office_closed", "date": "2030-03-12", "audience_type": "list", "send_mode": "now"},
     ),
+    Read("POST", "/ui/broadcasts/new", "coordinator", form={"template": "call_us", "person_query": "Amina"}),
 ]
 READ_ACTIONS = {"read", "read_evidence", "read_privacy", "export", "preview"}
 
@@ -186,7 +186,8 @@ def _request(read: Read, case, client, web):  # type: ignore[no-untyped-def]
     if read.form is None:
         return browser, lambda: browser.get(url, params=read.query)
     form = {**read.form, "csrf_token": csrf_of(browser.get("/ui/broadcasts/new").text)}
-    form["inburgeraar_ids"] = str(case["person"].id)
+    if "person_query" not in form:
+        form["person"] = str(case["person"].id)
     return browser, lambda: browser.post(url, data=form)
 
 

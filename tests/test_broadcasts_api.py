@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from sqlalchemy import select, update
 
-from api.broadcasts.models import BroadcastRecipient
+from api.audit.models import AuditEvent
+from api.broadcasts.models import Broadcast, BroadcastRecipient
+from api.broadcasts.previews import PREVIEW_VALID
 from api.i18n import segments
 from api.messaging.models import Message
 from api.worker import broadcast_dispatch
@@ -67,7 +69,7 @@ def test_preview_gives_text_segments_recipients_and_cost_per_language(client, ma
     assert response.status_code == 200, response.text
     preview = response.json()
     assert preview["recipients"] == 5
-    assert preview["excluded"] == {"optedOut": 1, "noChannel": 1}
+    assert preview["excluded"] == {"optedOut": 1, "noChannel": 1, "leftCaseload": 0}
     by_language = {p["language"]: p for p in preview["languages"]}
     assert set(by_language) == {"nl", "tr", "en"}
 
@@ -86,6 +88,14 @@ def test_preview_gives_text_segments_recipients_and_cost_per_language(client, ma
     assert preview["totalSegments"] == sms_segments
     assert preview["estimatedCost"] == {"amount": round(sms_segments * 0.08 + 0.05, 2), "currency": "EUR"}
     assert en["estimatedCost"]["amount"] == 0.05
+    channels = {c["channel"]: c for c in preview["channels"]}
+    assert channels["sms"]["recipients"] == 4 and channels["sms"]["segments"] == sms_segments
+    assert channels["whatsapp"] == {
+        "channel": "whatsapp",
+        "recipients": 1,
+        "segments": 0,
+        "estimatedCost": {"amount": 0.05, "currency": "EUR"},
+    }
 
 
 @pytest.mark.parametrize(
@@ -276,7 +286,9 @@ def test_cancelled_broadcast_never_goes_out_and_a_sent_one_cannot_be_cancelled(
     later_time = datetime(2030, 3, 2, 10, 0, tzinfo=AMS)
     with time_machine.travel(later_time, tick=False):
         assert run_tick(database, settings, later_time).broadcasts == 0
-    assert recipients_of(db, later["id"]) == {}
+    assert set(recipients_of(db, later["id"]).values()) == {("cancelled", None)}
+    texts = db.scalars(select(BroadcastRecipient.text).where(BroadcastRecipient.broadcast_id == later["id"]))
+    assert set(texts) == {None}  # nothing goes out, so the rendered texts (with names) are not kept
 
 
 def test_delivery_statistics_count_messages_by_status_and_skipped_people(
@@ -299,7 +311,7 @@ def test_delivery_statistics_count_messages_by_status_and_skipped_people(
     stats = client.get(f"/api/v1/broadcasts/{created['id']}", headers=coordinator).json()["stats"]
     assert stats["recipients"] == 4
     assert {k: v for k, v in stats["messages"].items() if v} == {"delivered": 2, "failed": 1, "queued": 1}
-    assert stats["skipped"] == {"optedOut": 1, "noChannel": 0}
+    assert stats["skipped"] == {"optedOut": 1, "noChannel": 0, "leftCaseload": 0}
     assert stats["progress"] == 0.75
 
 
@@ -321,3 +333,250 @@ def test_each_recipient_reads_the_broadcast_in_their_own_language(
     assert (
         bodies["ar"].language == "ar" and "\u2068" in bodies["ar"].body
     )  # dates isolated in right-to-left text
+
+
+# --- the preview is what is sent (ADR 0020) -----------------------------------------------------------
+
+
+def _preview(client, headers, body):
+    response = client.post("/api/v1/broadcasts/preview", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _confirm(client, headers, body, preview, **changes):
+    payload = {**body, "previewId": preview["previewId"], "fingerprint": preview["fingerprint"], **changes}
+    return client.post("/api/v1/broadcasts", json=payload, headers=headers)
+
+
+def test_the_messages_sent_are_the_previewed_ones_to_the_previewed_people(
+    client, make, database, settings, db, coordinator
+):
+    km, _ = make.staff()
+    first = make.person(km, name="Amina", language="ar", leerroute="b1")
+    second = make.person(km, name="Bram", language="nl", leerroute="b1")
+    leaving = make.person(km, name="Chris", language="nl", leerroute="b1")
+    body = {**OFFICE_CLOSED, "audience": {"type": "leerroute", "leerroute": "b1"}}
+    with time_machine.travel(NOW, tick=False):
+        preview = _preview(client, coordinator, body)
+        # After the preview: someone joins the audience, someone opts out. Neither changes the preview's
+        # messages; the newcomer was not previewed, the one who opted out is skipped.
+        newcomer = make.person(km, name="Dina", language="nl", leerroute="b1")
+        leaving.consent_state = "opted_out"
+        db.commit()
+        created = _confirm(client, coordinator, body, preview)
+        assert created.status_code == 201, created.text
+        run_tick(database, settings, NOW)
+    assert recipients_of(db, created.json()["id"]) == {
+        first.id: ("queued", None),
+        second.id: ("queued", None),
+        leaving.id: ("skipped", "opted_out"),
+    }
+    assert newcomer.id not in recipients_of(db, created.json()["id"])
+    sent = {
+        m.language: m.body
+        for m in db.scalars(select(Message).where(Message.kind == "broadcast").order_by(Message.id))
+    }
+    previewed = {lang["language"]: lang["text"] for lang in preview["languages"]}
+    assert sent == {"ar": previewed["ar"], "nl": previewed["nl"]}
+
+
+def test_a_preview_is_sent_as_it_was_made_even_when_the_template_would_render_differently_now(
+    client, make, database, settings, db, coordinator
+):
+    """The record is sent, not re-rendered: a name changed after the preview does not change the text."""
+    person = make.person(name="Amina", leerroute="b1")
+    body = {**OFFICE_CLOSED, "audience": {"type": "list", "inburgeraarIds": [person.id]}}
+    with time_machine.travel(NOW, tick=False):
+        preview = _preview(client, coordinator, body)
+        person.name = "Amina Haddad"
+        db.commit()
+        assert _confirm(client, coordinator, body, preview).status_code == 201
+        run_tick(database, settings, NOW)
+    (message,) = db.scalars(select(Message).where(Message.kind == "broadcast"))
+    assert message.body == preview["languages"][0]["text"] and "Hallo Amina." in message.body
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"audience": "caseload"}, "audience"),
+        ({"variables": {"date": "2030-03-13"}}, "variables.date"),
+        ({"sendAt": "2030-03-02T10:00:00+01:00"}, "sendAt"),
+        ({"template": "call_us", "variables": {}}, "template"),
+        ({"fingerprint": "0" * 64}, "fingerprint"),
+    ],
+    ids=["audience-one-person-to-caseload", "date", "send-time", "template", "fingerprint"],
+)
+def test_a_confirmation_that_differs_from_its_preview_is_refused_and_nothing_is_scheduled(
+    client, make, db, coordinator, change, field
+):
+    km, _ = make.staff()
+    person = make.person(km)
+    make.person(km)
+    body = {**OFFICE_CLOSED, "audience": {"type": "list", "inburgeraarIds": [person.id]}}
+    if change.get("audience") == "caseload":
+        change = {"audience": {"type": "caseload", "klantmanagerId": km.id}}
+    with time_machine.travel(NOW, tick=False):
+        preview = _preview(client, coordinator, body)
+        response = _confirm(client, coordinator, body, preview, **change)
+    assert response.status_code == 409, response.text
+    assert (response.json()["code"], response.json()["field"]) == ("preview_changed", field)
+    assert client.get("/api/v1/broadcasts", headers=coordinator).json() == []
+
+
+def test_confirming_the_same_preview_twice_schedules_it_once(client, make, db, coordinator):
+    person = make.person()
+    body = {**OFFICE_CLOSED, "audience": {"type": "list", "inburgeraarIds": [person.id]}}
+    with time_machine.travel(NOW, tick=False):
+        preview = _preview(client, coordinator, body)
+        first = _confirm(client, coordinator, body, preview)
+        second = _confirm(client, coordinator, body, preview)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"] == preview["previewId"]
+    assert len(client.get("/api/v1/broadcasts", headers=coordinator).json()) == 1
+    creates = db.scalars(select(AuditEvent).where(AuditEvent.action == "create")).all()
+    assert [e.object_type for e in creates] == ["broadcast"]
+
+
+def test_a_preview_expires_and_the_broadcast_job_deletes_it(
+    client, make, database, settings, db, coordinator
+):
+    person = make.person()
+    body = {**OFFICE_CLOSED, "audience": {"type": "list", "inburgeraarIds": [person.id]}}
+    with time_machine.travel(NOW, tick=False):
+        preview = _preview(client, coordinator, body)
+    later = NOW + PREVIEW_VALID + timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        response = _confirm(client, coordinator, body, preview)
+        assert response.status_code == 409 and response.json()["code"] == "preview_expired"
+        run_tick(database, settings, later)
+    db.expire_all()
+    assert db.get(Broadcast, preview["previewId"]) is None
+    assert recipients_of(db, preview["previewId"]) == {}
+
+
+def test_another_staff_members_preview_cannot_be_sent(client, make, coordinator):
+    person = make.person()
+    _, colleague = make.staff("coordinator")
+    body = {**OFFICE_CLOSED, "audience": {"type": "list", "inburgeraarIds": [person.id]}}
+    with time_machine.travel(NOW, tick=False):
+        preview = _preview(client, coordinator, body)
+        response = _confirm(client, colleague, body, preview)
+    assert response.status_code == 404
+
+
+def test_the_preview_says_when_a_later_broadcast_goes_out_and_it_goes_out_then(
+    client, make, database, settings, db, coordinator
+):
+    make.person(leerroute="b1")
+    chosen = datetime(2030, 3, 4, 14, 30, tzinfo=AMS)
+    body = {
+        **OFFICE_CLOSED,
+        "audience": {"type": "leerroute", "leerroute": "b1"},
+        "sendAt": chosen.isoformat(),
+    }
+    with time_machine.travel(NOW, tick=False):
+        preview = _preview(client, coordinator, body)
+        assert datetime.fromisoformat(preview["sendAt"]) == chosen
+        created = _confirm(client, coordinator, body, preview).json()
+    assert datetime.fromisoformat(created["sendAt"]) == chosen
+    with time_machine.travel(chosen - timedelta(minutes=1), tick=False):
+        assert run_tick(database, settings, chosen - timedelta(minutes=1)).broadcasts == 0
+    with time_machine.travel(chosen, tick=False):
+        assert run_tick(database, settings, chosen).broadcasts == 1
+
+
+def test_a_later_time_that_passed_before_the_confirmation_is_refused(client, make, coordinator):
+    make.person(leerroute="b1")
+    chosen = NOW + timedelta(minutes=20)
+    body = {
+        **OFFICE_CLOSED,
+        "audience": {"type": "leerroute", "leerroute": "b1"},
+        "sendAt": chosen.isoformat(),
+    }
+    with time_machine.travel(NOW, tick=False):
+        preview = _preview(client, coordinator, body)
+    with time_machine.travel(chosen + timedelta(minutes=10), tick=False):
+        response = _confirm(client, coordinator, body, preview)
+    assert response.status_code == 400 and response.json()["field"] == "sendAt"
+
+
+def test_send_now_previewed_in_the_window_is_refused_when_the_window_closed_before_the_confirmation(
+    client, make, coordinator
+):
+    make.person(leerroute="b1")
+    body = {**OFFICE_CLOSED, "audience": {"type": "leerroute", "leerroute": "b1"}}
+    with time_machine.travel(NOW, tick=False):
+        preview = _preview(client, coordinator, body)
+    with time_machine.travel(EVENING, tick=False):
+        response = _confirm(client, coordinator, body, preview)
+    assert response.status_code == 409 and response.json()["code"] == "send_time_moved"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({"variables": {"date": "2030-02-28"}}, "variables.date", "event_past"),
+        (
+            {"variables": {"date": "2030-03-02"}, "sendAt": "2030-03-03T10:00:00+01:00"},
+            "sendAt",
+            "after_event",
+        ),
+        ({"sendAt": "2030-03-01T08:00:00+01:00"}, "sendAt", "send_at_past"),
+        ({"sendAt": "2031-06-01T10:00:00+02:00"}, "sendAt", "send_at_too_late"),
+    ],
+    ids=["date-already-past", "would-go-out-after-the-date", "send-time-past", "more-than-a-year-ahead"],
+)
+def test_a_preview_about_a_past_date_or_at_an_impossible_time_is_refused(
+    client, make, db, coordinator, body, field, code
+):
+    person = make.person()
+    payload = {**OFFICE_CLOSED, "audience": {"type": "list", "inburgeraarIds": [person.id]}, **body}
+    with time_machine.travel(NOW, tick=False):
+        response = client.post("/api/v1/broadcasts/preview", json=payload, headers=coordinator)
+    assert response.status_code == 400, response.text
+    assert (response.json()["field"], response.json()["code"]) == (field, code)
+    assert db.scalar(select(Broadcast)) is None  # no preview record either
+
+
+def test_a_reminder_for_an_appointment_that_already_started_is_refused_naming_the_appointment(
+    client, make, coordinator
+):
+    person = make.person()
+    appointment = make.appointment([person], starts_at=NOW - timedelta(hours=1))
+    body = {
+        "template": "appointment_reminder",
+        "audience": {"type": "appointment", "appointmentId": appointment.id},
+    }
+    with time_machine.travel(NOW, tick=False):
+        response = client.post("/api/v1/broadcasts/preview", json=body, headers=coordinator)
+    assert response.status_code == 400
+    assert response.json()["field"] == "audience.appointmentId"
+
+
+def test_someone_who_left_the_caseload_before_the_send_is_skipped(client, make, database, settings, db):
+    km, km_headers = make.staff()
+    other, _ = make.staff()
+    stays, moves = make.person(km), make.person(km)
+    body = {**OFFICE_CLOSED, "audience": {"type": "caseload", "klantmanagerId": km.id}}
+    with time_machine.travel(NOW, tick=False):
+        preview = _preview(client, km_headers, body)
+        moves.klantmanager_id = other.id
+        db.commit()
+        created = _confirm(client, km_headers, body, preview).json()
+        run_tick(database, settings, NOW)
+    assert recipients_of(db, created["id"]) == {
+        stays.id: ("queued", None),
+        moves.id: ("skipped", "left_caseload"),
+    }
+
+
+def test_the_preview_is_an_audited_read_naming_the_people_listed(client, make, db, coordinator):
+    people = [make.person(name=f"Persoon {n}") for n in range(3)]
+    body = {**OFFICE_CLOSED, "audience": {"type": "list", "inburgeraarIds": [p.id for p in people]}}
+    with time_machine.travel(NOW, tick=False):
+        preview = _preview(client, coordinator, body)
+    (event,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "preview"))
+    assert event.object_id == str(preview["previewId"])
+    assert sorted(event.detail["inburgeraars"]) == sorted(p.id for p in people)

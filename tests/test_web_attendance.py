@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -92,7 +93,9 @@ def test_an_unknown_mark_is_refused_naming_the_field(web, make, db):
         f"/ui/appointments/{appointment.id}/participants/{person.id}/mark",
         {"status": "maybe"},
     )
-    assert response.status_code == 400 and "status" in response.text
+    assert (
+        response.status_code == 400 and "Controleer wat je hebt ingevuld bij: Aanwezigheid" in response.text
+    )
     assert _attendance(db, appointment, person).status == "pending"
 
 
@@ -175,3 +178,70 @@ def test_tasks_show_mine_and_unassigned_and_can_be_taken_and_closed(web, make, d
     assert post_form(browser, "/ui/tasks", f"/ui/tasks/{theirs.id}/done").status_code == 403
     db.expire_all()
     assert db.get(Task, theirs.id).status == "open"
+
+
+def test_the_absence_task_names_the_appointment_by_date_and_the_assessment_closes_it(web, make, db):
+    from api.attendance import service as attendance
+    from api.auth import BOT
+    from api.i18n.labels import appointment_title
+
+    km, _ = make.staff()
+    person = make.person(km, name="Amina Haddad")
+    appointment = make.appointment([person], kind="pvt_bijeenkomst", starts_in=timedelta(hours=-3))
+    attendance.report_absence(db, BOT, person.id, appointment.id, "sick")
+    db.commit()
+    browser = web(km)
+    tasks_page = browser.get("/ui/tasks").text
+    title = appointment_title("nl", "pvt_bijeenkomst", appointment.starts_at)
+    assert title.startswith("PVT-bijeenkomst ") and f'<span class="sub">{title}</span>' in tasks_page
+    assert "afspraak " + str(appointment.id) not in tasks_page
+    response = post_form(
+        browser,
+        "/ui/appointments",
+        f"/ui/appointments/{appointment.id}/participants/{person.id}/assess",
+        {"assessment": "needs_hearing"},
+    )
+    assert response.status_code == 303
+    db.expire_all()
+    (task,) = db.scalars(select(Task).where(Task.kind == "absence_reported")).all()
+    assert (task.status, task.assignee_id) == ("done", km.id)
+    assert "Afmelding beoordelen" not in browser.get("/ui/tasks").text
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (
+            {"assessment": "", "note": "Briefje gezien, wil nog bellen."},
+            "assessment",
+            "Kies een beoordeling.",
+        ),
+        ({"assessment": "verwijtbaar", "note": "n" * 4001}, "note", "Dit is te lang: hoogstens 4000 tekens."),
+    ],
+    ids=["no-assessment", "note-too-long"],
+)
+def test_a_refused_assessment_is_shown_again_at_its_field_with_the_note_kept(
+    web, make, db, data, field, message
+):
+    km, _ = make.staff()
+    person = make.person(km)
+    appointment = make.appointment([person], starts_in=timedelta(hours=-3))
+    row = _attendance(db, appointment, person)
+    row.status = "no_show"
+    db.commit()
+    response = post_form(
+        web(km),
+        "/ui/appointments",
+        f"/ui/appointments/{appointment.id}/participants/{person.id}/assess",
+        data,
+    )
+    assert response.status_code == 400
+    html = response.text
+    element = f"{field}-{appointment.id}-{person.id}"
+    assert f'<p class="field-error" id="{element}-error">{message}</p>' in html
+    (focused,) = re.findall(r"<(?:select|textarea)[^>]*autofocus[^>]*>", html)
+    assert f'id="{element}"' in focused and 'aria-invalid="true"' in focused
+    assert f">{data['note']}</textarea>" in html  # the draft is kept
+    if data["assessment"]:
+        assert f'<option value="{data["assessment"]}" selected>' in html
+    assert _attendance(db, appointment, person).assessment is None

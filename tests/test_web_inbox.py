@@ -317,3 +317,20 @@ def test_the_transcript_shows_every_number_with_a_marker_where_the_new_number_st
         html.index("vanaf het nieuwe nummer"),
     )
     assert old < marker < new
+
+
+@pytest.mark.parametrize("length", [1601, 5001], ids=["longer-than-a-message", "longer-than-the-form-takes"])
+def test_a_reply_that_is_too_long_comes_back_focused_with_the_draft_and_the_reason(web, make, db, length):
+    km, _ = make.staff()
+    person = make.person(km)
+    draft = ("Beste Amina, ik bel je morgen. " * 200)[:length]
+    response = post_form(
+        web(km), f"/ui/people/{person.id}/conversation", f"/ui/people/{person.id}/reply", {"text": draft}
+    )
+    assert response.status_code == 400
+    html = response.text
+    assert 'id="text-error">Je bericht is te lang. Maak het korter: hoogstens 1600 tekens.</p>' in html
+    (focused,) = re.findall(r"<(?:input|textarea|select)[^>]*autofocus[^>]*>", html)
+    assert 'id="reply-text"' in focused and 'aria-invalid="true"' in focused
+    assert f">{draft}</textarea>" in html
+    assert db.scalar(select(Message).where(Message.kind == "staff_reply")) is None

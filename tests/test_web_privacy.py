@@ -109,3 +109,18 @@ def test_a_cleared_message_says_so_in_the_conversation(web, people, db):
     db.commit()
     html = web(people["km"]).get(f"/ui/people/{people['person'].id}/conversation").text
     assert "Tekst gewist na de bewaartermijn." in html
+
+
+def test_a_date_that_is_not_a_date_is_shown_again_at_the_field_as_typed(web, people, db):
+    person = people["person"]
+    path = f"/ui/people/{person.id}/privacy"
+    response = post_form(
+        web(people["km"]), path, f"/ui/people/{person.id}/obligation", {"ended_on": "1-3-27"}
+    )
+    assert response.status_code == 400
+    html = response.text
+    assert '<p class="field-error" id="ended-on-error">Vul een datum in' in html
+    assert (
+        'value="1-3-27" aria-describedby="ended-on-hint ended-on-error" aria-invalid="true" autofocus' in html
+    )
+    assert db.get(Inburgeraar, person.id).obligation_ended_on is None

@@ -62,6 +62,27 @@ def inbound(db, person, body: str, *, channel: str = "sms", at=None, **kw):
     return message
 
 
+def outbound(db, person, body: str, *, kind: str = "bot_reply", at=None, **kw):
+    """An outgoing message (the bot's reply by default) in the person's conversation, committed."""
+    from api.db import utcnow
+    from api.messaging.models import Message
+    from api.messaging.service import conversation_for
+
+    message = Message(
+        conversation_id=conversation_for(db, person).id,
+        direction="out",
+        channel=kw.pop("channel", "sms"),
+        kind=kind,
+        body=body,
+        status=kw.pop("status", "delivered"),
+        created_at=at or utcnow(),
+        **kw,
+    )
+    db.add(message)
+    db.commit()
+    return message
+
+
 def escalate(
     db,
     person,

@@ -266,4 +266,9 @@ def assess(
     row.assessed_by_id = actor.staff_id
     row.assessed_at = utcnow()
     audit.record(db, actor, "assess", "attendance", row.id, assessment=assessment)
+    # The report's "Afmelding beoordelen" task is what this assessment did ("eerst horen" included: the
+    # hearing is now the assessment's own state, shown on the appointment).
+    tasks.complete_tasks_about(
+        db, actor, TaskKind.absence_reported, inburgeraar_id=inburgeraar_id, appointment_id=appointment_id
+    )
     return row

@@ -49,7 +49,10 @@ def authorize_audience(db: Session, actor: Principal, audience: Any) -> Authoriz
         _check_caseload(db, audience.klantmanager_id, caseload_of)
     elif audience.type == "list":
         _check_list(db, audience.inburgeraar_ids, caseload_of)
-    return AuthorizedAudience(audience.model_dump(mode="json", by_alias=True), caseload_of, appointment)
+    rule = audience.model_dump(mode="json", by_alias=True)
+    if audience.type == "list":
+        rule["inburgeraarIds"] = sorted(set(audience.inburgeraar_ids))  # one form of each list
+    return AuthorizedAudience(rule, caseload_of, appointment)
 
 
 def _check_caseload(db: Session, klantmanager_id: int, caseload_of: int | None) -> None:
@@ -111,3 +114,37 @@ def channel_of(person: Inburgeraar, conversation: Conversation | None) -> str:
     must not create conversations, and the rules stay in messaging.
     """
     return messaging.preferred_channel(conversation or Conversation(), person)
+
+
+PICK_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Picked:
+    """People to choose from by name: those already chosen and those found (not yet chosen)."""
+
+    chosen: list[Inburgeraar]
+    found: list[Inburgeraar]
+
+
+def pick(db: Session, actor: Principal, *, name: str, chosen: list[int]) -> Picked:
+    """The chosen people and up to PICK_SHOWN whose name contains `name`, among those the caller may
+    address (a klantmanager: their caseload); one audited read naming everyone shown."""
+    audit.require_role(db, actor, *CASE_ROLES, action="read", object_type="inburgeraar")
+    query = select(Inburgeraar).order_by(Inburgeraar.name, Inburgeraar.id)
+    if actor.role == Role.klantmanager:
+        query = query.where(caseload(actor.staff_id))
+    ids = sorted(set(chosen))
+    picked = [p for chunk in chunks(ids) for p in db.scalars(query.where(Inburgeraar.id.in_(chunk)))]
+    found: list[Inburgeraar] = []
+    if name.strip():
+        pattern = f"%{name.strip()}%"
+        found = list(
+            db.scalars(
+                query.where(Inburgeraar.name.ilike(pattern), Inburgeraar.id.not_in(ids)).limit(PICK_SHOWN)
+            )
+        )
+    shown = picked + found
+    if shown:
+        audit.record_read(db, actor, "inburgeraar", inburgeraars=[p.id for p in shown])
+    return Picked(sorted(picked, key=lambda p: (p.name, p.id)), found)

@@ -6,26 +6,31 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, utcnow
 
 
 class BroadcastStatus(StrEnum):
-    scheduled = "scheduled"  # waiting for send_at (a "send now" is scheduled at now)
+    previewed = "previewed"  # a preview record: what would go out, waiting to be confirmed (or to expire)
+    scheduled = "scheduled"  # confirmed, waiting for send_at (a "send now" is scheduled at now)
     sent = "sent"  # every recipient's message is in the outbox (or recorded as skipped)
     cancelled = "cancelled"
 
 
 class RecipientStatus(StrEnum):
-    queued = "queued"
-    skipped = "skipped"
+    planned = "planned"  # previewed or scheduled: `text` is what this person will get
+    queued = "queued"  # in the outbox: the message holds the text from here on
+    skipped = "skipped"  # not sent, `reason` says why
+    cancelled = "cancelled"  # the broadcast was cancelled before it went out
 
 
 class Broadcast(Base):
-    """The audience is stored as a rule and resolved when the broadcast goes out, so someone who opted
-    out in between is respected; `caseload_of_id` keeps a klantmanager's broadcast inside their caseload."""
+    """A broadcast starts as a preview record: the audience rule resolved into recipient rows, each with
+    the text rendered for them, sealed by `fingerprint` (ADR 0020). Confirming it schedules exactly those
+    rows; at send time only people who opted out or lost their number since are skipped.
+    `caseload_of_id` keeps a klantmanager's broadcast inside their caseload."""
 
     __tablename__ = "broadcast"
     __table_args__ = (Index("ix_broadcast_status_send_at", "status", "send_at"),)
@@ -44,6 +49,8 @@ class Broadcast(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recipients_count: Mapped[int | None] = mapped_column(Integer)
+    # SHA-256 over the inputs and every recipient's row as previewed; None on broadcasts from before 0010.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class BroadcastRecipient(Base):
@@ -58,4 +65,6 @@ class BroadcastRecipient(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     channel: Mapped[str | None] = mapped_column(String(16))
     segments: Mapped[int | None] = mapped_column(Integer)
+    # The rendered message while it is planned; cleared once the message (which then holds it) is queued.
+    text: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="SET NULL"))

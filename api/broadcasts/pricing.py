@@ -1,32 +1,23 @@
-"""Pricing: a broadcast's SMS segments and estimated cost per language and channel (the preview).
+"""Pricing: a broadcast's SMS segments and estimated cost per language and per channel.
 
-Prices come from the cost file the settings name (`BROADCAST_COST_PATH`, config/broadcasts.json).
+The same summary serves the preview and the broadcast's page, from the recipient rows (`Line`). Prices
+come from the cost file the settings name (`BROADCAST_COST_PATH`, config/broadcasts.json).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from api.audit import service as audit
-from api.auth import Principal
-from api.broadcasts import audience as audiences
-from api.broadcasts.schemas import BroadcastDraft
-from api.broadcasts.sending import send_time
-from api.broadcasts.templates import Renderer, check_variables, template_for
-from api.db import utcnow
+from api.broadcasts.models import RecipientStatus
 from api.i18n import segments
-from api.messaging import service as messaging
 from api.messaging.models import Channel
-from api.people.models import Inburgeraar
-from api.people.reachability import NO_CHANNEL, OPTED_OUT, language_of, unreachable_reason
-from api.reminders.policy import Policy, load_policy
 from api.settings import Settings
+
+GETS_IT = (RecipientStatus.planned, RecipientStatus.queued)
+SKIP_REASONS = ("opted_out", "no_channel", "left_caseload")
 
 
 @dataclass(frozen=True)
@@ -60,77 +51,59 @@ def prices(settings: Settings) -> Prices:
     return _prices(str(path), path.stat().st_mtime)
 
 
+@dataclass(frozen=True)
+class Line:
+    """One recipient of a preview or a broadcast, as the pages show them and the summary counts them."""
+
+    inburgeraar_id: int
+    name: str
+    status: str  # RecipientStatus
+    reason: str | None = None  # why skipped
+    language: str | None = None
+    channel: str | None = None
+    text: str | None = None  # the planned text, or the message's once queued ("" when purged)
+    segments: int | None = None
+    delivery: str | None = None  # the message's delivery status once queued
+
+
 @dataclass
-class _LanguageTotals:
+class _Totals:
     recipients: int = 0
     text: str = ""
     segments: int = 0
     encoding: str = "GSM-7"
-    total_segments: int = 0
+    sms_segments: int = 0
     cost: float = 0.0
 
 
-@dataclass
-class _Tally:
-    """What a broadcast would cost, per language, and who it would leave out."""
-
-    per_language: dict[str, _LanguageTotals] = field(default_factory=dict)
-    opted_out: int = 0
-    no_channel: int = 0
+def _cost(amount: float, price: Prices) -> dict[str, Any]:
+    return {"amount": round(amount, 2), "currency": price.currency}
 
 
-def preview(
-    db: Session,
-    actor: Principal,
-    draft: BroadcastDraft,
-    settings: Settings,
-    *,
-    policy: Policy | None = None,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """Per language of the audience: the text, its SMS segments, recipients and the estimated cost."""
-    policy = policy or load_policy()
-    template = template_for(draft.template)
-    audience = audiences.authorize_audience(db, actor, draft.audience)
-    values = check_variables(template, draft.variables, audience.appointment)
-    people = audiences.recipients(db, audience.rule, audience.caseload_of)
-    price = prices(settings)
-    tally = _tally(db, people, Renderer(template, values, settings), price)
-    audit.record(
-        db, actor, "preview", "broadcast", None, template=template.key, audience=audience.rule["type"]
-    )
-    return _preview_out(template.key, tally, price, send_time(policy, now or utcnow()))
-
-
-def _tally(db: Session, people: list[Inburgeraar], renderer: Renderer, price: Prices) -> _Tally:
-    tally = _Tally()
-    conversations = messaging.current_conversations(db, people)
-    for person in people:
-        unreachable = unreachable_reason(person)
-        if unreachable is not None:
-            tally.opted_out += unreachable == OPTED_OUT
-            tally.no_channel += unreachable == NO_CHANNEL
+def summary(lines: list[Line], price: Prices) -> dict[str, Any]:
+    """Recipients, who is left out and why, and per language and per channel: texts, segments, cost."""
+    per_language: dict[str, _Totals] = {}
+    per_channel: dict[str, _Totals] = {}
+    excluded = dict.fromkeys(SKIP_REASONS, 0)
+    for line in lines:
+        if line.status == RecipientStatus.skipped and line.reason in excluded:
+            excluded[line.reason] += 1
+        if line.status not in GETS_IT or line.channel is None:
             continue
-        language = language_of(person)
-        text = renderer.text(language, person.name)
-        info = segments.count(text)
-        channel = audiences.channel_of(person, conversations.get(person.id))
-        totals = tally.per_language.setdefault(language, _LanguageTotals())
-        if totals.recipients == 0:
-            totals.text, totals.segments, totals.encoding = text, info.segments, info.encoding
-        totals.recipients += 1
-        if channel == Channel.sms:
-            totals.total_segments += info.segments
-        totals.cost += price.of(channel, info.segments)
-    return tally
-
-
-def _preview_out(template: str, tally: _Tally, price: Prices, send_at: datetime) -> dict[str, Any]:
-    per_language = tally.per_language
+        count = line.segments or 0
+        cost = price.of(line.channel, count)
+        sms = count if line.channel == Channel.sms else 0
+        language = per_language.setdefault(line.language or "nl", _Totals())
+        if not language.text and line.text:
+            info = segments.count(line.text)
+            language.text, language.segments, language.encoding = line.text, info.segments, info.encoding
+        for totals in (language, per_channel.setdefault(line.channel, _Totals())):
+            totals.recipients += 1
+            totals.sms_segments += sms
+            totals.cost += cost
     return {
-        "template": template,
         "recipients": sum(t.recipients for t in per_language.values()),
-        "excluded": {"opted_out": tally.opted_out, "no_channel": tally.no_channel},
+        "excluded": excluded,
         "languages": [
             {
                 "language": code,
@@ -138,15 +111,20 @@ def _preview_out(template: str, tally: _Tally, price: Prices, send_at: datetime)
                 "text": t.text,
                 "segments": t.segments,
                 "encoding": t.encoding,
-                "total_segments": t.total_segments,
-                "estimated_cost": {"amount": round(t.cost, 2), "currency": price.currency},
+                "total_segments": t.sms_segments,
+                "estimated_cost": _cost(t.cost, price),
             }
             for code, t in sorted(per_language.items(), key=lambda kv: (-kv[1].recipients, kv[0]))
         ],
-        "total_segments": sum(t.total_segments for t in per_language.values()),
-        "estimated_cost": {
-            "amount": round(sum(t.cost for t in per_language.values()), 2),
-            "currency": price.currency,
-        },
-        "send_at": send_at,
+        "channels": [
+            {
+                "channel": code,
+                "recipients": t.recipients,
+                "segments": t.sms_segments,
+                "estimated_cost": _cost(t.cost, price),
+            }
+            for code, t in sorted(per_channel.items())
+        ],
+        "total_segments": sum(t.sms_segments for t in per_language.values()),
+        "estimated_cost": _cost(sum(t.cost for t in per_language.values()), price),
     }

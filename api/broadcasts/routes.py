@@ -21,16 +21,21 @@ def list_templates(actor: PrincipalDep) -> list[dict]:
 
 @router.post("/preview", response_model=Preview)
 def preview(body: BroadcastDraft, db: SessionDep, actor: PrincipalDep, settings: SettingsDep) -> dict:
-    """Per language of the audience: the rendered text, SMS segments, recipients and estimated cost."""
+    """Per language of the audience: the rendered text, SMS segments, recipients and estimated cost; the
+    cost per channel; when it goes out. Kept as a preview record (12 hours) that POST /broadcasts sends."""
     result = service.preview(db, actor, body, settings)
-    db.commit()  # the audit event of this read
+    db.commit()  # the preview record and the audit event of this read
     return result
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=BroadcastOut)
-def create_broadcast(body: BroadcastCreate, db: SessionDep, actor: PrincipalDep) -> dict:
-    """Schedule a broadcast; without `sendAt` it goes out now (or when the send window opens)."""
-    broadcast = service.create(db, actor, body)
+def create_broadcast(
+    body: BroadcastCreate, db: SessionDep, actor: PrincipalDep, settings: SettingsDep
+) -> dict:
+    """Schedule a broadcast: the preview `previewId` exactly as it was shown (409 `preview_changed` when
+    the other fields differ from it), or without one preview and schedule in one step. Without `sendAt`
+    it goes out now (or when the send window opens)."""
+    broadcast = service.create(db, actor, body, settings)
     db.commit()
     return service.to_out(db, broadcast)
 

@@ -50,11 +50,20 @@ class BroadcastDraft(ApiModel):
     template: str = Field(min_length=1, max_length=64, description="Key from GET /broadcasts/templates")
     variables: dict[str, str] = Field(default_factory=dict, description="Values for the template's variables")
     audience: Audience
+    send_at: AwareDatetime | None = Field(
+        None, description="When to send; empty sends now. Moved to the next send window when outside it."
+    )
 
 
 class BroadcastCreate(BroadcastDraft):
-    send_at: AwareDatetime | None = Field(
-        None, description="When to send; empty sends now. Moved to the next send window when outside it."
+    preview_id: int | None = Field(
+        None,
+        description="Send this preview (POST /broadcasts/preview) exactly as it was shown; the other fields "
+        "must be the ones it was made from (409 `preview_changed` otherwise). Without it the broadcast is "
+        "previewed and scheduled in one step.",
+    )
+    fingerprint: str | None = Field(
+        None, max_length=64, description="The preview's fingerprint; required with previewId"
     )
 
 
@@ -88,13 +97,25 @@ class LanguagePreview(ApiOut):
 class Excluded(ApiOut):
     opted_out: int = 0
     no_channel: int = 0
+    left_caseload: int = Field(0, description="Left the klantmanager's caseload between preview and send")
+
+
+class ChannelCost(ApiOut):
+    channel: Literal["sms", "whatsapp", "web"]
+    recipients: int
+    segments: int = Field(description="SMS segments on this channel (0 for WhatsApp and web)")
+    estimated_cost: Cost
 
 
 class Preview(ApiOut):
+    preview_id: int = Field(description="Send exactly this preview with POST /broadcasts {previewId, ...}")
+    fingerprint: str = Field(description="SHA-256 over the inputs and every recipient's rendered message")
+    expires_at: datetime = Field(description="Until when the preview can be sent")
     template: str
     recipients: int = Field(description="People who will get the message")
     excluded: Excluded
     languages: list[LanguagePreview]
+    channels: list[ChannelCost]
     total_segments: int
     estimated_cost: Cost
     send_at: datetime | None = Field(None, description="When it would go out (inside the send window)")

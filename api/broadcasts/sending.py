@@ -1,8 +1,8 @@
-"""Sending: when a broadcast goes out, starting the due ones, one row per recipient, and how it went.
+"""Sending: starting the due broadcasts, one message per planned recipient, and how it went.
 
-Nothing is sent from a request: creating a broadcast schedules it (a "send now" at now, moved into the
-send window), and the worker's broadcast job (`dispatch_due`) renders and enqueues it per recipient in
-one transaction. Opted-out people and people without a usable number are recorded as skipped (no task:
+Nothing is sent from a request: confirming a preview schedules it (a "send now" at now, moved into the
+send window), and the worker's broadcast job (`dispatch_due`) enqueues the previewed texts in one
+transaction. Opted-out people and people without a usable number are recorded as skipped (no task:
 a broadcast is never the only way an appointment is announced; reminders open the tasks).
 """
 
@@ -16,30 +16,32 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.broadcasts import audience as audiences
+from api.broadcasts import previews
 from api.broadcasts.models import Broadcast, BroadcastRecipient, BroadcastStatus, RecipientStatus
+from api.broadcasts.pricing import SKIP_REASONS
 from api.broadcasts.schemas import MessageCounts
 from api.broadcasts.templates import TEMPLATES, Renderer
 from api.messaging import service as messaging
 from api.messaging.models import Conversation, Message, MessageKind
 from api.messaging.status import OUTBOUND_STATES
 from api.people.models import Inburgeraar
-from api.people.reachability import is_reachable, language_of, unreachable_reason
+from api.people.reachability import unreachable_reason
 from api.reminders.policy import Policy
 from api.settings import Settings
 
 log = structlog.get_logger()
 LEFT_OUTBOX = {"sent", "delivered", "read", "undelivered", "failed"}
-
-
-def send_time(policy: Policy, requested: datetime) -> datetime:
-    """The requested moment, or the next opening of the send window when it falls outside."""
-    return requested if policy.in_window(requested) else policy.next_open(requested)
+LEFT_CASELOAD = "left_caseload"
 
 
 def dispatch_due(
     db: Session, now: datetime, *, settings: Settings, policy: Policy, limit: int = 5
 ) -> tuple[int, int]:
-    """Send the scheduled broadcasts that are due; returns (broadcasts, messages queued)."""
+    """Send the scheduled broadcasts that are due; returns (broadcasts, messages queued).
+
+    Also deletes the previews nobody confirmed in time.
+    """
+    previews.delete_expired(db, now)
     due = db.scalars(
         select(Broadcast)
         .where(Broadcast.status == BroadcastStatus.scheduled, Broadcast.send_at <= now)
@@ -69,64 +71,79 @@ def dispatch_due(
 
 
 def dispatch(db: Session, broadcast: Broadcast, *, settings: Settings) -> int:
-    """Render and enqueue one broadcast for everyone its audience names now; returns messages queued."""
-    people = audiences.recipients(db, broadcast.audience, broadcast.caseload_of_id)
-    reachable = [p for p in people if is_reachable(p)]
-    conversations = messaging.current_conversations(db, reachable, start_missing=True)
-    renderer = Renderer(TEMPLATES[broadcast.template], dict(broadcast.variables or {}), settings)
+    """Enqueue the planned message of every recipient the broadcast was confirmed with; returns how many.
+
+    The texts are the ones the preview rendered. Who opted out or lost their number since, or left the
+    klantmanager's caseload, is skipped with that reason.
+    """
+    if broadcast.fingerprint is None:  # scheduled before preview records (migration 0010): render now
+        people = audiences.recipients(db, broadcast.audience, broadcast.caseload_of_id)
+        renderer = Renderer(TEMPLATES[broadcast.template], dict(broadcast.variables or {}), settings)
+        rows = previews.render_rows(db, people, renderer)
+        if rows:
+            db.execute(insert(BroadcastRecipient), [{**r, "broadcast_id": broadcast.id} for r in rows])
+    planned = db.execute(
+        select(BroadcastRecipient, Inburgeraar)
+        .join(Inburgeraar, Inburgeraar.id == BroadcastRecipient.inburgeraar_id)
+        .where(
+            BroadcastRecipient.broadcast_id == broadcast.id,
+            BroadcastRecipient.status == RecipientStatus.planned,
+        )
+        .order_by(BroadcastRecipient.id)
+    ).all()
+    reasons = {person.id: _skip_reason(broadcast, person) for _, person in planned}
+    conversations = messaging.current_conversations(
+        db, [person for _, person in planned if reasons[person.id] is None], start_missing=True
+    )
     appointment_id = (
         broadcast.audience.get("appointmentId") if broadcast.audience.get("type") == "appointment" else None
     )
-    rows: list[dict[str, Any]] = []
-    for person in people:
-        if (reason := unreachable_reason(person)) is not None:
-            rows.append(
-                {
-                    "broadcast_id": broadcast.id,
-                    "inburgeraar_id": person.id,
-                    "status": RecipientStatus.skipped,
-                    "reason": reason,
-                }
+    changes: list[dict[str, Any]] = []
+    for row, person in planned:
+        change = {"id": row.id, "status": RecipientStatus.skipped, "reason": reasons[person.id], "text": None}
+        change.update(channel=row.channel, segments=row.segments, message_id=None)
+        if change["reason"] is None:
+            message = _queue(db, row, conversations[person.id], person, appointment_id)
+            change.update(
+                status=RecipientStatus.queued,
+                channel=message.channel,
+                segments=message.segments,
+                message_id=message.id,
             )
-            continue
-        rows.append(_queue(db, broadcast, person, conversations[person.id], renderer, appointment_id))
-    if rows:
-        db.execute(insert(BroadcastRecipient), rows)
-    queued = sum(1 for r in rows if r["status"] == RecipientStatus.queued)
+        changes.append(change)
+    if changes:
+        db.execute(update(BroadcastRecipient), changes)
+    queued = sum(1 for c in changes if c["status"] == RecipientStatus.queued)
     db.execute(update(Broadcast).where(Broadcast.id == broadcast.id).values(recipients_count=queued))
-    log.info("broadcast_sent", broadcast_id=broadcast.id, queued=queued, skipped=len(rows) - queued)
+    log.info("broadcast_sent", broadcast_id=broadcast.id, queued=queued, skipped=len(changes) - queued)
     return queued
+
+
+def _skip_reason(broadcast: Broadcast, person: Inburgeraar) -> str | None:
+    if (reason := unreachable_reason(person)) is not None:
+        return reason
+    if broadcast.caseload_of_id is not None and person.klantmanager_id != broadcast.caseload_of_id:
+        return LEFT_CASELOAD
+    return None
 
 
 def _queue(
     db: Session,
-    broadcast: Broadcast,
-    person: Inburgeraar,
+    row: BroadcastRecipient,
     conversation: Conversation,
-    renderer: Renderer,
+    person: Inburgeraar,
     appointment_id: int | None,
-) -> dict[str, Any]:
-    """Queue one recipient's message in their language; returns their recipient row."""
-    language = language_of(person)
-    channel = messaging.preferred_channel(conversation, person)
-    message = messaging.queue_outbound(
+) -> Message:
+    """Queue one recipient's planned message, on the channel messaging chooses now."""
+    return messaging.queue_outbound(
         db,
         conversation,
-        renderer.text(language, person.name),
+        row.text or "",
         kind=MessageKind.broadcast,
-        channel=channel,
-        language=language,
+        channel=messaging.preferred_channel(conversation, person),
+        language=row.language,
         appointment_id=appointment_id,
     )
-    return {
-        "broadcast_id": broadcast.id,
-        "inburgeraar_id": person.id,
-        "status": RecipientStatus.queued,
-        "language": language,
-        "channel": channel,
-        "segments": message.segments,
-        "message_id": message.id,
-    }
 
 
 def stats(db: Session, broadcast: Broadcast) -> dict[str, Any]:
@@ -156,6 +173,6 @@ def stats(db: Session, broadcast: Broadcast) -> dict[str, Any]:
     return {
         "recipients": messages,
         "messages": counts,
-        "skipped": {"opted_out": skipped.get("opted_out", 0), "no_channel": skipped.get("no_channel", 0)},
+        "skipped": {reason: skipped.get(reason, 0) for reason in SKIP_REASONS},
         "progress": round(left / messages, 4) if messages else 0.0,
     }

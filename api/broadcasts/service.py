@@ -1,14 +1,16 @@
-"""Broadcasts: choose an audience and a catalog template, preview it per language, send now or later.
+"""Broadcasts: choose an audience and a catalog template, preview it per language, send it as previewed.
 
-This module schedules, reads and cancels broadcasts; the stages live next to it: `audience` (who),
-`templates` (the catalog and filling it in), `pricing` (the preview's segments and cost) and `sending`
-(`dispatch_due` and the rows per recipient). Their public functions are re-exported here for the routes,
-the web console and the worker.
+This module previews, schedules, reads and cancels broadcasts; the stages live next to it: `audience`
+(who), `templates` (the catalog and filling it in), `timing` (when, and the checks on it), `previews`
+(the preview record that is what gets sent), `pricing` (segments and cost per language and channel) and
+`sending` (`dispatch_due` and the message per recipient). Their public functions are re-exported here
+for the routes, the web console and the worker.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -17,19 +19,27 @@ from sqlalchemy.orm import Session
 
 from api.audit import service as audit
 from api.auth import Principal
-from api.broadcasts.audience import authorize_audience, recipients
-from api.broadcasts.models import Broadcast, BroadcastStatus
-from api.broadcasts.pricing import Prices, preview, prices
-from api.broadcasts.schemas import BroadcastCreate
-from api.broadcasts.sending import dispatch, dispatch_due, send_time, stats
+from api.broadcasts import previews
+from api.broadcasts.audience import Picked, authorize_audience, pick, recipients
+from api.broadcasts.models import Broadcast, BroadcastRecipient, BroadcastStatus, RecipientStatus
+from api.broadcasts.pricing import Line, Prices, prices, summary
+from api.broadcasts.schemas import BroadcastCreate, BroadcastDraft
+from api.broadcasts.sending import dispatch, dispatch_due, stats
 from api.broadcasts.templates import TEMPLATES, VARIABLE_TYPES, Renderer, check_variables, template_for
+from api.broadcasts.timing import send_time
 from api.db import utcnow
-from api.errors import Conflict, InvalidInput, NotFound
+from api.errors import Conflict, NotFound
+from api.messaging.models import Message
+from api.people.models import Inburgeraar
 from api.reminders.policy import Policy, load_policy
+from api.settings import Settings
 from api.staff.models import CASE_ROLES, Role
 
 __all__ = [
     "TEMPLATES",
+    "Detail",
+    "Line",
+    "Picked",
     "Prices",
     "Renderer",
     "authorize_audience",
@@ -40,9 +50,12 @@ __all__ = [
     "dispatch_due",
     "get",
     "list_broadcasts",
+    "pick",
     "preview",
+    "preview_out",
     "prices",
     "read",
+    "read_detail",
     "recipients",
     "send_time",
     "stats",
@@ -66,43 +79,71 @@ def templates() -> list[dict[str, Any]]:
     ]
 
 
+def preview(
+    db: Session,
+    actor: Principal,
+    draft: BroadcastDraft,
+    settings: Settings,
+    *,
+    policy: Policy | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Render the draft for its audience and keep that as a preview record (audited as a read).
+
+    Returns per language the text, SMS segments, recipients and estimated cost, the cost per channel,
+    when it goes out, and the record's id and fingerprint to send it with.
+    """
+    record = previews.make_record(db, actor, draft, settings, policy or load_policy(), now or utcnow())
+    out = preview_out(db, record, settings)
+    # A read of the audience's names and languages, naming the people a page lists.
+    audit.record(
+        db,
+        actor,
+        "preview",
+        "broadcast",
+        record.id,
+        template=record.template,
+        audience=record.audience["type"],
+        inburgeraars=[line.inburgeraar_id for line in out["listed"]],
+    )
+    return out
+
+
+def preview_out(db: Session, record: Broadcast, settings: Settings) -> dict[str, Any]:
+    """A preview record as the Preview schema reads it; `listed` and `not_listed` are for the web page."""
+    overview = _overview(db, record, settings)
+    return {
+        "preview_id": record.id,
+        "fingerprint": record.fingerprint,
+        "expires_at": record.created_at + previews.PREVIEW_VALID,
+        "template": record.template,
+        "send_at": record.send_at,
+        **overview.summary,
+        "listed": overview.recipients,
+        "not_listed": overview.not_listed,
+    }
+
+
 def create(
     db: Session,
     actor: Principal,
     data: BroadcastCreate,
+    settings: Settings,
     *,
     policy: Policy | None = None,
     now: datetime | None = None,
 ) -> Broadcast:
-    """Schedule a broadcast (at `sendAt`, or now), moved into the send window when outside it."""
-    policy = policy or load_policy()
+    """Schedule a preview exactly as it was shown (`previewId`), or preview and schedule in one step.
+
+    It goes out at `sendAt`, or now, moved into the send window when outside it. A confirmation whose
+    inputs differ from the preview's is refused (Conflict `preview_changed`); a second confirmation of
+    the same preview returns the broadcast the first one scheduled.
+    """
     now = now or utcnow()
-    template = template_for(data.template)
-    audience = authorize_audience(db, actor, data.audience)
-    values = check_variables(template, data.variables, audience.appointment)
-    requested = data.send_at or now
-    if requested < now - timedelta(minutes=5):
-        raise InvalidInput("sendAt is in the past", field="sendAt")
-    if requested > now + timedelta(days=366):
-        raise InvalidInput("sendAt is more than a year ahead", field="sendAt")
-    if not recipients(db, audience.rule, audience.caseload_of):
-        raise InvalidInput("this audience has nobody in it", field="audience")
-    broadcast = Broadcast(
-        template=template.key,
-        variables=values,
-        audience=audience.rule,
-        status=BroadcastStatus.scheduled,
-        requested_send_at=requested,
-        send_at=send_time(policy, requested),
-        created_by_id=actor.staff_id,
-        created_by=actor.label,
-        caseload_of_id=audience.caseload_of,
-        created_at=now,
-    )
-    db.add(broadcast)
-    db.flush()
-    audit.record(db, actor, "create", "broadcast", broadcast.id, template=template.key)
-    log.info("broadcast_scheduled", broadcast_id=broadcast.id, template=template.key)
+    broadcast, scheduled = previews.confirm(db, actor, data, settings, policy or load_policy(), now)
+    if scheduled:
+        audit.record(db, actor, "create", "broadcast", broadcast.id, template=broadcast.template)
+        log.info("broadcast_scheduled", broadcast_id=broadcast.id, template=broadcast.template)
     return broadcast
 
 
@@ -110,7 +151,11 @@ def get(db: Session, actor: Principal, broadcast_id: int, *, action: str = "read
     """One broadcast; a klantmanager sees only their own."""
     audit.require_role(db, actor, *CASE_ROLES, action=action, object_type="broadcast", object_id=broadcast_id)
     broadcast = db.get(Broadcast, broadcast_id)
-    if broadcast is None or (actor.role == Role.klantmanager and broadcast.created_by_id != actor.staff_id):
+    if (
+        broadcast is None
+        or broadcast.status == BroadcastStatus.previewed
+        or (actor.role == Role.klantmanager and broadcast.created_by_id != actor.staff_id)
+    ):
         raise NotFound(f"no broadcast {broadcast_id}")
     return broadcast
 
@@ -122,10 +167,66 @@ def read(db: Session, actor: Principal, broadcast_id: int) -> Broadcast:
     return broadcast
 
 
+@dataclass(frozen=True)
+class Detail:
+    """A broadcast's page: texts and cost per language and channel (`summary`), and its recipients
+    (the first NAMES_SHOWN by name, and how many more)."""
+
+    broadcast: Broadcast
+    summary: dict[str, Any]
+    recipients: list[Line]
+    not_listed: int
+
+
+def read_detail(db: Session, actor: Principal, broadcast_id: int, settings: Settings) -> Detail:
+    """One broadcast with who gets it (name, language, channel, status) and what; one audited read
+    naming the people listed."""
+    broadcast = get(db, actor, broadcast_id)
+    detail = _overview(db, broadcast, settings)
+    audit.record_read(
+        db, actor, "broadcast", broadcast.id, inburgeraars=[line.inburgeraar_id for line in detail.recipients]
+    )
+    return detail
+
+
+def _overview(db: Session, broadcast: Broadcast, settings: Settings) -> Detail:
+    everyone = lines(db, broadcast)
+    listed = sorted(everyone, key=lambda line: (line.name, line.inburgeraar_id))[: previews.NAMES_SHOWN]
+    return Detail(broadcast, summary(everyone, prices(settings)), listed, len(everyone) - len(listed))
+
+
+def lines(db: Session, broadcast: Broadcast) -> list[Line]:
+    """Every recipient row of a broadcast or preview with the person's name and, once queued, their
+    message's text and delivery status."""
+    rows = db.execute(
+        select(BroadcastRecipient, Inburgeraar.name, Message.body, Message.status)
+        .join(Inburgeraar, Inburgeraar.id == BroadcastRecipient.inburgeraar_id)
+        .outerjoin(Message, Message.id == BroadcastRecipient.message_id)
+        .where(BroadcastRecipient.broadcast_id == broadcast.id)
+        .order_by(BroadcastRecipient.id)
+    ).all()
+    return [
+        Line(
+            inburgeraar_id=row.inburgeraar_id,
+            name=name,
+            status=row.status,
+            reason=row.reason,
+            language=row.language,
+            channel=row.channel,
+            text=row.text if row.message_id is None else body,
+            segments=row.segments,
+            delivery=delivery,
+        )
+        for row, name, body, delivery in rows
+    ]
+
+
 def list_broadcasts(db: Session, actor: Principal, *, limit: int = 50, offset: int = 0) -> list[Broadcast]:
     """The latest broadcasts (a klantmanager: their own), the read audit-logged."""
     audit.require_role(db, actor, *CASE_ROLES, action="read", object_type="broadcast")
-    query = select(Broadcast).order_by(Broadcast.id.desc())
+    query = (
+        select(Broadcast).where(Broadcast.status != BroadcastStatus.previewed).order_by(Broadcast.id.desc())
+    )
     if actor.role == Role.klantmanager:
         query = query.where(Broadcast.created_by_id == actor.staff_id)
     rows = list(db.scalars(query.limit(limit).offset(offset)))
@@ -146,6 +247,16 @@ def cancel(db: Session, actor: Principal, broadcast_id: int) -> Broadcast:
     db.refresh(broadcast)
     if done != 1:
         raise Conflict(f"this broadcast is already {broadcast.status}", code=f"already_{broadcast.status}")
+    # Nothing goes out, so the rendered texts (they hold names) are not kept.
+    db.execute(
+        update(BroadcastRecipient)
+        .where(
+            BroadcastRecipient.broadcast_id == broadcast.id,
+            BroadcastRecipient.status == RecipientStatus.planned,
+        )
+        .values(status=RecipientStatus.cancelled, text=None)
+        .execution_options(synchronize_session=False)
+    )
     audit.record(db, actor, "cancel", "broadcast", broadcast.id)
     return broadcast
 

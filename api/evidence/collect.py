@@ -1,13 +1,15 @@
 """Collect: the queries that gather what happened around one appointment for one participant.
 
-The facts become a timeline of events (plain dicts with codes, sorted by time). Who may see which
-participants is decided before (api.evidence.service): everything collected here is for their klantmanager.
+The facts become a timeline of events (plain dicts with codes, sorted by time), and the conversation
+around the appointment: every message with the person from CONVERSATION_BEFORE its start until
+CONVERSATION_AFTER its end, with what the assistant understood. Who may see which participants is decided
+before (api.evidence.service): everything collected here is for their klantmanager.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
@@ -16,14 +18,25 @@ from sqlalchemy.orm import Session
 from api.appointments.models import Appointment, Attendance
 from api.audit.models import AuditEvent
 from api.db import utcnow
-from api.evidence.labels import ACTOR_LABELS, ON_BEHALF, PERSON_ACTIONS, STAFF_LANGUAGE, t
-from api.i18n import formatting
+from api.evidence.labels import (
+    ACTOR_LABELS,
+    ON_BEHALF,
+    PERSON_ACTIONS,
+    SLOT_LABELS,
+    absence_reason,
+    appointment_name,
+    t,
+)
 from api.messaging.conversations import conversation_ids_of
 from api.messaging.models import Direction, Message, OutboxItem
 from api.people.models import ConsentEvent, Inburgeraar
 from api.reminders.models import Reminder, ReminderKind, ReminderStatus
 from api.staff.models import Staff
 from api.tasks.models import Task
+
+CONVERSATION_BEFORE = timedelta(days=7)
+CONVERSATION_AFTER = timedelta(days=2)
+REASON_ENTITIES = ("reason", "absence_reason")
 
 
 @dataclass
@@ -32,6 +45,7 @@ class Participation:
     person: Inburgeraar
     attendance: Attendance
     events: list[dict[str, Any]] = field(default_factory=list)
+    conversation: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -97,8 +111,31 @@ def replies_query(
     )
 
 
+def conversation_window(appointment: Appointment) -> tuple[datetime, datetime]:
+    """From CONVERSATION_BEFORE the start to CONVERSATION_AFTER the end."""
+    end = appointment.ends_at or appointment.starts_at
+    return appointment.starts_at - CONVERSATION_BEFORE, end + CONVERSATION_AFTER
+
+
+def conversation_query(conversation_ids: list[int], appointment: Appointment) -> Select[tuple[Message]]:
+    """Every message with the person about the appointment or within its window, both ways, in order."""
+    start, end = conversation_window(appointment)
+    return (
+        select(Message)
+        .where(
+            Message.conversation_id.in_(conversation_ids),
+            or_(
+                Message.appointment_id == appointment.id,
+                and_(Message.created_at >= start, Message.created_at <= end),
+            ),
+        )
+        .order_by(Message.created_at, Message.id)
+    )
+
+
 def shown_messages(db: Session, appointment: Appointment, person_id: int) -> set[int]:
-    """The ids of the messages the trail of one participation shows: its reminders and notices, the replies.
+    """The ids of the messages the trail of one participation shows: its reminders and notices, the replies
+    and the conversation around the appointment.
 
     What the retention purge keeps while the participation's assessment may still need its evidence.
     """
@@ -114,6 +151,7 @@ def shown_messages(db: Session, appointment: Appointment, person_id: int) -> set
     conversation_ids = conversation_ids_of(db, person_id)  # every number the person had
     query = replies_query(conversation_ids, appointment, min(went_out, default=None))
     ids |= set(db.scalars(query.with_only_columns(Message.id)))
+    ids |= set(db.scalars(conversation_query(conversation_ids, appointment).with_only_columns(Message.id)))
     return ids
 
 
@@ -132,6 +170,7 @@ class _Collector:
         self.tasks(p)
         self.staff_actions(p)
         self.assessment(p)
+        self.conversation(p)
         # Stable sort: events at the same moment keep the order they were collected in.
         p.events.sort(key=lambda e: (e["at"] is None, e["at"] or utcnow()))
         return p
@@ -227,9 +266,7 @@ class _Collector:
                     att.reported_at,
                     "absence_reported",
                     reason=att.absence_reason,
-                    reason_label=formatting.label(
-                        STAFF_LANGUAGE, formatting.REASON_LABELS, att.absence_reason
-                    ),
+                    reason_label=absence_reason(att.absence_reason),
                     text=att.absence_details,
                     late=bool(att.reported_late),
                     hours_before_start=hours_before(a, att.reported_at),
@@ -264,13 +301,28 @@ class _Collector:
             .where(targets, AuditEvent.result == "ok", AuditEvent.action.not_in(["read", "read_evidence"]))
             .order_by(AuditEvent.id)
         ):
-            detail = ", ".join(f"{k}={v}" for k, v in sorted((event.detail or {}).items()))
             actor = self.actor_name(event.actor)
             if event.actor.startswith("staff:") and event.action in PERSON_ACTIONS:
-                actor = t(ON_BEHALF).format(name=actor)
+                actor = t(ON_BEHALF, name=actor)
             p.events.append(
-                self.event(event.at, "staff_action", status=event.action, reason=detail or None, actor=actor)
+                self.event(
+                    event.at,
+                    "staff_action",
+                    status=event.action,
+                    detail=event.detail or None,
+                    actor=actor,
+                    text=self.new_appointment(event.detail),
+                )
             )
+
+    def new_appointment(self, detail: dict[str, Any] | None) -> str | None:
+        """The appointment a staff member made for the person ("nieuwe afspraak: PVT-bijeenkomst ..."),
+        named by kind and date as every appointment in the trail."""
+        made = (detail or {}).get("appointment")
+        appointment = self.db.get(Appointment, made) if isinstance(made, int) else None
+        if appointment is None:
+            return None
+        return f"{t(SLOT_LABELS['new'])}: {appointment_name(appointment.kind, appointment.starts_at)}"
 
     def assessment(self, p: Participation) -> None:
         att = p.attendance
@@ -283,4 +335,29 @@ class _Collector:
                     text=att.assessment_note,
                     actor=self.actor_name(f"staff:{att.assessed_by_id}") if att.assessed_by_id else None,
                 )
+            )
+
+    def conversation(self, p: Participation) -> None:
+        """The messages around the appointment, both ways, with what the assistant understood of each."""
+        conversation_ids = conversation_ids_of(self.db, p.person.id)
+        for message in self.db.scalars(conversation_query(conversation_ids, p.appointment)):
+            reasons = [
+                str(e.get("value"))
+                for e in message.entities or []
+                if e.get("entity") in REASON_ENTITIES and e.get("value") is not None
+            ]
+            p.conversation.append(
+                {
+                    "at": message.created_at,
+                    "direction": message.direction,
+                    "kind": message.kind,
+                    "channel": message.channel,
+                    "language": message.language,
+                    "text": None if message.purged_at else message.body,
+                    "intent": message.intent,
+                    "reasons": reasons,
+                    "status": message.status,
+                    "staff": self.actor_name(f"staff:{message.staff_id}") if message.staff_id else None,
+                    "message_id": message.id,
+                }
             )

@@ -11,18 +11,29 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from api.evidence import render
-from api.evidence.collect import Evidence, Participation, hours_before
-from api.evidence.labels import PAGE_LABELS, STAFF_LANGUAGE, status_label, t
+from api.evidence.collect import Evidence, Participation, conversation_window, hours_before
+from api.evidence.labels import (
+    PAGE_LABELS,
+    absence_reason,
+    appointment_name,
+    coded,
+    hours,
+    language_label,
+    local,
+    status_label,
+    t,
+)
 from api.evidence.schemas import (
     ConsentChange,
     EvidenceAppointment,
     EvidenceAttendance,
     EvidenceEvent,
+    EvidenceMessage,
     EvidenceOut,
     EvidenceParticipation,
     EvidencePerson,
 )
-from api.i18n import formatting
+from api.i18n.labels import KIND_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _env = Environment(
@@ -97,6 +108,7 @@ def _participation(p: Participation) -> EvidenceParticipation:
         ),
         attendance=attendance,
         timeline=[EvidenceEvent(**e) for e in p.events],
+        conversation=[EvidenceMessage(**m) for m in p.conversation],
     )
 
 
@@ -104,11 +116,12 @@ def _participation(p: Participation) -> EvidenceParticipation:
 
 
 def to_csv(evidence: Evidence) -> str:
-    """One row per event, Dutch headers, local times (Europe/Amsterdam)."""
+    """One row per event, then the conversation around each appointment; Dutch headers and words, local
+    times (Europe/Amsterdam), no codes: it reads as the printable page does."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=[key for key, _ in render.COLUMNS], extrasaction="ignore")
     writer.writerow(render.headers())
-    for row in render.rows(evidence.participations):
+    for row in [*render.rows(evidence.participations), *render.conversation_rows(evidence.participations)]:
         writer.writerow({k: _no_formula(v) if k in FREE_TEXT else v for k, v in row.items()})
     return out.getvalue()
 
@@ -121,26 +134,43 @@ def _no_formula(value: Any) -> Any:
 
 
 def to_html(evidence: Evidence) -> str:
-    """A printable Dutch page for the hearing file."""
+    """A printable Dutch document for the hearing file (screen and print styles, no script)."""
     return _env.get_template("evidence.html").render(
         L={k: t(v) for k, v in PAGE_LABELS.items()},
         columns=render.section_columns(),
         evidence=evidence,
+        title=_title(evidence),
         sections=[_section(p) for p in evidence.participations],
         status=status_label,
-        generated_at=render.local(evidence.generated_at),
+        language=language_label,
+        generated_at=local(evidence.generated_at),
     )
+
+
+def _title(evidence: Evidence) -> str:
+    if evidence.scope == "appointment" and evidence.participations:
+        a = evidence.participations[0].appointment
+        return f"{t(PAGE_LABELS['title_appointment'])}: {appointment_name(a.kind, a.starts_at)}"
+    if evidence.scope == "inburgeraar" and evidence.participations:
+        return f"{t(PAGE_LABELS['title_person'])}: {evidence.participations[0].person.name}"
+    return t(PAGE_LABELS["title_appointment" if evidence.scope == "appointment" else "title_person"])
 
 
 def _section(p: Participation) -> dict[str, Any]:
     att = p.attendance
+    start, end = conversation_window(p.appointment)
     return {
         "appointment": p.appointment,
-        "kind": formatting.kind_label(STAFF_LANGUAGE, p.appointment.kind),
-        "starts_at": render.local(p.appointment.starts_at),
+        "title": appointment_name(p.appointment.kind, p.appointment.starts_at),
+        "kind": coded(KIND_LABELS, p.appointment.kind),
+        "starts_at": local(p.appointment.starts_at),
         "person": p.person,
         "attendance": att,
-        "absence_reason": formatting.label(STAFF_LANGUAGE, formatting.REASON_LABELS, att.absence_reason),
+        "absence_reason": absence_reason(att.absence_reason),
         "hours_before": hours_before(p.appointment, att.reported_at),
+        "hours_text": hours(hours_before(p.appointment, att.reported_at)),
+        "assessed_at": local(att.assessed_at),
         "rows": render.rows([p]),
+        "conversation": render.conversation(p),
+        "window": t(PAGE_LABELS["conversation_window"], start=local(start), end=local(end)),
     }

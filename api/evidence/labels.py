@@ -1,12 +1,29 @@
 """The Dutch staff wording of the codes in the evidence file (events, statuses, reasons, actors, page).
 
-The file itself keeps the codes (JSON); these labels are for the CSV and the printable page.
+The file itself keeps the codes (JSON); these labels are for the CSV and the printable page, which show
+no code and no internal number: appointments by kind and date, languages and channels by name, what a
+staff member did in words, what the assistant understood in a Dutch line.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from typing import Any
+
+from api.i18n import formatting
 from api.i18n.catalog import N_, gettext
-from api.i18n.labels import ASSESSMENT_LABELS, ATTENDANCE_LABELS, DELIVERY_LABELS, TASK_LABELS
+from api.i18n.labels import (
+    ASSESSMENT_LABELS,
+    ATTENDANCE_LABELS,
+    CHANNEL_LABELS,
+    DELIVERY_LABELS,
+    LANGUAGE_LABELS,
+    STAFF_REASON_LABELS,
+    TASK_LABELS,
+    UNDERSTOOD_LABELS,
+    appointment_title,
+)
 
 STAFF_LANGUAGE = "nl"  # the hearing file is in Dutch
 
@@ -77,7 +94,41 @@ ACTION_LABELS = {
     "check_in": N_("aangemeld op locatie"),
     "mark": N_("aanwezigheid vastgelegd"),
     "assess": N_("afwezigheid beoordeeld"),
+    "resolve": N_("vraag afgehandeld"),
+    "claim": N_("vraag opgepakt"),
     "new_time": N_("nieuwe afspraak gemaakt"),
+}
+# A reminder's slot (its offset before the start: 7d, 2h) or a notice's kind, in words.
+SLOT_UNITS = {
+    "d": (N_("1 dag voor de start"), N_("{n} dagen voor de start")),
+    "h": (N_("1 uur voor de start"), N_("{n} uur voor de start")),
+    "m": (N_("1 minuut voor de start"), N_("{n} minuten voor de start")),
+}
+SLOT_LABELS = {
+    "new": N_("nieuwe afspraak"),
+    "changed": N_("afspraak gewijzigd"),
+    "cancelled": N_("afspraak gaat niet door"),
+    "no_answer": N_("geen reactie op de herinneringen"),
+}
+# What the audit log's details of a staff action or the assistant's say, by key.
+CHANGED_FIELD_LABELS = {
+    "starts_at": N_("begintijd"),
+    "ends_at": N_("eindtijd"),
+    "location": N_("plaats"),
+    "staff_id": N_("medewerker"),
+    "bring_items": N_("wat mee te nemen"),
+    "what_to_bring": N_("wat mee te nemen"),
+    "status": N_("status"),
+}
+# Who wrote a message of the conversation around the appointment.
+SENDER_LABELS = {
+    "person": N_("inburgeraar"),
+    "bot_reply": N_("assistent"),
+    "reminder": N_("herinnering"),
+    "notice": N_("bericht over wijziging"),
+    "broadcast": N_("groepsbericht"),
+    "staff_reply": N_("medewerker"),
+    "system": N_("systeem"),
 }
 # What the person can do themselves (through the bot); done by a staff member it was done for them.
 PERSON_ACTIONS = frozenset({"confirm", "report_absence", "request_reschedule", "new_time"})
@@ -111,12 +162,105 @@ PAGE_LABELS = {
     "consent": N_("Automatische berichten"),
     "opted_out": N_("afgemeld (geen automatische berichten)"),
     "granted": N_("aan"),
+    "language": N_("Taal"),
+    "details": N_("Toelichting van de inburgeraar"),
+    "note": N_("Notitie bij de beoordeling"),
+    "assessed": N_("Beoordeeld"),
+    "timeline": N_("Tijdlijn"),
+    "conversation": N_("Gesprek rond de afspraak"),
+    "conversation_window": N_(
+        "Alle berichten met de inburgeraar van {start} tot {end}, en wat de assistent ervan begreep."
+    ),
+    "no_messages": N_("Geen berichten in deze periode."),
+    "purged": N_("Tekst gewist na de bewaartermijn."),
+    "print": N_("Afdrukken of bewaren als PDF: Ctrl+P (op een Mac: Cmd+P)."),
+    "understood": N_("De assistent begreep"),
+    "page": N_("Verslag voor de hoorplicht"),
 }
 
 
-def t(msgid: str) -> str:
+def t(msgid: str, **values: Any) -> str:
     """A label in the language of the hearing file."""
-    return gettext(STAFF_LANGUAGE, msgid)
+    text = gettext(STAFF_LANGUAGE, msgid)
+    return text.format(**values) if values else text
+
+
+def local(value: datetime | None) -> str:
+    """A moment in Dutch local time, day first: 11-03-2030 07:30."""
+    return value.astimezone(formatting.TZ).strftime("%d-%m-%Y %H:%M") if value else ""
+
+
+def hours(value: float | None) -> str:
+    """Hours with a decimal comma: 26,5."""
+    return "" if value is None else f"{value:.1f}".replace(".", ",")
+
+
+def appointment_name(kind: str, starts_at: datetime) -> str:
+    return appointment_title(STAFF_LANGUAGE, kind, starts_at)
+
+
+def coded(table: dict[str, str], code: str | None) -> str:
+    """A code from one of the shared label tables in words ("" for none; an unknown code as it is)."""
+    if not code:
+        return ""
+    return t(table[code]) if code in table else code
+
+
+def language_label(code: str | None) -> str:
+    return coded(LANGUAGE_LABELS, code)
+
+
+def channel_label(code: str | None) -> str:
+    return coded(CHANNEL_LABELS, code)
+
+
+def absence_reason(code: str | None) -> str:
+    return coded(STAFF_REASON_LABELS, code)
+
+
+def slot_label(code: str | None) -> str:
+    """ "3 dagen voor de start" for a reminder's 3d, "afspraak gewijzigd" for a notice's changed."""
+    if not code:
+        return ""
+    if code in SLOT_LABELS:
+        return t(SLOT_LABELS[code])
+    match = re.fullmatch(r"(\d+)([dhm])", code)
+    if match is None:
+        return code
+    amount, unit = int(match.group(1)), match.group(2)
+    one, many = SLOT_UNITS[unit]
+    return t(one) if amount == 1 else t(many, n=amount)
+
+
+def detail_text(detail: dict[str, Any] | None) -> str:
+    """An audit event's details in words: "reden: ziek; gemeld voor de start". Keys without wording are
+    left out: their codes stay in the JSON."""
+    parts = []
+    detail = detail or {}
+    for key in ("reason", "late", "status", "assessment", "fields"):
+        value = detail.get(key)
+        if key == "reason" and value:
+            parts.append(f"{t(N_('reden'))}: {absence_reason(value)}")
+        elif key == "late" and value is not None:
+            parts.append(t(N_("gemeld na de start")) if value else t(N_("gemeld voor de start")))
+        elif key in ("status", "assessment") and value:
+            parts.append(status_label(value))
+        elif key == "fields" and value:
+            names = [coded(CHANGED_FIELD_LABELS, name) for name in value]
+            parts.append(f"{t(N_('gewijzigd'))}: {', '.join(dict.fromkeys(names))}")
+    return "; ".join(parts)
+
+
+def understood_line(intent: str | None, reasons: list[str], language: str | None) -> str:
+    """What the assistant made of a message, as one Dutch line: "Meldt zich af voor een afspraak; reden:
+    ziek; taal: Arabisch" (empty when it was not read)."""
+    if not intent:
+        return ""
+    parts = [coded(UNDERSTOOD_LABELS, intent)]
+    parts += [f"{t(N_('reden'))}: {absence_reason(r)}" for r in reasons]
+    if language:
+        parts.append(f"{t(N_('taal'))}: {language_label(language)}")
+    return "; ".join(parts)
 
 
 def reason_label(code: str | None) -> str:

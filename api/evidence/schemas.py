@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -85,6 +85,23 @@ class EvidenceEvent(ApiOut):
     hours_before_start: float | None = None
     late: bool | None = None
     actor: str | None = None
+    detail: dict[str, Any] | None = Field(None, description="What the audit log holds of a staff action")
+
+
+class EvidenceMessage(ApiOut):
+    """One message of the conversation around the appointment (a week before until two days after)."""
+
+    at: datetime
+    direction: Literal["in", "out"]
+    kind: str
+    channel: str
+    language: str | None = None
+    text: str | None = Field(None, description="None once the retention purge cleared it")
+    intent: str | None = Field(None, description="What the assistant understood (inbound)")
+    reasons: list[str] = Field(default_factory=list, description="Absence reasons the assistant understood")
+    status: str
+    staff: str | None = Field(None, description="The staff member who wrote it")
+    message_id: int
 
 
 class EvidenceParticipation(ApiOut):
@@ -92,6 +109,7 @@ class EvidenceParticipation(ApiOut):
     inburgeraar: EvidencePerson
     attendance: EvidenceAttendance
     timeline: list[EvidenceEvent]
+    conversation: list[EvidenceMessage]
 
 
 class ConsentChange(ApiOut):

@@ -84,7 +84,7 @@ def send_staff_reply(
     if not body:
         raise InvalidInput("write a reply or choose a canned reply", field="text")
     if len(body) > MAX_REPLY_CHARS:
-        raise InvalidInput(f"a reply has at most {MAX_REPLY_CHARS} characters", field="text")
+        raise InvalidInput(f"a reply has at most {MAX_REPLY_CHARS} characters", field="text", code="too_long")
     conversation = messaging.conversation_for(db, person)
     message = messaging.queue_outbound(
         db, conversation, body, kind=MessageKind.staff_reply, language=language, staff_id=actor.staff_id

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from api.appointments.models import Appointment
 from api.audit import service as audit
 from api.auth import Principal
 from api.db import utcnow
@@ -280,21 +281,23 @@ def colleagues(db: Session, actor: Principal) -> list[Staff]:
 class TaskItem:
     task: Task
     person: Inburgeraar | None
+    appointment: Appointment | None = None  # the appointment the task is about, to name it by date
 
 
 def open_tasks(db: Session, actor: Principal) -> tuple[list[TaskItem], list[TaskItem]]:
     """(mine, unassigned): open tasks assigned to the caller, and those nobody owns yet (audited read)."""
     audit.require_role(db, actor, Role.klantmanager, action="read", object_type="task")
     query = (
-        select(Task, Inburgeraar)
+        select(Task, Inburgeraar, Appointment)
         .outerjoin(Inburgeraar, Inburgeraar.id == Task.inburgeraar_id)
+        .outerjoin(Appointment, Appointment.id == Task.appointment_id)
         .where(Task.status == TaskStatus.open)
         .order_by(Task.created_at, Task.id)
     )
     rows = db.execute(query.where(or_(Task.assignee_id == actor.staff_id, Task.assignee_id.is_(None)))).all()
-    mine = [TaskItem(t, p) for t, p in rows if t.assignee_id is not None]
-    unassigned = [TaskItem(t, p) for t, p in rows if t.assignee_id is None]
-    audit.record_read(db, actor, "task", inburgeraars=sorted({p.id for _, p in rows if p}))
+    mine = [TaskItem(t, p, a) for t, p, a in rows if t.assignee_id is not None]
+    unassigned = [TaskItem(t, p, a) for t, p, a in rows if t.assignee_id is None]
+    audit.record_read(db, actor, "task", inburgeraars=sorted({p.id for _, p, _ in rows if p}))
     return mine, unassigned
 
 
@@ -323,12 +326,35 @@ def complete_task(db: Session, actor: Principal, task_id: int) -> Task:
     """Mark a task done; doing it twice is harmless."""
     task = _task(db, actor, task_id)
     if task.status != TaskStatus.done:
-        task.status = TaskStatus.done
-        task.done_at = utcnow()
-        task.assignee_id = task.assignee_id or actor.staff_id
-        audit.record(db, actor, "complete", "task", task.id)
-        task_done.emit(db, task)
+        _mark_done(db, actor, task)
     return task
+
+
+def _mark_done(db: Session, actor: Principal, task: Task) -> None:
+    task.status = TaskStatus.done
+    task.done_at = utcnow()
+    task.assignee_id = task.assignee_id or actor.staff_id
+    audit.record(db, actor, "complete", "task", task.id)
+    task_done.emit(db, task)
+
+
+def complete_tasks_about(
+    db: Session, actor: Principal, kind: str, *, inburgeraar_id: int, appointment_id: int
+) -> list[Task]:
+    """Mark done the open tasks of `kind` about one person's appointment: the work they asked for was
+    done (an assessment closes its "Afmelding beoordelen"). Audited and announced (`task_done`) like a task
+    marked done by hand."""
+    open_ones = db.scalars(
+        select(Task).where(
+            Task.kind == kind,
+            Task.status == TaskStatus.open,
+            Task.inburgeraar_id == inburgeraar_id,
+            Task.appointment_id == appointment_id,
+        )
+    ).all()
+    for task in open_ones:
+        _mark_done(db, actor, task)
+    return list(open_ones)
 
 
 def on_consent_withdrawn(db: Session, person: Inburgeraar, source: str) -> None:

@@ -2,7 +2,8 @@
 
 Browsers send flat fields and local times without an offset; the broadcasts service wants an audience
 object and aware datetimes. Everything is validated by the same pydantic models the JSON API uses, and
-errors come back as InvalidInput naming the form field.
+errors come back as InvalidInput naming the form field. People are chosen by name (checkboxes `person`,
+found with `person_query`); the preview's id and fingerprint travel with the form to "send as previewed".
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ SERVICE_FIELDS = {
     "audience.leerroute": "leerroute",
     "audience.doelgroep": "doelgroep",
     "audience.klantmanagerId": "klantmanager_id",
-    "audience.inburgeraarIds": "inburgeraar_ids",
+    "audience.inburgeraarIds": "people",
     "sendAt": "send_at",
+    "previewId": "preview",
+    "fingerprint": "preview",
     **{f"variables.{name}": name for name in VARIABLE_FIELDS},
 }
 
@@ -43,10 +46,13 @@ class ComposerForm:
     leerroute: str = ""
     doelgroep: str = ""
     klantmanager_id: str = ""
-    inburgeraar_ids: str = ""
+    people: list[str] = field(default_factory=list)  # chosen people's ids (checkbox values)
+    person_query: str = ""
     variables: dict[str, str] = field(default_factory=dict)
     send_mode: str = "now"
     send_at: str = ""
+    preview_id: str = ""
+    fingerprint: str = ""
 
     @classmethod
     def from_form(cls, form: Any) -> ComposerForm:
@@ -61,11 +67,17 @@ class ComposerForm:
             leerroute=get("leerroute"),
             doelgroep=get("doelgroep"),
             klantmanager_id=get("klantmanager_id"),
-            inburgeraar_ids=get("inburgeraar_ids"),
+            people=list(dict.fromkeys(v.strip() for v in form.getlist("person") if isinstance(v, str))),
+            person_query=get("person_query")[:100],
             variables={name: get(name) for name in VARIABLE_FIELDS},
             send_mode="later" if get("send_mode") == "later" else "now",
             send_at=get("send_at"),
+            preview_id=get("preview_id"),
+            fingerprint=get("fingerprint"),
         )
+
+    def person_ids(self) -> list[int]:
+        return [int(p) for p in self.people if p.isdigit()]
 
     def _int(self, value: str, form_field: str) -> int:
         if not value.isdigit():
@@ -83,10 +95,9 @@ class ComposerForm:
         if kind == "caseload":
             return {"type": kind, "klantmanagerId": self._int(self.klantmanager_id, "klantmanager_id")}
         if kind == "list":
-            parts = [p for p in re.split(r"[\s,;]+", self.inburgeraar_ids) if p]
-            if not parts or not all(p.isdigit() for p in parts):
-                raise InvalidInput("give person numbers separated by commas", field="inburgeraar_ids")
-            return {"type": kind, "inburgeraarIds": [int(p) for p in parts]}
+            if not self.people or not all(p.isdigit() for p in self.people):
+                raise InvalidInput("choose people by name", field="people")
+            return {"type": kind, "inburgeraarIds": self.person_ids()}
         raise InvalidInput("choose who gets the message", field="audience_type")
 
     def variable_values(self, template_variables: list[str]) -> dict[str, str]:
@@ -122,8 +133,11 @@ def to_model(form: ComposerForm, model: type, template_variables: list[str]) -> 
         "variables": form.variable_values(template_variables),
         "audience": form.audience(),
     }
-    if "send_at" in getattr(model, "model_fields", {}):
-        data["sendAt"] = form.requested_send_at()
+    data["sendAt"] = form.requested_send_at()
+    if "preview_id" in getattr(model, "model_fields", {}):
+        if not form.preview_id.isdigit():
+            raise InvalidInput("preview first", field="preview", code="no_preview")
+        data["previewId"], data["fingerprint"] = int(form.preview_id), form.fingerprint[:64]
     try:
         return model.model_validate(data)
     except ValidationError as exc:

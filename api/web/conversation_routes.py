@@ -40,6 +40,7 @@ NEW_TIME = (
 ERRORS = {
     "text": N_("Schrijf een antwoord of kies een standaardantwoord (niet allebei)."),
     "canned": N_("Kies een van de standaardantwoorden."),
+    "too_long": N_("Je bericht is te lang. Maak het korter: hoogstens 1600 tekens."),
     "translation": N_("Dit is niet meer de vertaling uit het voorbeeld. Bekijk het voorbeeld opnieuw."),
     "translator": N_(
         "Vertalen lukt nu niet. Je tekst staat er nog: probeer het zo opnieuw of verstuur zonder vertaling."
@@ -120,6 +121,8 @@ def refused(
     """The page again after a refusal: 400 with the field, or the service's own status with a page error."""
     db.rollback()
     field = (fields or {}).get(exc.field or "", PAGE_FIELDS.get(exc.field or "", exc.field))
+    if exc.code in ERRORS:  # a code more precise than its field ("too_long" of "text")
+        field = exc.code
     if field not in ERRORS or exc.status in (401, 403):
         raise exc
     status = exc.status if exc.status != 404 else 400

@@ -19,7 +19,7 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import DomainError, Forbidden
 from api.i18n.catalog import N_
 from api.staff.models import CASE_ROLES, Role
-from api.web import signin
+from api.web import forms, signin
 from api.web.rendering import WebUser, page
 
 log = structlog.get_logger()
@@ -46,7 +46,7 @@ ERROR_TITLES = {
     409: N_("Dit kan nu niet"),
 }
 ERROR_TEXTS = {
-    400: N_("Controleer het veld: {field}."),
+    400: N_("Controleer wat je hebt ingevuld bij: {field}. Ga terug en probeer het opnieuw."),
     403: N_("Je hebt geen toegang tot deze pagina of actie. Mensen buiten je caseload zie je niet."),
     404: N_("Wat je zoekt bestaat niet (meer)."),
     409: N_("Dit kan nu niet meer. Laad de pagina opnieuw."),
@@ -73,8 +73,22 @@ def error_page(
         title=ERROR_TITLES.get(status, N_("Er ging iets mis")),
         title_msgid=ERROR_TITLES.get(status, N_("Er ging iets mis")),
         text_msgid=CODE_TEXTS.get(code or "") or ERROR_TEXTS.get(status, N_("Probeer het later opnieuw.")),
-        field=field or "",
+        field_msgid=forms.field_label(field),
     )
+
+
+async def _shown_again(request: Request, endpoint: Callable[..., Any], exc: forms.Refusal) -> Response | None:
+    """The refused form's own page with the submitted values and the errors next to the fields, if the
+    route registered one (forms.redisplayed_by) and the refusal is about what was filled in."""
+    render = forms.redisplay_for(endpoint)
+    user: WebUser | None = getattr(request.state, "web_user", None)
+    if render is None or user is None or request.method != "POST":
+        return None
+    if forms.status_of(exc) not in forms.SHOWN_AGAIN:
+        return None
+    submitted = await request.form()
+    with request.app.state.db.session() as db:
+        return render(request, db, user, submitted, exc)
 
 
 class WebRoute(APIRoute):
@@ -95,15 +109,14 @@ class WebRoute(APIRoute):
                 return RedirectResponse(target, status_code=303)
             except DomainError as exc:
                 log.info("web_request_refused", path=request.url.path, status=exc.status, code=exc.code)
-                return error_page(request, exc.status, field=exc.field, code=exc.code)
+                shown = await _shown_again(request, self.endpoint, exc)
+                return shown or error_page(request, exc.status, field=exc.field, code=exc.code)
             except RequestValidationError as exc:
+                log.info("web_request_refused", path=request.url.path, status=400, code="validation")
+                shown = await _shown_again(request, self.endpoint, exc)
                 errors = exc.errors()
-                loc = [
-                    str(p)
-                    for p in (errors[0].get("loc", ()) if errors else ())
-                    if p not in ("body", "query", "path")
-                ]
-                return error_page(request, 400, field=".".join(loc) or "body")
+                field = forms.field_of(errors[0].get("loc", ())) if errors else None
+                return shown or error_page(request, 400, field=field)
 
         return html_handler
 

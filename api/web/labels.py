@@ -8,87 +8,19 @@ ones the evidence file shares live in api.i18n.labels.
 from __future__ import annotations
 
 from api.i18n.catalog import N_
-from api.i18n.intent_labels import INTENT_LABELS as PERSON_WORDED
 
 # Shared with the evidence file; re-exported because api.web.rendering takes every table from here.
 from api.i18n.labels import ASSESSMENT_LABELS as ASSESSMENT_LABELS
 from api.i18n.labels import ATTENDANCE_LABELS as ATTENDANCE_LABELS
+from api.i18n.labels import CHANNEL_LABELS as CHANNEL_LABELS
 from api.i18n.labels import DELIVERY_LABELS as DELIVERY_LABELS
+from api.i18n.labels import KIND_LABELS as KIND_LABELS
+from api.i18n.labels import LANGUAGE_LABELS as LANGUAGE_LABELS
+from api.i18n.labels import STAFF_REASON_LABELS, UNDERSTOOD_LABELS
 from api.i18n.labels import TASK_LABELS as TASK_LABELS
 
-# What the assistant understood, worded for staff; a meaning without its own staff wording shows as the
-# person would say it (api.i18n.intent_labels, "contact met de gemeente"), never as a code.
-INTENT_LABELS = {
-    **PERSON_WORDED,
-    "greet": N_("Groet"),
-    "goodbye": N_("Zegt gedag"),
-    "thanks": N_("Bedankt"),
-    "thank_you": N_("Bedankt"),
-    "affirm": N_("Zegt ja"),
-    "deny": N_("Zegt nee"),
-    "confirm_attendance": N_("Bevestigt de afspraak"),
-    "report_absence": N_("Meldt zich af voor een afspraak"),
-    "request_reschedule": N_("Wil een andere afspraak"),
-    "check_in": N_("Wil inchecken"),
-    "ask_appointments": N_("Vraagt naar afspraken"),
-    "ask_next_appointment": N_("Vraagt naar de volgende afspraak"),
-    "ask_what_to_bring": N_("Vraagt wat mee te nemen"),
-    "ask_location": N_("Vraagt waar de afspraak is"),
-    "ask_pip": N_("Vraagt naar het PIP"),
-    "ask_term": N_("Vraagt naar de inburgeringstermijn"),
-    "ask_deadline": N_("Vraagt naar de termijn"),
-    "ask_leerroute": N_("Vraagt naar de leerroute"),
-    "ask_pvt": N_("Vraagt naar de PVT"),
-    "ask_map": N_("Vraagt naar de MAP"),
-    "ask_klantmanager": N_("Vraagt naar de klantmanager"),
-    "request_human": N_("Wil een mens spreken"),
-    "urgent_help": N_("Vraagt dringend om hulp"),
-    "change_language": N_("Wil een andere taal"),
-    "opt_out": N_("Wil geen berichten meer (STOP)"),
-    "stop": N_("Wil geen berichten meer (STOP)"),
-    "opt_in": N_("Wil weer berichten (START)"),
-    "help": N_("Vraagt om uitleg (HELP)"),
-    "out_of_scope": N_("Vraag valt buiten wat de assistent weet"),
-    "nlu_fallback": N_("Niet begrepen"),
-}
-
-REASON_LABELS = {
-    "sick": N_("ziek"),
-    "child_sick": N_("kind ziek"),
-    "work": N_("werk"),
-    "job_interview": N_("sollicitatiegesprek"),
-    "medical_appointment": N_("afspraak bij dokter of ziekenhuis"),
-    "exam_or_school": N_("examen of school"),
-    "transport": N_("vervoer"),
-    "family_emergency": N_("noodgeval in de familie"),
-    "religious_holiday": N_("religieuze feestdag"),
-    "other": N_("andere reden"),
-}
-
-LANGUAGE_LABELS = {
-    "nl": N_("Nederlands"),
-    "en": N_("Engels"),
-    "ar": N_("Arabisch"),
-    "ti": N_("Tigrinya"),
-    "fa": N_("Perzisch (Farsi)"),
-    "fa_AF": N_("Dari"),
-    "tr": N_("Turks"),
-    "so": N_("Somalisch"),
-    "ps": N_("Pashto"),
-    "ku": N_("Koerdisch (Kurmanji)"),
-}
-
-KIND_LABELS = {
-    "brede_intake": N_("Brede intake"),
-    "leerbaarheidstoets": N_("Leerbaarheidstoets"),
-    "pip_gesprek": N_("PIP-gesprek"),
-    "voortgangsgesprek": N_("Voortgangsgesprek"),
-    "pvt_bijeenkomst": N_("PVT-bijeenkomst"),
-    "pvt_excursie": N_("PVT-excursie"),
-    "map_activiteit": N_("MAP-activiteit"),
-    "knm_les": N_("KNM-les"),
-}
-
+INTENT_LABELS = UNDERSTOOD_LABELS
+REASON_LABELS = STAFF_REASON_LABELS
 
 ESCALATION_REASON_LABELS = {
     "crisis": N_("Crisissignaal"),
@@ -122,9 +54,6 @@ ESCALATION_STATUS_LABELS = {
     "claimed": N_("In behandeling"),
     "resolved": N_("Afgehandeld"),
 }
-
-
-CHANNEL_LABELS = {"sms": N_("SMS"), "whatsapp": N_("WhatsApp"), "web": N_("Web")}
 
 
 MESSAGE_KIND_LABELS = {
@@ -171,6 +100,12 @@ BROADCAST_STATUS_LABELS = {
 SKIP_LABELS = {
     "opted_out": N_("Wil geen berichten (STOP)"),
     "no_channel": N_("Geen bruikbaar nummer"),
+    "left_caseload": N_("Niet meer in de caseload"),
+}
+
+RECIPIENT_STATUS_LABELS = {
+    "planned": N_("Krijgt het bericht"),
+    "cancelled": N_("Geannuleerd"),
 }
 
 

@@ -7,10 +7,12 @@ people on /ui/people and erase, after a confirmation page. Every rule lives in a
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
@@ -20,6 +22,8 @@ from api.people import service as people
 from api.people.schemas import InburgeraarUpdate
 from api.privacy import erasure, export, overview
 from api.privacy.erasure import STAFF_REASONS
+from api.settings import Settings
+from api.web import forms
 from api.web.guards import CoordinatorDep, CoordinatorFormDep, FormUserDep, WebRoute, WebUserDep
 from api.web.rendering import WebUser, page
 
@@ -48,15 +52,29 @@ def people_page(
 
 
 def _privacy_page(
-    request: Request, user: WebUser, db: SessionDep, settings: SettingsDep, person_id: int, **context
+    request: Request,
+    user: WebUser,
+    db: Session,
+    settings: Settings,
+    person_id: int,
+    *,
+    errors: forms.Errors | None = None,
+    ended_on_typed: str | None = None,
+    status_code: int = 200,
+    **context: Any,
 ) -> Response:
     view = overview.overview(db, user.principal, person_id, settings)
     db.commit()  # the audit event of this read
+    errors = errors or {}
     return page(
         request,
         "privacy.html",
         user,
+        status_code=status_code,
         title=N_("Privacy en gegevens"),
+        errors=errors,
+        focus=next(iter(errors), None),
+        ended_on_typed=ended_on_typed,
         view=view,
         reasons=[(r.value, REASON_LABELS[r]) for r in STAFF_REASONS],
         can_export=user.is_klantmanager,
@@ -77,7 +95,27 @@ def privacy_page(
     return _privacy_page(request, user, db, settings, person_id, flash=FLASH.get(done or ""))
 
 
+OBLIGATION_ERRORS = {"ended_on": N_("Vul een datum in, bijvoorbeeld 9 december 2026, of laat het veld leeg.")}
+
+
+def _obligation_again(
+    request: Request, db: Session, user: WebUser, form: FormData, exc: forms.Refusal
+) -> Response:
+    """The privacy page with the date as typed and the reason next to it."""
+    return _privacy_page(
+        request,
+        user,
+        db,
+        request.app.state.settings,
+        int(request.path_params["person_id"]),
+        errors=forms.errors_of(exc, {"ended_on": "ended-on"}, OBLIGATION_ERRORS),
+        ended_on_typed=forms.submitted(form, "ended_on"),
+        status_code=forms.status_of(exc),
+    )
+
+
 @router.post("/people/{person_id}/obligation")
+@forms.redisplayed_by(_obligation_again)
 def set_obligation_end(
     person_id: int,
     user: FormUserDep,

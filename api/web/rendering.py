@@ -19,6 +19,7 @@ from api.db import utcnow
 from api.i18n import languages
 from api.i18n.catalog import N_, gettext
 from api.i18n.formatting import TZ
+from api.i18n.labels import appointment_title
 from api.staff.models import Role
 from api.web import labels
 
@@ -97,6 +98,7 @@ LABEL_TABLES = {
     "audience": labels.AUDIENCE_LABELS,
     "broadcast_status": labels.BROADCAST_STATUS_LABELS,
     "skip": labels.SKIP_LABELS,
+    "recipient_status": labels.RECIPIENT_STATUS_LABELS,
     "form": labels.FORM_LABELS,
     "for_person": labels.FOR_PERSON_LABELS,
     "resolution": labels.RESOLUTION_LABELS,
@@ -168,6 +170,10 @@ def helpers(language: str) -> dict[str, Any]:
     def money(amount: float, currency: str) -> str:
         return format_currency(amount, currency, locale=locale)
 
+    def appointment(value: Any) -> str:
+        """An appointment by kind and date ("PVT-bijeenkomst woensdag 9 december 2026 10:00"), not by id."""
+        return appointment_title(language, value.kind, value.starts_at)
+
     return {
         "_": _,
         "label": label,
@@ -179,6 +185,7 @@ def helpers(language: str) -> dict[str, Any]:
         "pct": pct,
         "iso": iso,
         "money": money,
+        "appointment": appointment,
     }
 
 

@@ -8,10 +8,12 @@ in the services the API and the bot share.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api.appointments import service as appointments
@@ -25,7 +27,7 @@ from api.i18n.catalog import N_
 from api.inbox import service as inbox
 from api.tasks import service as tasks
 from api.translation import translator_for
-from api.web import caseload, conversation_routes, conversations, oidc, signin, sso
+from api.web import caseload, conversation_routes, conversations, forms, oidc, signin, sso
 from api.web.guards import (
     FormUserDep,
     KlantmanagerDep,
@@ -380,7 +382,23 @@ def conversation_page(
     return conversation_routes.render(request, user, db, settings, person_id, flash=_flash(done))
 
 
+def _reply_too_long(
+    request: Request, db: Session, user: WebUser, form: FormData, exc: forms.Refusal
+) -> Response | None:
+    """A reply longer than the form takes, refused before the handler runs: the page with the draft kept
+    (the handler shows the service's own refusals, conversation_routes.refused)."""
+    if isinstance(exc, DomainError):
+        return None
+    draft = {"text": forms.submitted(form, "text")}
+    person_id = int(request.path_params["person_id"])
+    settings = request.app.state.settings
+    return conversation_routes.render(
+        request, user, db, settings, person_id, error_field="too_long", form=draft, status_code=400
+    )
+
+
 @router.post("/people/{person_id}/reply")
+@forms.redisplayed_by(_reply_too_long)
 def reply(
     request: Request,
     person_id: int,
@@ -408,26 +426,44 @@ def reply(
 # --- attendance ---------------------------------------------------------------------------------
 
 
-@router.get("/appointments")
-def appointments_page(
-    request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None
+def _appointments_page(
+    request: Request,
+    user: WebUser,
+    db: Session,
+    *,
+    flash: str | None = None,
+    failed: dict[str, Any] | None = None,
+    errors: forms.Errors | None = None,
+    status_code: int = 200,
 ) -> Response:
     now = utcnow()
     rows = appointments.caseload_appointments(
         db, user.principal, start=now - APPOINTMENTS_BACK, end=now + APPOINTMENTS_AHEAD
     )
     db.commit()  # the audit event of this read
+    errors = errors or {}
     return page(
         request,
         "appointments.html",
         user,
+        status_code=status_code,
         title=N_("Afspraken"),
         rows=rows,
         now=now,
         assessments=list(Assessment),
-        flash=_flash(done),
+        flash=flash,
         evidence_url=evidence_url,
+        failed=failed,
+        errors=errors,
+        focus=next(iter(errors), None),
     )
+
+
+@router.get("/appointments")
+def appointments_page(
+    request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None
+) -> Response:
+    return _appointments_page(request, user, db, flash=_flash(done))
 
 
 @router.post("/appointments/{appointment_id}/participants/{person_id}/mark")
@@ -443,7 +479,32 @@ def mark(
     return _back("/ui/appointments", "marked")
 
 
+ASSESS_ERRORS = {"assessment": N_("Kies een beoordeling.")}
+
+
+def _assess_again(
+    request: Request, db: Session, user: WebUser, form: FormData, exc: forms.Refusal
+) -> Response | None:
+    """The appointments page with the refused assessment and note still in their row's form (None when
+    the row has nothing to assess: it has no form to show them in)."""
+    if forms.status_of(exc) == 409:
+        return None
+    appointment_id, person_id = (int(request.path_params[k]) for k in ("appointment_id", "person_id"))
+    row = f"{appointment_id}-{person_id}"
+    ids = {"assessment": f"assessment-{row}", "note": f"note-{row}"}
+    errors = forms.errors_of(exc, ids, ASSESS_ERRORS)
+    failed = {
+        "row": row,
+        "assessment": forms.submitted(form, "assessment"),
+        "note": forms.submitted(form, "note"),
+    }
+    return _appointments_page(
+        request, user, db, failed=failed, errors=errors, status_code=forms.status_of(exc)
+    )
+
+
 @router.post("/appointments/{appointment_id}/participants/{person_id}/assess")
+@forms.redisplayed_by(_assess_again)
 def assess(
     appointment_id: int,
     person_id: int,
@@ -523,7 +584,7 @@ def caseload_page(request: Request, user: KlantmanagerDep, db: SessionDep) -> Re
 
 def mount(app: FastAPI, v1: APIRouter) -> None:
     """Serve the UI and its static files (CSS, JS, no CDN) from the API process."""
-    from api.web import console, privacy, register
+    from api.web import broadcast_pages, console, privacy, register
     from api.web import inbox as inbox_pages
 
     app.mount("/ui/static", StaticFiles(directory=str(STATIC)), name="ui-static")
@@ -532,6 +593,7 @@ def mount(app: FastAPI, v1: APIRouter) -> None:
     app.include_router(inbox_pages.router)
     app.include_router(conversation_routes.router)
     app.include_router(console.router)
+    app.include_router(broadcast_pages.router)
     app.include_router(privacy.router)
     app.include_router(register.router)
 

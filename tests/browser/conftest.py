@@ -27,6 +27,7 @@ from api.main import create_app
 from api.migrate import upgrade
 from api.settings import ROOT, Settings
 
+PASSWORD = "demo-wachtwoord-browser"
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -218,6 +219,62 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def staff_member(db: Any, name: str, email: str, role: str) -> Any:
+    """A staff member who signs in with PASSWORD (added to the session, not committed)."""
+    from api.auth import hash_password
+    from api.staff.models import Staff
+
+    member = Staff(
+        name=name, email=email, role=role, phone="+31201234599", password_hash=hash_password(PASSWORD)
+    )
+    db.add(member)
+    return member
+
+
+def group_appointment(db: Any, kind: str, starts_at: Any, staff_id: int, who: list[tuple[Any, str]]) -> Any:
+    """An appointment at the Stadskantoor with each participant in the given attendance status (a reported
+    absence: sick, five hours before the start); added to the session."""
+    from datetime import timedelta
+
+    from api.appointments.models import Appointment, Attendance
+
+    appointment = Appointment(
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+        location="Stadskantoor, Balie 3",
+        checkin_code="4821",
+        staff_id=staff_id,
+    )
+    absent = "absence_reported"
+    appointment.attendances = [
+        Attendance(
+            inburgeraar_id=person.id,
+            status=status,
+            confirmed_at=starts_at - timedelta(days=1) if status in ("confirmed", "attended") else None,
+            absence_reason="sick" if status == absent else None,
+            reported_at=starts_at - timedelta(hours=5) if status == absent else None,
+            reported_late=False if status == absent else None,
+        )
+        for person, status in who
+    ]
+    db.add(appointment)
+    return appointment
+
+
+def login(context: Any, live: Live, email: str, target: str = "/ui/") -> Any:
+    """A new page in `context`, signed in through the login form and on `target`."""
+    page = context.new_page()
+    page.goto(f"{live.url}{target}")
+    assert "/ui/login" in page.url
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_load_state("networkidle")
+    assert "/ui/login" not in page.url, page.content()[:2000]
+    return page
 
 
 def wait_for(check: Any, timeout: float = 15.0) -> Any:

@@ -4,6 +4,7 @@ answers with a canned reply that arrives in Arabic; caseload walls, keyboard use
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -11,21 +12,27 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from api.appointments.models import Appointment, Attendance
-from api.auth import hash_password
+from api.appointments.models import Appointment
 from api.db import utcnow
 from api.i18n.catalog import gettext, render
 from api.i18n.formatting import isolate
 from api.messaging.models import Message
 from api.people.models import Inburgeraar
-from api.staff.models import Staff
 from api.tasks.models import Escalation, Task
 from api.web.canned import CANNED_REPLIES
-from tests.browser.conftest import AXE, Live, axe_violations, screenshot, wait_for
+from tests.browser.conftest import (
+    AXE,
+    Live,
+    axe_violations,
+    group_appointment,
+    login,
+    screenshot,
+    staff_member,
+    wait_for,
+)
 from tests.klantinteracties_double import failed_export
 
 pytestmark = pytest.mark.browser
-PASSWORD = "demo-wachtwoord-browser"
 ARABIC_REQUEST = "أريد التحدث مع موظف من فضلك"
 
 
@@ -34,14 +41,7 @@ def people(live: Live) -> dict[str, Any]:
     """A small municipality: two klantmanagers, a coordinator, people in four languages, appointments."""
     now = utcnow().replace(microsecond=0)
     with live.database.session() as db:
-
-        def staff(name: str, email: str, role: str) -> Staff:
-            member = Staff(
-                name=name, email=email, role=role, phone="+31201234599", password_hash=hash_password(PASSWORD)
-            )
-            db.add(member)
-            return member
-
+        staff = functools.partial(staff_member, db)
         fatima = staff("Fatima de Vries", "fatima@gemeente.example", "klantmanager")
         joost = staff("Joost Bakker", "joost@gemeente.example", "klantmanager")
         staff("Sanne Coordinator", "sanne@gemeente.example", "coordinator")
@@ -88,28 +88,7 @@ def people(live: Live) -> dict[str, Any]:
         def appointment(
             kind: str, starts_in: timedelta, participants: list[tuple[Inburgeraar, str]]
         ) -> Appointment:
-            starts_at = now + starts_in
-            a = Appointment(
-                kind=kind,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(hours=1),
-                location="Stadskantoor, Balie 3",
-                checkin_code="4821",
-                staff_id=fatima.id,
-            )
-            a.attendances = [
-                Attendance(
-                    inburgeraar_id=p.id,
-                    status=s,
-                    confirmed_at=starts_at - timedelta(days=1) if s in ("confirmed", "attended") else None,
-                    absence_reason="sick" if s == "absence_reported" else None,
-                    reported_at=starts_at - timedelta(hours=5) if s == "absence_reported" else None,
-                    reported_late=False if s == "absence_reported" else None,
-                )
-                for p, s in participants
-            ]
-            db.add(a)
-            return a
+            return group_appointment(db, kind, now + starts_in, fatima.id, participants)
 
         appointment("voortgangsgesprek", timedelta(days=1), [(amina, "confirmed")])
         appointment(
@@ -130,18 +109,6 @@ def people(live: Live) -> dict[str, Any]:
             "mehmet": mehmet.id,
             "fatima_name": fatima.name,
         }
-
-
-def login(context: Any, live: Live, email: str, target: str = "/ui/") -> Any:
-    page = context.new_page()
-    page.goto(f"{live.url}{target}")
-    assert "/ui/login" in page.url
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_load_state("networkidle")
-    assert "/ui/login" not in page.url, page.content()[:2000]
-    return page
 
 
 def _csp_errors(page: Any) -> list[str]:

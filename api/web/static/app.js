@@ -39,3 +39,21 @@
     });
   });
 })();
+
+// Tables read as cards on a phone (app.css), each cell under its column's name. Pages write data-label
+// themselves (_tables.html); this names the cells of a table that does not, from its header row.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("main table").forEach(function (table) {
+      var heads = table.querySelectorAll("thead th");
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, i) {
+          if (cell.tagName === "TD" && !cell.hasAttribute("data-label") && heads[i]) {
+            cell.setAttribute("data-label", heads[i].textContent.trim());
+          }
+        });
+      });
+    });
+  });
+})();
