@@ -246,13 +246,15 @@ def test_two_misunderstood_messages_in_a_row_go_to_a_person(bot, api):
     assert [b["reason"] for b in bot.posted(sender, "escalations")] == ["fallback"]
 
 
-def test_urgent_help_in_the_middle_of_a_form_gives_only_the_crisis_numbers(bot, api):
+def test_urgent_help_in_the_middle_of_a_form_ends_it_with_only_the_numbers(bot, api):
+    # The alarm is the gateway's crisis net (ADR 0021); the model alone gives the numbers gently and a
+    # person reads the message.
     sender = "inb-110"
 
     assert bot.say(sender, "/report_absence") == ["nl|utter_ask_which_appointment"]
-    assert bot.say(sender, "/urgent_help") == ["nl|utter_urgent_help"]
+    assert bot.say(sender, "/urgent_help") == ["nl|utter_safety_check"]
     [escalation] = bot.posted(sender, "escalations")
-    assert (escalation["reason"], escalation["urgent"]) == ("urgent_help", True)
+    assert (escalation["reason"], escalation["urgent"]) == ("possible_crisis", False)
     assert bot.say(sender, "/ask_map") == ["nl|utter_faq_map"]  # the form is gone
 
 
