@@ -87,9 +87,6 @@ class Classifier:
         score = self.intercept + sum(v / norm * self.weights[f][1] for f, v in values.items())
         return 1 / (1 + math.exp(-score))
 
-    def is_crisis(self, text: str) -> bool:
-        return self.probability(text) >= self.threshold
-
 
 def from_payload(data: dict) -> Classifier:
     weights = {f: (idf, coef) for f, idf, coef in data["features"]}

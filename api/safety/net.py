@@ -1,7 +1,8 @@
 """The crisis net's verdict on one message: the vocabulary first, then the classifier.
 
-Either layer is enough for an alarm (the model's `urgent_help`, in the bot, counts as well). A vocabulary
-hit names its category; a classifier hit has none: the message reads like a crisis without a crisis word.
+Either layer is enough for an alarm; the model's `urgent_help`, in the bot, only ever gives the gentle line
+(ADR 0021). A vocabulary hit names its category; a classifier hit has none: the message reads like a crisis
+without a crisis word.
 Below the classifier's alarm cut-off and above its check cut-off, a message might be one: it gets the
 numbers in a gentle line and a klantmanager looks, without the alarm that frightens a parent whose child
 is merely ill.

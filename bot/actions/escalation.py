@@ -55,6 +55,12 @@ def clarify_options(tracker: Tracker) -> list[str]:
     return options[:MAX_OPTIONS]
 
 
+def understood(tracker: Tracker) -> str:
+    """What the model made of the latest message, for the escalation's summary."""
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return f"intent={intent.get('name')} confidence={float(intent.get('confidence') or 0):.2f}"
+
+
 async def hand_off(
     dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, summary: str | None = None
 ) -> bool:
@@ -124,9 +130,7 @@ class ActionHandoffLowConfidence(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        intent = (tracker.latest_message or {}).get("intent") or {}
-        summary = f"intent={intent.get('name')} confidence={float(intent.get('confidence') or 0):.2f}"
-        await hand_off(dispatcher, tracker, "low_confidence", summary=summary)
+        await hand_off(dispatcher, tracker, "low_confidence", summary=understood(tracker))
         return []
 
 
@@ -147,14 +151,12 @@ class ActionUrgentHelp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        latest = tracker.latest_message or {}
-        confidence = float((latest.get("intent") or {}).get("confidence") or 0)
         if not conversation.latest_metadata(tracker).get("safetyLineSent"):
             dispatcher.utter_message(response="utter_safety_check")
         for attempt in (1, 2):
             try:
                 await CaseApi(tracker.sender_id).escalate(
-                    "possible_crisis", urgent=False, summary=f"intent=urgent_help confidence={confidence:.2f}"
+                    "possible_crisis", urgent=False, summary=understood(tracker)
                 )
                 return []
             except CaseApiUnavailable:
