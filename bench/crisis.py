@@ -25,6 +25,9 @@ from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench" / "crisis_eval"
+# Written later by another author who saw neither the training data nor the first set, as a fresh test of
+# what was chosen while looking at the first one (the window of the classifier, its cut-offs).
+FRESH = ROOT / "bench" / "crisis_eval2"
 NLU_THRESHOLD = 0.4  # config.yml FallbackClassifier threshold: below it the model's intent is not used
 
 
@@ -33,10 +36,10 @@ THRESHOLDS = (0.4, 0.6, 0.8, 0.9)
 CLASSIFIER_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: without the classifier
 
 
-def load_set() -> dict[str, dict[str, list[dict]]]:
+def load_set(folder: Path = EVAL) -> dict[str, dict[str, list[dict]]]:
     sets = {}
     for code in languages.CODES:
-        path = EVAL / f"{code}.yml"
+        path = folder / f"{code}.yml"
         if path.exists():
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
             sets[code] = {"crisis": data.get("crisis") or [], "ordinary": data.get("ordinary") or []}
@@ -72,8 +75,8 @@ def _model_says_urgent(prediction: dict | None, threshold: float = NLU_THRESHOLD
     return prediction["intent"] == "urgent_help" and prediction["confidence"] >= threshold
 
 
-def evaluate() -> dict:
-    sets = load_set()
+def evaluate(folder: Path = EVAL) -> dict:
+    sets = load_set(folder)
     items = [
         (code, part, item) for code, parts in sets.items() for part, rows in parts.items() for item in rows
     ]
@@ -109,6 +112,7 @@ def evaluate() -> dict:
         "model": predictions[0] is not None,
         "classifier": trained,
         "thresholds": _thresholds(parts, predictions, detected, scores),
+        "folder": folder.relative_to(ROOT).as_posix(),
     }
 
 
@@ -132,7 +136,7 @@ def render(result: dict) -> str:
     gentle_cut = f"{trained.check:.2f}" if trained else "–"
     lines = [
         "Recall on crisis messages and false alarms on ordinary ones that mention illness, children, help or "
-        "staff, per language, from `bench/crisis_eval/` (independent author; never used for the "
+        f"staff, per language, from `{result['folder']}/` (independent author; never used for the "
         "vocabulary, the classifier or the model). *Alarm (path)* = detector OR classifier: the crisis net "
         "in the gateway, which raises the alarm (ADR 0021). *Model* = its `urgent_help` ≥ "
         f"{NLU_THRESHOLD}, which gives the gentle line only. Target: recall ≥ {TARGET_RECALL:.2f}, false "
@@ -192,7 +196,15 @@ def _row(name: str, c: Counter, missed: Counter) -> str:
 
 
 def main() -> None:
-    write_section("crisis", "## Crisis net: recall and false alarms\n\n" + render(evaluate()))
+    text = "## Crisis net: recall and false alarms\n\n" + render(evaluate())
+    if FRESH.exists():
+        text += (
+            "\n\n### The fresh set\n\n"
+            "`bench/crisis_eval2/` was written after the net's window and cut-offs were chosen, by an author "
+            "who saw neither the training data nor the first set: what the choices are worth on messages "
+            "nobody looked at while making them.\n\n" + render(evaluate(FRESH))
+        )
+    write_section("crisis", text)
 
 
 if __name__ == "__main__":

@@ -52,12 +52,12 @@ def candidates() -> dict[str, dict]:
     return {name: {**copy.deepcopy(config), "pipeline": steps} for name, steps in pipelines.items()}
 
 
-def run(name: str, config: dict) -> dict:
+def run(name: str, config: dict, extra: list[str] = ()) -> dict:
     path = ROOT / "var" / "bench-pipelines" / f"{name}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     out = subprocess.run(
-        [str(BOT_BIN / "python"), str(ROOT / "bench" / "nlu_pipelines_bot.py"), str(path), name],
+        [str(BOT_BIN / "python"), str(ROOT / "bench" / "nlu_pipelines_bot.py"), str(path), name, *extra],
         capture_output=True,
         text=True,
         check=True,
@@ -72,6 +72,29 @@ def _mark(value: float | None, target: float) -> str:
     return f"{value:.3f}" if value >= target else f"**{value:.3f}**"
 
 
+def _realistic_tables(
+    results: dict[str, dict], names: list[str], languages: list[str], key: str, title: str, head: str
+) -> list[str]:
+    lines = ["", f"### {title}: intent macro-F1 per language", "", head]
+    for code in [*languages, "all"]:
+        target = TARGETS["macro_f1_all"] if code == "all" else TARGETS["macro_f1_language"]
+        cells = [_mark(results[n][f"realistic{key}"][code]["macro_f1"], target) for n in names]
+        lines.append(f"| {'**all**' if code == 'all' else code} | " + " | ".join(cells) + " |")
+    lines += ["", f"### {title}: accuracy per phenomenon", "", head]
+    for phenomenon in sorted(results[names[0]][f"phenomena{key}"]):
+        cells = []
+        for n in names:
+            right, total = results[n][f"phenomena{key}"][phenomenon]
+            cells.append(f"{_mark(right / total, TARGETS['phenomenon'])} ({total})")
+        lines.append(f"| {phenomenon} | " + " | ".join(cells) + " |")
+    lines += ["", f"### {title}: `urgent_help` recall from the model alone", "", head]
+    for code in [*languages, "all"]:
+        recalls = [results[n][f"realistic{key}"][code]["urgent_recall"] for n in names]
+        cells = [_mark(recall, TARGETS["urgent"]) for recall in recalls]
+        lines.append(f"| {code} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def render(results: dict[str, dict]) -> str:
     names = list(results)
     languages = [code for code in results[names[0]]["realistic"] if code != "all"]
@@ -83,26 +106,11 @@ def render(results: dict[str, dict]) -> str:
         "**Bold** = below target (realistic macro-F1 ≥ 0.92 overall and ≥ 0.88 per language; indirect and "
         "multi-sentence ≥ 0.85; `urgent_help` recall ≥ 0.95 from the model alone; held-out ≥ 0.95 per "
         "language). A fallback (`nlu_fallback`) counts as wrong.",
-        "",
-        "### Realistic set: intent macro-F1 per language",
-        "",
-        head,
     ]
-    for code in [*languages, "all"]:
-        target = TARGETS["macro_f1_all"] if code == "all" else TARGETS["macro_f1_language"]
-        cells = [_mark(results[n]["realistic"][code]["macro_f1"], target) for n in names]
-        lines.append(f"| {'**all**' if code == 'all' else code} | " + " | ".join(cells) + " |")
-    lines += ["", "### Realistic set: accuracy per phenomenon", "", head]
-    for phenomenon in sorted(results[names[0]]["phenomena"]):
-        cells = []
-        for n in names:
-            right, total = results[n]["phenomena"][phenomenon]
-            cells.append(f"{_mark(right / total, TARGETS['phenomenon'])} ({total})")
-        lines.append(f"| {phenomenon} | " + " | ".join(cells) + " |")
-    lines += ["", "### `urgent_help` recall from the model alone (realistic set)", "", head]
-    for code in [*languages, "all"]:
-        cells = [_mark(results[n]["realistic"][code]["urgent_recall"], TARGETS["urgent"]) for n in names]
-        lines.append(f"| {code} | " + " | ".join(cells) + " |")
+    for key, title in (("", "Realistic set"), ("2", "Fresh realistic set (`bench/nlu_realistic2/`)")):
+        if not results[names[0]].get(f"realistic{key}"):
+            continue
+        lines += _realistic_tables(results, names, languages, key, title, head)
     lines += ["", "### Held-out split: intent macro-F1 per language", "", head]
     for code in [*languages, "all"]:
         cells = [_mark(results[n]["heldout"][code]["macro_f1"], TARGETS["heldout"]) for n in names]
@@ -118,9 +126,14 @@ def render(results: dict[str, dict]) -> str:
 
 
 def main(argv: list[str]) -> None:
-    """All candidates, written to docs/benchmarks.md; or only the named ones, printed (for trying)."""
-    chosen = {name: config for name, config in candidates().items() if not argv or name in argv}
-    results = {name: run(name, config) for name, config in chosen.items()}
+    """All candidates, written to docs/benchmarks.md; or only the named ones, printed (for trying).
+
+    `--extra FOLDER` (trying only) trains the named candidates on bot/data/nlu and that folder as well.
+    """
+    extra = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--extra"]
+    names = [arg for i, arg in enumerate(argv) if arg != "--extra" and (i == 0 or argv[i - 1] != "--extra")]
+    chosen = {name: config for name, config in candidates().items() if not names or name in names}
+    results = {name: run(name, config, extra) for name, config in chosen.items()}
     (ROOT / "var" / "bench-pipelines" / "results.json").write_text(json.dumps(results, indent=1))
     if not argv:
         write_section("nlu_pipelines", "## NLU pipelines side by side\n\n" + render(results))

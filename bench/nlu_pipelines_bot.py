@@ -1,9 +1,11 @@
 """Runs inside the bot environment (Python 3.10): train one NLU pipeline from scratch and evaluate it.
 
-    python bench/nlu_pipelines_bot.py <config.yml> <name>
+    python bench/nlu_pipelines_bot.py <config.yml> <name> [extra NLU folder ...]
 
-Trains NLU only (timed) into var/bench-pipelines/, then parses the independent realistic set
-(bench/nlu_realistic/) and the held-out split (bench/nlu_heldout/), neither of which is ever trained on.
+Trains NLU only (timed) into var/bench-pipelines/ on bot/data/nlu (and, for trying what more data would do,
+the extra folders given, e.g. bot/data_staging/realistic2), then parses the independent realistic sets
+(bench/nlu_realistic/, and bench/nlu_realistic2/, written later by another author as a fresh test) and the
+held-out split (bench/nlu_heldout/), none of which is ever trained on.
 Prints one JSON document: training seconds, and per set and language the intent macro-F1, accuracy,
 `urgent_help` recall and parse times; for the realistic set also accuracy per phenomenon.
 """
@@ -16,6 +18,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -30,23 +33,35 @@ OUT = ROOT / "var" / "bench-pipelines"
 sys.path.insert(0, str(ROOT / "bot"))  # custom components (bot/components) load from there
 
 
-def train(config: Path, name: str) -> tuple[Path, float]:
+def _nlu_folder(extra: list[str], into: Path) -> Path:
+    """bot/data/nlu, or a folder of links to it and to the extra folders' files."""
+    if not extra:
+        return ROOT / "bot" / "data" / "nlu"
+    for number, folder in enumerate([ROOT / "bot" / "data" / "nlu", *(ROOT / e for e in extra)]):
+        for path in folder.rglob("*.yml"):
+            (into / f"{number}-{path.relative_to(folder).as_posix().replace('/', '-')}").symlink_to(path)
+    return into
+
+
+def train(config: Path, name: str, extra: list[str]) -> tuple[Path, float]:
     OUT.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", "data/nlu",
-         "--out", str(OUT), "--fixed-model-name", name],
-        cwd=ROOT / "bot",
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return OUT / f"{name}.tar.gz", time.monotonic() - started
+    with tempfile.TemporaryDirectory() as scratch:
+        nlu = _nlu_folder(extra, Path(scratch))
+        started = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", str(nlu),
+             "--out", str(OUT), "--fixed-model-name", name],
+            cwd=ROOT / "bot",
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        return OUT / f"{name}.tar.gz", time.monotonic() - started
 
 
-def realistic() -> dict[str, list[dict]]:
+def realistic(folder: str = "nlu_realistic") -> dict[str, list[dict]]:
     sets = {}
-    for path in sorted((ROOT / "bench" / "nlu_realistic").glob("*.yml")):
+    for path in sorted((ROOT / "bench" / folder).glob("*.yml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         sets[document["language"]] = document["examples"]
     return sets
@@ -82,8 +97,15 @@ def scores(gold: list[str], predicted: list[str]) -> dict:
 
 async def evaluate(model: Path) -> dict:
     agent = Agent.load(str(model))
-    report: dict = {"realistic": {}, "heldout": {}, "phenomena": defaultdict(lambda: [0, 0]), "millis": []}
-    for set_name, sets in (("realistic", realistic()), ("heldout", heldout())):
+    report: dict = {"realistic": {}, "realistic2": {}, "heldout": {}, "millis": []}
+    report |= {"phenomena": defaultdict(lambda: [0, 0]), "phenomena2": defaultdict(lambda: [0, 0])}
+    for set_name, sets in (
+        ("realistic", realistic()),
+        ("realistic2", realistic("nlu_realistic2")),
+        ("heldout", heldout()),
+    ):
+        if not sets:
+            continue
         all_gold, all_predicted = [], []
         for language, examples in sets.items():
             predicted, millis = await parse(agent, examples)
@@ -92,11 +114,12 @@ async def evaluate(model: Path) -> dict:
             report["millis"] += millis
             all_gold += gold
             all_predicted += predicted
-            if set_name == "realistic":
+            if set_name.startswith("realistic"):
+                phenomena = report["phenomena" + set_name.removeprefix("realistic")]
                 for example, guess in zip(examples, predicted, strict=True):
                     for phenomenon in example.get("phenomena") or []:
-                        report["phenomena"][phenomenon][0] += guess == example["intent"]
-                        report["phenomena"][phenomenon][1] += 1
+                        phenomena[phenomenon][0] += guess == example["intent"]
+                        phenomena[phenomenon][1] += 1
         report[set_name]["all"] = scores(all_gold, all_predicted)
     millis = sorted(report.pop("millis"))
     report["median_ms"] = statistics.median(millis)
@@ -105,7 +128,7 @@ async def evaluate(model: Path) -> dict:
 
 
 if __name__ == "__main__":
-    model, seconds = train(Path(sys.argv[1]), sys.argv[2])
+    model, seconds = train(Path(sys.argv[1]), sys.argv[2], sys.argv[3:])
     result = asyncio.run(evaluate(model))
     result["train_seconds"] = seconds
     print(json.dumps(result))
