@@ -7,7 +7,9 @@ independent realistic set (per language and per phenomenon) and on the held-out 
 The candidates are derived from config.yml, so they stay comparable as it changes:
 - *diet*: the pipeline without the TF-IDF blend (whitespace tokens, word and character n-gram counts, DIET);
 - *tfidf_lr*: the baseline: TF-IDF word and character n-grams with logistic regression, nothing else;
-- *diet_blend*: DIET with the TF-IDF + LR model averaged into its ranking (bot/components/intent_blend.py).
+- *diet_blend*: DIET with the TF-IDF + LR model averaged into its ranking (bot/components/intent_blend.py);
+- *diet_before*: the DIET settings of the morning of 2026-12-05 (14 epochs, every n-gram kept), on the same
+  data, to show what the change to 12 epochs and `min_df: 2` does.
 """
 
 from __future__ import annotations
@@ -44,10 +46,19 @@ def candidates() -> dict[str, dict]:
             blended += [{**step, "ranking_length": 0}, {"name": BLEND, "weight": 0.5}]
         else:
             blended.append(step)
+    before = []
+    for step in base:
+        if step["name"] == "DIETClassifier":
+            before.append({**step, "epochs": 14})
+        elif step["name"] == "CountVectorsFeaturizer":
+            before.append({k: v for k, v in step.items() if k != "min_df"})
+        else:
+            before.append(step)
     pipelines = {
         "diet": base,
         "tfidf_lr": [{"name": "WhitespaceTokenizer"}, {"name": BLEND, "weight": 1.0}, fallback],
         "diet_blend": blended,
+        "diet_before": before,
     }
     return {name: {**copy.deepcopy(config), "pipeline": steps} for name, steps in pipelines.items()}
 

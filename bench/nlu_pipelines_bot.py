@@ -3,7 +3,7 @@
     python bench/nlu_pipelines_bot.py <config.yml> <name> [extra NLU folder ...]
 
 Trains NLU only (timed) into var/bench-pipelines/ on bot/data/nlu (and, for trying what more data would do,
-the extra folders given, e.g. bot/data_staging/realistic2), then parses the independent realistic sets
+the extra folders given, e.g. a batch under bot/data_staging/), then parses the independent realistic sets
 (bench/nlu_realistic/, and bench/nlu_realistic2/, written later by another author as a fresh test) and the
 held-out split (bench/nlu_heldout/), none of which is ever trained on.
 Prints one JSON document: training seconds, and per set and language the intent macro-F1, accuracy,
@@ -37,6 +37,7 @@ def _nlu_folder(extra: list[str], into: Path) -> Path:
     """bot/data/nlu, or a folder of links to it and to the extra folders' files."""
     if not extra:
         return ROOT / "bot" / "data" / "nlu"
+    into.mkdir()
     for number, folder in enumerate([ROOT / "bot" / "data" / "nlu", *(ROOT / e for e in extra)]):
         for path in folder.rglob("*.yml"):
             (into / f"{number}-{path.relative_to(folder).as_posix().replace('/', '-')}").symlink_to(path)
@@ -46,13 +47,14 @@ def _nlu_folder(extra: list[str], into: Path) -> Path:
 def train(config: Path, name: str, extra: list[str]) -> tuple[Path, float]:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        nlu = _nlu_folder(extra, Path(scratch))
+        nlu = _nlu_folder(extra, Path(scratch) / "nlu")
         started = time.monotonic()
         subprocess.run(
             [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", str(nlu),
              "--out", str(OUT), "--fixed-model-name", name],
             cwd=ROOT / "bot",
-            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+            # An empty cache of its own: from scratch, not from another candidate's featurizers.
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "RASA_CACHE_DIRECTORY": f"{scratch}/cache"},
             check=True,
             capture_output=True,
         )  # fmt: skip

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from api.safety import classifier as crisis_classifier  # noqa: E402  (stdlib and yaml only)
 
 MAX_FALSE_ALARMS = 0.01  # alarms on the look-alike ordinary lines, in cross-validation
-MAX_CHECKS = 0.08  # safety lines on the look-alike ordinary lines, in cross-validation
+MAX_CHECKS = 0.12  # gentle lines on the look-alike ordinary lines, in cross-validation (ADR 0021)
 C = 4.0
 MIN_DF = 2
 LOOKALIKE_WORDS = (
@@ -78,8 +78,14 @@ def cross_validated(texts: list[str], labels: list[int]) -> np.ndarray:
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=7)
     for train, test in folds.split(texts, labels):
         vectorizer, model = fit([texts[i] for i in train], [labels[i] for i in train])
-        scores[test] = model.predict_proba(vectorizer.transform([texts[i] for i in test]))[:, 1]
+        scores[test] = [window_score(vectorizer, model, texts[i]) for i in test]
     return scores
+
+
+def window_score(vectorizer: TfidfVectorizer, model: LogisticRegression, text: str) -> float:
+    """As the API scores a message: the highest of the whole message and its windows."""
+    pieces = crisis_classifier.windows(text)
+    return float(model.predict_proba(vectorizer.transform(pieces))[:, 1].max())
 
 
 def lowest_threshold(scores: np.ndarray, lookalike: np.ndarray, share: float) -> float:

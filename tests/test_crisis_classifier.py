@@ -89,7 +89,7 @@ def test_the_cut_offs_were_chosen_in_cross_validation_with_the_gentle_line_below
     model = classifier.classifier()
     assert 0.3 <= model.check <= model.threshold < 1
     assert model.training["alarm"]["cv_lookalike_hits"] <= 0.01
-    assert model.training["check"]["cv_lookalike_hits"] <= 0.08
+    assert model.training["check"]["cv_lookalike_hits"] <= 0.12
 
 
 def test_one_or_two_words_are_left_to_the_vocabulary():
@@ -117,3 +117,29 @@ def test_without_weights_the_vocabulary_still_answers(monkeypatch):
     monkeypatch.setattr(classifier, "classifier", lambda: None)
     assert net.assess("mijn baby ademt niet meer") is not None
     assert net.assess(line) is None
+
+
+def test_a_long_message_is_also_read_in_windows_of_a_few_words():
+    assert classifier.windows("mijn zoon is ziek") == ["mijn zoon is ziek"]
+    words = [f"w{i}" for i in range(13)]
+    pieces = classifier.windows(" ".join(words))
+    assert pieces[0] == " ".join(words)  # the whole message first
+    assert pieces[1:] == [" ".join(words[0:8]), " ".join(words[4:12]), " ".join(words[5:13])]
+    assert all(len(p.split()) == classifier.WINDOW for p in pieces[1:])
+    # Sentences are read on their own; a piece of one or two words is not.
+    assert classifier.windows("de bus kwam niet. hij bedreigt mij. ok") == [
+        "de bus kwam niet. hij bedreigt mij. ok",
+        "de bus kwam niet.",
+        "hij bedreigt mij.",
+    ]
+
+
+def test_a_crisis_told_at_the_end_of_a_story_raises_the_alarm_as_it_would_alone():
+    line = classifier_only_crisis_line("nl")
+    story = (
+        "goedemorgen, de bus kwam vanochtend weer niet en mijn taalschool belde over de toets van "
+        f"volgende week. {line}"
+    )
+    model = classifier.classifier()
+    assert model.probability(story) >= model.score(line) - 0.05
+    assert net.assess(story).level == net.Level.alarm

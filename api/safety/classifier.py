@@ -6,6 +6,12 @@ Persian in Latin letters. This layer scores the message's character n-grams and 
 regression trained on crisis messages and on ordinary messages that only look alike (sick children,
 hospital visits, "help me with this letter"), written apart from every evaluation set.
 
+A crisis is often one sentence inside a story ("... the bus was late again. my husband hit me and took the
+children"): scored over the whole message, its words are a small share of many. A message of more than one
+sentence or more than WINDOW words is therefore also scored per sentence, a long sentence in windows of
+WINDOW words (half a window apart), and the highest score counts — at inference and in the
+cross-validation that chooses the cut-offs alike.
+
 Inference is plain Python over a dictionary of weights, so the API needs no numerical library; training runs
 in the bot environment, where scikit-learn ships with Rasa (`scripts/train_crisis_classifier.py`, `make
 crisis-classifier`). The trained weights are committed beside this module with a digest of the data they
@@ -28,8 +34,10 @@ from api.safety.crisis import normalise
 ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = Path(__file__).with_name("crisis_classifier.json.gz")
 # What it learns from: the bot's training data and the staged sets written for this net (bot/data_staging).
-TRAINING_FILES = ("bot/data/nlu/*.yml", "bot/data_staging/urgent*/*.yml", "bot/data_staging/realistic/*.yml")
+TRAINING_FILES = ("bot/data/nlu/**/*.yml", "bot/data_staging/urgent*/*.yml")
 CHAR_NGRAMS = (2, 5)
+WINDOW = 8  # words; a message longer than this is also scored in windows of this many words
+_SENTENCE_END = re.compile(r"(?<=[.!?؟۔።])\s+|[\n\r]+")
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 
 
@@ -46,6 +54,23 @@ def features(text: str) -> list[str]:
     return out
 
 
+def windows(text: str) -> list[str]:
+    """The message itself, and when it is longer: its sentences, each in windows of at most WINDOW words."""
+    whole = text or ""
+    pieces = []
+    for sentence in _SENTENCE_END.split(whole):
+        words = sentence.split()
+        if len(words) <= WINDOW:
+            pieces.append(" ".join(words))
+            continue
+        starts = range(0, len(words) - WINDOW + 1, WINDOW // 2)
+        pieces += [" ".join(words[i : i + WINDOW]) for i in starts]
+        pieces.append(" ".join(words[-WINDOW:]))
+    # A piece of one or two words ("ok.", "help!") is too little to judge, as a whole message is (net.py).
+    pieces = [p for p in dict.fromkeys(pieces) if len(p.split()) >= 3 and p != whole.strip()]
+    return [whole, *pieces] if len(whole.split()) > WINDOW or len(pieces) > 1 else [whole]
+
+
 def plain(example: str) -> str:
     """A training line without its entity annotations: "[ziek](absence_reason)" is "ziek"."""
     return _ANNOTATION.sub(r"\1", example).strip()
@@ -60,7 +85,7 @@ def training_digest(root: Path = ROOT) -> str:
     for path in training_paths(root):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
-    digest.update(repr(CHAR_NGRAMS).encode())
+    digest.update(repr((CHAR_NGRAMS, WINDOW, "sentences")).encode())  # how a message is read, too
     return digest.hexdigest()[:16]
 
 
@@ -76,6 +101,10 @@ class Classifier:
     training: dict
 
     def probability(self, text: str) -> float:
+        """The highest score of the message and of its windows (see `windows`)."""
+        return max(self.score(piece) for piece in windows(text))
+
+    def score(self, text: str) -> float:
         counts: dict[str, int] = {}
         for feature in features(text or ""):
             if feature in self.weights:

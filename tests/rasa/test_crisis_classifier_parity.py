@@ -47,4 +47,10 @@ def test_plain_python_probabilities_equal_scikit_learns():
     probe = texts + ["mijn man slaat mijn zoon", "help me with the form please", "", "???"]
     theirs = model.predict_proba(vectorizer.transform(probe))[:, 1]
     for text, expected in zip(probe, theirs):
-        assert abs(ours.probability(text) - expected) < 1e-3, text
+        assert abs(ours.score(text) - expected) < 1e-3, text
+    # A long message is scored as the training's cross-validation scored it: its best window counts.
+    story = "de bus kwam weer te laat en de school belde over de toets, " + CRISIS[0]
+    assert len(classifier.windows(story)) > 1
+    expected = train.window_score(vectorizer, model, story)
+    assert abs(ours.probability(story) - expected) < 1e-3
+    assert ours.probability(story) > ours.score(story)
