@@ -148,14 +148,23 @@ def _gentle_options(
     return out
 
 
+def _provenance(folder: str) -> str:
+    if folder == EVAL.relative_to(ROOT).as_posix():
+        return (
+            "independent author; never training data, but since 2026-12-05 used to choose the classifier's "
+            "windows and gentle-line share (ADR 0021): a development set — the fresh set is the test"
+        )
+    return "independent author; never training data, never looked at for a choice"
+
+
 def render(result: dict) -> str:
     counts, misses, trained = result["counts"], result["misses"], result["classifier"]
     gentle_cut = f"{trained.check:.2f}" if trained else "–"
     lines = [
         "Recall on crisis messages and false alarms on ordinary ones that mention illness, children, help or "
-        f"staff, per language, from `{result['folder']}/` (independent author; never used for the "
-        "vocabulary, the classifier or the model). *Alarm (path)* = detector OR classifier: the crisis net "
-        "in the gateway, which raises the alarm (ADR 0021). *Model* = its `urgent_help` ≥ "
+        f"staff, per language, from `{result['folder']}/` ({_provenance(result['folder'])}). "
+        "*Alarm (path)* = detector OR classifier: the crisis net in the gateway, which raises the alarm "
+        "(ADR 0021). *Model* = its `urgent_help` ≥ "
         f"{NLU_THRESHOLD}, which gives the gentle line only. Target: recall ≥ {TARGET_RECALL:.2f}, false "
         f"alarms ≤ {TARGET_FALSE_ALARMS:.0%}."
         + ("" if result["model"] else " **No trained model: vocabulary and classifier only.**")
