@@ -28,6 +28,9 @@ EVAL = ROOT / "bench" / "crisis_eval"
 # Written later by another author who saw neither the training data nor the first set, as a fresh test of
 # what was chosen while looking at the first one (the window of the classifier, its cut-offs).
 FRESH = ROOT / "bench" / "crisis_eval2"
+# Written later still, by an author who saw none of the above, as the test of what was chosen while looking at
+# the second set (the vocabulary's check categories and its unless phrases, 2026-12-05).
+THIRD = ROOT / "bench" / "crisis_eval3"
 NLU_THRESHOLD = 0.4  # config.yml FallbackClassifier threshold: below it the model's intent is not used
 
 
@@ -82,7 +85,7 @@ def evaluate(folder: Path = EVAL) -> dict:
         (code, part, item) for code, parts in sets.items() for part, rows in parts.items() for item in rows
     ]
     predictions = model_predictions([item["text"] for _, _, item in items]) or [None] * len(items)
-    detected = [crisis.detect(item["text"]) is not None for _, _, item in items]
+    detected = [crisis.detect(item["text"]) for _, _, item in items]
     trained = classifier.classifier()
     scores = [_classifier_score(trained, item["text"]) for _, _, item in items]
     cut = trained.threshold if trained else 1.01
@@ -94,14 +97,15 @@ def evaluate(folder: Path = EVAL) -> dict:
     ):
         model = _model_says_urgent(prediction)
         learnt = score >= cut
-        hit = detector or learnt  # the alarm is the net's; the model alone gives the gentle line (ADR 0021)
-        check = not hit and (score >= gentle or model)
+        alarm_word = detector is not None and detector.alarm  # a cry or a warning sign is a check
+        hit = alarm_word or learnt  # the alarm is the net's; the model alone gives the gentle line (ADR 0021)
+        check = not hit and (detector is not None or score >= gentle or model)
         c = counts[code]
         c[f"{part}_n"] += 1
         c[f"{part}_numbers"] += hit or check
         c[f"{part}_hit"] += hit
         c[f"{part}_check"] += check
-        c[f"{part}_detector"] += detector
+        c[f"{part}_detector"] += alarm_word
         c[f"{part}_classifier"] += learnt
         c[f"{part}_model"] += model
         if part == "crisis" and not (hit or check):
@@ -119,7 +123,7 @@ def evaluate(folder: Path = EVAL) -> dict:
 
 
 def _thresholds(
-    parts: list[str], predictions: list, detected: list[bool], scores: list[float]
+    parts: list[str], predictions: list, detected: list[crisis.Hit | None], scores: list[float]
 ) -> list[tuple[float, float, float, float]]:
     """(classifier from, model from, path recall, path false alarms) over all languages."""
     out = []
@@ -128,13 +132,14 @@ def _thresholds(
             hit, total = Counter(), Counter()
             for part, prediction, detector, score in zip(parts, predictions, detected, scores, strict=True):
                 total[part] += 1
-                hit[part] += detector or score >= cut or _model_says_urgent(prediction, threshold)
+                alarm_word = detector is not None and detector.alarm
+                hit[part] += alarm_word or score >= cut or _model_says_urgent(prediction, threshold)
             out.append((cut, threshold, hit["crisis"] / total["crisis"], hit["ordinary"] / total["ordinary"]))
     return out
 
 
 def _gentle_options(
-    parts: list[str], predictions: list, detected: list[bool], scores: list[float], trained
+    parts: list[str], predictions: list, detected: list[crisis.Hit | None], scores: list[float], trained
 ) -> list[tuple[float, float, float]]:
     """(gentle line from, numbers given on crises, gentle line or alarm on ordinary messages)."""
     alarm = trained.threshold if trained else 1.01
@@ -143,7 +148,8 @@ def _gentle_options(
         given, total = Counter(), Counter()
         for part, prediction, detector, score in zip(parts, predictions, detected, scores, strict=True):
             total[part] += 1
-            given[part] += detector or score >= min(cut, alarm) or _model_says_urgent(prediction)
+            word = detector is not None
+            given[part] += word or score >= min(cut, alarm) or _model_says_urgent(prediction)
         out.append((cut, given["crisis"] / total["crisis"], given["ordinary"] / total["ordinary"]))
     return out
 
@@ -152,7 +158,13 @@ def _provenance(folder: str) -> str:
     if folder == EVAL.relative_to(ROOT).as_posix():
         return (
             "independent author; never training data, but since 2026-12-05 used to choose the classifier's "
-            "windows and gentle-line share (ADR 0021): a development set — the fresh set is the test"
+            "windows and gentle-line share (ADR 0021): a development set"
+        )
+    if folder == FRESH.relative_to(ROOT).as_posix():
+        return (
+            "independent author; never training data, but its misses and false alarms were read on "
+            "2026-12-05 to write the vocabulary's check categories and unless phrases: a development set "
+            "since then"
         )
     return "independent author; never training data, never looked at for a choice"
 
@@ -164,7 +176,8 @@ def render(result: dict) -> str:
         "Recall on crisis messages and false alarms on ordinary ones that mention illness, children, help or "
         f"staff, per language, from `{result['folder']}/` ({_provenance(result['folder'])}). "
         "*Alarm (path)* = detector OR classifier: the crisis net in the gateway, which raises the alarm "
-        "(ADR 0021). *Model* = its `urgent_help` ≥ "
+        "(ADR 0021); *detector* counts the vocabulary's alarm categories only, a bare cry for help or an "
+        "indirect warning sign (its check categories) gives the gentle line. *Model* = its `urgent_help` ≥ "
         f"{NLU_THRESHOLD}, which gives the gentle line only. Target: recall ≥ {TARGET_RECALL:.2f}, false "
         f"alarms ≤ {TARGET_FALSE_ALARMS:.0%}."
         + ("" if result["model"] else " **No trained model: vocabulary and classifier only.**")
@@ -235,10 +248,18 @@ def main() -> None:
     text = "## Crisis net: recall and false alarms\n\n" + render(evaluate())
     if FRESH.exists():
         text += (
-            "\n\n### The fresh set\n\n"
+            "\n\n### The second set\n\n"
             "`bench/crisis_eval2/` was written after the net's window and cut-offs were chosen, by an author "
-            "who saw neither the training data nor the first set: what the choices are worth on messages "
-            "nobody looked at while making them.\n\n" + render(evaluate(FRESH))
+            "who saw neither the training data nor the first set. Its misses and false alarms were then read "
+            "to write the vocabulary's check categories and unless phrases (2026-12-05): it is a development "
+            "set now.\n\n" + render(evaluate(FRESH))
+        )
+    if THIRD.exists():
+        text += (
+            "\n\n### The third set: the test\n\n"
+            "`bench/crisis_eval3/` was written after those choices, by an author who saw none of the sets, "
+            "the vocabulary or the training data, and read by no one who made a choice: what the net is "
+            "worth on messages nobody has looked at.\n\n" + render(evaluate(THIRD))
         )
     write_section("crisis", text)
 

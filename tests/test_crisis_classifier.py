@@ -143,3 +143,33 @@ def test_a_crisis_told_at_the_end_of_a_story_raises_the_alarm_as_it_would_alone(
     model = classifier.classifier()
     assert model.probability(story) >= model.score(line) - 0.05
     assert net.assess(story).level == net.Level.alarm
+
+
+def test_a_bare_cry_for_help_or_a_services_name_is_a_check_not_an_alarm():
+    for text in ("imdat!!! şifremi yine unuttum", "the ambulance came for my neighbour yesterday", "112"):
+        verdict = net.assess(text)
+        assert verdict is not None and verdict.level == net.Level.check, text
+        assert verdict.hit.category == "cry", text
+    # With a crisis word beside it the alarm category wins, wherever the cry stands in the message.
+    assert net.assess("imdat kocam beni dövüyor").hit.category == "violence"
+    assert net.assess("my baby is not breathing, ambulance!").level == net.Level.alarm
+
+
+def test_an_indirect_warning_sign_gets_the_gentle_line_with_the_numbers():
+    for text in (
+        "sorry for everything, this is my last message",
+        "dit is mijn laatste bericht aan jullie",
+        "how many paracetamol is too much",
+        "bu son mesajım, herkese veda ediyorum",
+    ):
+        assert net.assess(text) is not None, text
+    assert crisis.detect("hoeveel paracetamol is te veel").category == "signs"
+
+
+def test_the_classifier_raises_a_check_category_hit_to_an_alarm(monkeypatch):
+    model = classifier.classifier()
+    monkeypatch.setattr(model.__class__, "probability", lambda self, text: 0.99)
+    verdict = net.assess("112 please, he is lying there")
+    assert verdict.level == net.Level.alarm and verdict.hit.category == net.UNCLEAR
+    monkeypatch.setattr(model.__class__, "probability", lambda self, text: 0.0)
+    assert net.assess("112 please, he is lying there").level == net.Level.check

@@ -102,3 +102,10 @@ def test_the_evaluation_set_stays_apart_from_the_vocabulary_and_the_development_
     development = {t.strip().lower() for code in CODES for part in _dev(code).values() for t in part}
     vocabulary = {p.source.lower() for p in crisis.vocabulary().patterns}
     assert evaluation and not evaluation & development and not evaluation & vocabulary
+
+
+def test_an_alarm_category_is_found_before_a_check_category_whatever_the_file_order(tmp_path):
+    vocabulary = _vocabulary(tmp_path, {"cry": ["help"], "medical": ["not breath*"]})
+    assert vocabulary.detect("help he is not breathing").category == "medical"
+    assert vocabulary.detect("help with my form").category == "cry"
+    assert not vocabulary.detect("help with my form").alarm

@@ -25,7 +25,15 @@ from pathlib import Path
 import yaml
 
 VOCABULARY = Path(__file__).with_name("crisis_vocabulary")
-CATEGORIES = ("suicide", "medical", "violence", "danger")
+# An alarm: the crisis reply and an urgent escalation.
+ALARM_CATEGORIES = ("suicide", "medical", "violence", "danger")
+# A check: the numbers in a gentle line and a task for the klantmanager (api.safety.net). `cry` is a bare
+# call for help or a service's name ("imdat!!!", "ambulance", "112"): said in a real emergency, and as often
+# about a forgotten password or an ambulance that came yesterday. `signs` are the indirect warning signs of
+# suicide that name no method ("this is my last message", "I gave my things away"). Either one may be a
+# crisis, and the classifier may still raise it to an alarm.
+CHECK_CATEGORIES = ("cry", "signs")
+CATEGORIES = ALARM_CATEGORIES + CHECK_CATEGORIES
 GAP = 3
 FUZZY_MIN = 6
 
@@ -173,6 +181,10 @@ class Hit:
     language: str
     pattern: str
 
+    @property
+    def alarm(self) -> bool:
+        return self.category not in CHECK_CATEGORIES
+
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -181,7 +193,7 @@ class Vocabulary:
     unless: tuple[Pattern, ...]
 
     def detect(self, text: str) -> Hit | None:
-        """The first crisis pattern (in vocabulary order) that the message contains, or None."""
+        """The first crisis pattern the message contains, or None: an alarm category's before a check's."""
         words = normalise(text or "")
         matched = [self.index.matching(word) for word in words]
         if not any(matched):
@@ -220,6 +232,7 @@ def load(directory: Path = VOCABULARY) -> Vocabulary:
                 raise ValueError(f"{path.name}: unknown crisis category {category!r}")
             patterns.extend(Pattern.parse(str(s), language, category, index) for s in sources or [])
         unless.extend(Pattern.parse(str(s), language, "unless", index) for s in data.get("unless") or [])
+    patterns.sort(key=lambda p: p.category in CHECK_CATEGORIES)  # stable: file order within each level
     return Vocabulary(index, tuple(patterns), tuple(unless))
 
 

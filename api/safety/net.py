@@ -2,7 +2,8 @@
 
 Either layer is enough for an alarm; the model's `urgent_help`, in the bot, only ever gives the gentle line
 (ADR 0021). A vocabulary hit names its category; a classifier hit has none: the message reads like a crisis
-without a crisis word.
+without a crisis word. A hit of a check category (a bare cry for help, an indirect warning sign:
+crisis.CHECK_CATEGORIES) is a check unless the classifier reaches its alarm cut-off.
 Below the classifier's alarm cut-off and above its check cut-off, a message might be one: it gets the
 numbers in a gentle line and a klantmanager looks, without the alarm that frightens a parent whose child
 is merely ill.
@@ -39,19 +40,26 @@ class Verdict:
 def assess(text: str) -> Verdict | None:
     """What the net makes of `text`: an alarm, a check, or nothing (None)."""
     hit = crisis.detect(text)
-    if hit is not None:
+    if hit is not None and hit.alarm:
         return Verdict(Level.alarm, hit)
-    if len(crisis.normalise(text or "")) < CLASSIFIER_MIN_WORDS:
-        return None
+    model, probability = _classifier(), 0.0
+    if model is not None and len(crisis.normalise(text or "")) >= CLASSIFIER_MIN_WORDS:
+        probability = model.probability(text)
+    read = crisis.Hit(UNCLEAR, "classifier", f"p={probability:.2f}")
+    if model is not None and probability >= model.threshold:
+        return Verdict(Level.alarm, read)
+    if hit is not None:
+        return Verdict(Level.check, hit)
+    if model is not None and probability >= model.check:
+        return Verdict(Level.check, read)
+    return None
+
+
+def _classifier() -> classifier.Classifier | None:
     model = classifier.classifier()
     if model is None:
         log.error("crisis_classifier_missing", hint="make crisis-classifier")
-        return None
-    probability = model.probability(text)
-    if probability < model.check:
-        return None
-    level = Level.alarm if probability >= model.threshold else Level.check
-    return Verdict(level, crisis.Hit(UNCLEAR, "classifier", f"p={probability:.2f}"))
+    return model
 
 
 def level_of(text: str) -> Level | None:

@@ -95,5 +95,14 @@ def _gentle_check(
         conversation_id=conversation.id,
         detail=f"message_id={message.id}",
     )
-    audit.record(db, SYSTEM, "crisis_check", "conversation", conversation.id, score=hit.pattern)
-    log.warning("crisis_check", message_id=message.id, conversation_id=conversation.id, score=hit.pattern)
+    # The category says why: "unclear" (the classifier's score), "cry" or "signs" (the vocabulary's pattern).
+    audit.record(
+        db, SYSTEM, "crisis_check", "conversation", conversation.id, category=hit.category, score=hit.pattern
+    )
+    log.warning(
+        "crisis_check",
+        message_id=message.id,
+        conversation_id=conversation.id,
+        category=hit.category,
+        score=hit.pattern,
+    )
