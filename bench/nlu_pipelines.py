@@ -57,6 +57,16 @@ def candidates() -> dict[str, dict]:
     return {name: {**copy.deepcopy(config), "pipeline": steps} for name, steps in pipelines.items()}
 
 
+def _variant(setting: str) -> tuple[str, dict]:
+    """`epochs=9` -> ("diet_epochs=9", the diet candidate with DIET's epochs at 9)."""
+    key, _, value = setting.partition("=")
+    config = candidates()["diet"]
+    for step in config["pipeline"]:
+        if step["name"] == "DIETClassifier":
+            step[key] = yaml.safe_load(value)
+    return f"diet_{setting}", config
+
+
 def _morning(step: dict) -> dict:
     """A step as on the morning of 2026-12-05: DIET at 14 epochs, count featurizers keeping every n-gram."""
     if step["name"] == "DIETClassifier":
@@ -121,7 +131,11 @@ def render(results: dict[str, dict]) -> str:
         "multi-sentence ≥ 0.85; `urgent_help` recall ≥ 0.95 from the model alone; held-out ≥ 0.95 per "
         "language). A fallback (`nlu_fallback`) counts as wrong.",
     ]
-    for key, title in (("", "Realistic set"), ("2", "Fresh realistic set (`bench/nlu_realistic2/`)")):
+    for key, title in (
+        ("", "Realistic set (development)"),
+        ("2", "Second realistic set (`bench/nlu_realistic2/`, development since 2026-12-05)"),
+        ("3", "Third realistic set (`bench/nlu_realistic3/`, the test)"),
+    ):
         if not results[names[0]].get(f"realistic{key}"):
             continue
         lines += _realistic_tables(results, names, languages, key, title, head)
@@ -142,13 +156,17 @@ def render(results: dict[str, dict]) -> str:
 def main(argv: list[str]) -> None:
     """All candidates, written to docs/benchmarks.md; or only the named ones, printed (for trying).
 
-    `--extra FOLDER` (trying only) trains the candidates on bot/data/nlu and that folder as well.
+    `--extra FOLDER` (trying only) trains the candidates on bot/data/nlu and that folder as well;
+    `--diet KEY=VALUE` (trying only) adds a candidate: *diet* with that DIET setting (a YAML value).
     """
     parser = argparse.ArgumentParser(prog="python -m bench.nlu_pipelines")
     parser.add_argument("names", nargs="*", help="candidates to try (default: all)")
     parser.add_argument("--extra", action="append", default=[], metavar="FOLDER", help="more NLU data")
+    parser.add_argument("--diet", action="append", default=[], metavar="KEY=VALUE", help="a DIET variant")
     args = parser.parse_args(argv)
-    chosen = {name: config for name, config in candidates().items() if not args.names or name in args.names}
+    everything = candidates() | dict(_variant(setting) for setting in args.diet)
+    wanted = set(args.names) | {f"diet_{s}" for s in args.diet}
+    chosen = {name: config for name, config in everything.items() if not wanted or name in wanted}
     results = {name: run(name, config, args.extra) for name, config in chosen.items()}
     (ROOT / "var" / "bench-pipelines" / "results.json").write_text(json.dumps(results, indent=1))
     if not argv:

@@ -4,8 +4,8 @@
 
 Trains NLU only (timed) into var/bench-pipelines/ on bot/data/nlu (and, for trying what more data would do,
 the extra folders given, e.g. a batch under bot/data_staging/), then parses the independent realistic sets
-(bench/nlu_realistic/, and bench/nlu_realistic2/, written later by another author as a fresh test) and the
-held-out split (bench/nlu_heldout/), none of which is ever trained on.
+(bench/nlu_realistic/, and bench/nlu_realistic2/ and nlu_realistic3/, each written later by another author
+as a fresh test) and the held-out split (bench/nlu_heldout/), none of which is ever trained on.
 Prints one JSON document: training seconds, and per set and language the intent macro-F1, accuracy,
 `urgent_help` recall and parse times; for the realistic set also accuracy per phenomenon.
 """
@@ -99,11 +99,12 @@ def scores(gold: list[str], predicted: list[str]) -> dict:
 
 async def evaluate(model: Path) -> dict:
     agent = Agent.load(str(model))
-    report: dict = {"realistic": {}, "realistic2": {}, "heldout": {}, "millis": []}
-    report |= {"phenomena": defaultdict(lambda: [0, 0]), "phenomena2": defaultdict(lambda: [0, 0])}
+    report: dict = {"realistic": {}, "realistic2": {}, "realistic3": {}, "heldout": {}, "millis": []}
+    report |= {f"phenomena{key}": defaultdict(lambda: [0, 0]) for key in ("", "2", "3")}
     for set_name, sets in (
         ("realistic", realistic()),
         ("realistic2", realistic("nlu_realistic2")),
+        ("realistic3", realistic("nlu_realistic3")),
         ("heldout", heldout()),
     ):
         if not sets:
