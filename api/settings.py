@@ -6,16 +6,17 @@ Every field has a description: the README's configuration table is generated fro
 
 from __future__ import annotations
 
+import json
 import sys
 import uuid
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRETS = {"", "changethis", "dev-admin-token", "dev-bot-token", "dev-session-secret"}
@@ -356,7 +357,9 @@ class Settings(BaseSettings):
         "groups",
         description="Claim of the ID token that lists the staff member's groups (a list or one string).",
     )
-    oidc_role_groups: dict[str, StaffRole] = Field(
+    # NoDecode: the environment's string is read by `_role_groups` below, where an empty one (compose passes
+    # `${OIDC_ROLE_GROUPS:-}` when single sign-on is off) is no mapping rather than a start-up failure.
+    oidc_role_groups: Annotated[dict[str, StaffRole], NoDecode] = Field(
         default_factory=dict,
         description="JSON object from group value to role (klantmanager, coordinator or admin), e.g. "
         '`{"inburgering-km": "klantmanager"}`. The groups decide the role at every sign-in; none or two '
@@ -382,6 +385,13 @@ class Settings(BaseSettings):
         description="Allow staff to sign in with a password in production (off: only through the provider). "
         "Development and test always allow it.",
     )
+
+    @field_validator("oidc_role_groups", mode="before")
+    @classmethod
+    def _role_groups(cls, value: object) -> object:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
 
     @field_validator("reminder_policy_path", "broadcast_cost_path", mode="before")
     @classmethod

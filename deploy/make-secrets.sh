@@ -23,7 +23,9 @@ done
 case_password="$(cat "$folder/case_db_password")"
 put database_url "postgresql+psycopg://inburgering:$case_password@postgres:5432/inburgering"
 put rasa_tracker_store_url "postgresql+psycopg://inburgering:$case_password@postgres:5432/rasa_tracker"
-for name in twilio_auth_token oidc_client_secret; do  # from Twilio's console and the identity provider
+# From Twilio's console, the identity provider, the register, the mail server and the translation server;
+# left empty, each of the last four stays off (docs/production.md).
+for name in twilio_auth_token oidc_client_secret klantinteracties_token smtp_password translation_api_key; do
   [ -e "$folder/$name" ] || { : >"$folder/$name"; echo "created $name (empty: fill it in)"; }
 done
 chmod 0644 "$folder"/*

@@ -113,6 +113,9 @@ HOLDERS = {
     "postgres_password": {"postgres"},
     "metrics_token": {"api"},
     "oidc_client_secret": {"api"},
+    "translation_api_key": {"api"},
+    "klantinteracties_token": {"api", "worker"},
+    "smtp_password": {"worker"},
 }
 
 
@@ -178,3 +181,51 @@ def test_every_address_names_the_service_and_the_port_it_listens_on() -> None:
     assert SERVICES["rasa"]["environment"]["RASA_NLG_URL"] == f"http://{api}/nlg"
     assert SERVICES["rasa"]["environment"]["RASA_ACTION_ENDPOINT_URL"] == f"http://{actions}/webhook"
     assert SERVICES["actions"]["environment"]["CASE_API_URL"] == f"http://{api}"
+
+
+def test_the_optional_integrations_are_configurable_and_off_by_default() -> None:
+    """SMTP, machine translation and the register: each setting reaches the processes that use it."""
+    for name in ("api", "worker"):
+        environment = SERVICES[name]["environment"]
+        assert environment["NOTIFY_BY_EMAIL"] == "${NOTIFY_BY_EMAIL:-false}"
+        assert {"SMTP_HOST", "SMTP_FROM", "KLANTINTERACTIES_URL", "KLANTINTERACTIES_ACTOR_UUID"} <= set(
+            environment
+        )
+    assert SERVICES["api"]["environment"]["TRANSLATION_PROVIDER"] == "${TRANSLATION_PROVIDER:-off}"
+    # The migration loads the settings too: without the register's URL it needs no register token.
+    assert "KLANTINTERACTIES_URL" not in SERVICES["migrate"]["environment"]
+    example = (DEPLOY / "env.example").read_text()
+    assert all(f"\n{key}=" in example for key in ("SMTP_HOST", "TRANSLATION_URL", "KLANTINTERACTIES_URL"))
+
+
+_VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}")
+FILLED = {  # what a municipality's deploy/.env gives the required variables
+    "PUBLIC_BASE_URL": "https://assistent.gemeente.example",
+    "MUNICIPALITY_PHONE": "14 0513",
+    "FORWARDED_ALLOW_IPS": "10.89.0.1",
+}
+
+
+@pytest.mark.parametrize("name", ["migrate", "api", "worker"])
+def test_each_api_process_starts_on_the_defaults_with_its_secret_files_empty_or_made(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The environment compose gives the process, with deploy/.env's defaults and make-secrets.sh's files
+    (random values; the ones it leaves empty, empty), is accepted by the settings in production."""
+    from api.settings import Settings
+
+    def value(raw: object) -> str:
+        return _VARIABLE.sub(lambda m: FILLED.get(m[1], m[2] or ""), str(raw))
+
+    environment = {key: value(raw) for key, raw in SERVICES[name]["environment"].items()}
+    made = (DEPLOY / "make-secrets.sh").read_text()
+    left_empty = set(re.search(r"for name in (twilio_auth_token[^;]*);", made)[1].split())
+    for number, secret in enumerate(SERVICES[name]["secrets"]):  # deploy/entrypoint.py: file -> variable
+        environment[secret.upper()] = "" if secret in left_empty else f"{secret}-{number}-" + "x" * 40
+    for key in [key for key in __import__("os").environ if key.isupper()]:
+        monkeypatch.delenv(key, raising=False)
+    for key, text in environment.items():
+        monkeypatch.setenv(key, text)
+    settings = Settings(_env_file=None)
+    assert settings.environment == "production"
+    assert not settings.klantinteracties_enabled and not settings.notify_by_email

@@ -108,3 +108,16 @@ def test_api_version_header_and_security_headers_on_every_response(client):
     assert response.headers["API-Version"] == "1.0"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert re.match(r"application/problem\+json", response.headers["content-type"])
+
+
+def test_an_empty_role_group_mapping_in_the_environment_is_no_mapping(monkeypatch):
+    """compose passes OIDC_ROLE_GROUPS="" when single sign-on is off; that must not stop the API starting."""
+    import pytest
+
+    monkeypatch.setenv("OIDC_ROLE_GROUPS", "")
+    assert Settings().oidc_role_groups == {}
+    monkeypatch.setenv("OIDC_ROLE_GROUPS", '{"inburgering-km": "klantmanager"}')
+    assert Settings().oidc_role_groups == {"inburgering-km": "klantmanager"}
+    monkeypatch.setenv("OIDC_ROLE_GROUPS", "inburgering-km")
+    with pytest.raises(ValueError, match="oidc_role_groups"):
+        Settings()
