@@ -56,8 +56,8 @@ PAST_MARKERS = frozenset(
         "پرون", "parun", "paroon",
         # ku
         "duh", "doh", "pêr", "nehatim",
-        # ti
-        "ትማሊ", "ቅድሚ ትማሊ",
+        # ti (and in Latin letters)
+        "ትማሊ", "ቅድሚ ትማሊ", "tmali", "temali",
     }
 )  # fmt: skip
 _WORDS = re.compile(r"\w+")

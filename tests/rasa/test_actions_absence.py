@@ -237,8 +237,15 @@ def _opening(text: str):
 
 @pytest.mark.parametrize(
     "text",
-    ["ik was gisteren ziek", "I missed the class yesterday", "كنت مريض امس", "dün hastaydım", "ana kont ta3ban ams"],
-    ids=["nl", "en", "ar", "tr", "arabizi"],
+    [
+        "ik was gisteren ziek",
+        "I missed the class yesterday",
+        "كنت مريض امس",
+        "dün hastaydım",
+        "ana kont ta3ban ams",
+        "tmali hmum neyre",
+    ],
+    ids=["nl", "en", "ar", "tr", "arabizi", "ti-latin"],
 )
 def test_an_absence_told_afterwards_is_about_the_appointment_that_has_been(case_api, domain, text):
     case_api.on("GET", "appointments", _listing(upcoming=[40], recent=[31, 30]))
