@@ -109,3 +109,24 @@ def test_an_alarm_category_is_found_before_a_check_category_whatever_the_file_or
     assert vocabulary.detect("help he is not breathing").category == "medical"
     assert vocabulary.detect("help with my form").category == "cry"
     assert not vocabulary.detect("help with my form").alarm
+
+
+SIGNS = {  # one indirect warning sign per language, written for this test (no evaluation line)
+    "nl": "hoeveel paracetamol is dodelijk",
+    "en": "i gave away all my things this week",
+    "ar": "وزعت كل اغراضي على الجيران",
+    "fa": "همه وسایلم رو به دوستام بخشیدم",
+    "fa_AF": "لباس و سامانم را بخشیدم به همسایه ها",
+    "tr": "bu size son mesajım olacak",
+    "so": "kani waa fariinta ugu dambeysa ee aan idiin soo diro",
+    "ps": "دا به زما وروستی پیغام وي",
+    "ku": "ev mesaja min a dawiye ji we re",
+    "ti": "መወዳእታ መልእኽተይ ንዓኹም እዩ",
+}
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_language_reads_an_indirect_warning_sign_as_a_check(code):
+    hit = crisis.detect(SIGNS[code])
+    assert hit is not None and hit.category == "signs" and not hit.alarm, (SIGNS[code], hit)
+    assert hit.language == code
