@@ -5,6 +5,7 @@ Nothing here starts a container; tests/test_deploy_images.py checks the images t
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -222,7 +223,7 @@ def test_each_api_process_starts_on_the_defaults_with_its_secret_files_empty_or_
     left_empty = set(re.search(r"for name in (twilio_auth_token[^;]*);", made)[1].split())
     for number, secret in enumerate(SERVICES[name]["secrets"]):  # deploy/entrypoint.py: file -> variable
         environment[secret.upper()] = "" if secret in left_empty else f"{secret}-{number}-" + "x" * 40
-    for key in [key for key in __import__("os").environ if key.isupper()]:
+    for key in [key for key in os.environ if key.isupper()]:
         monkeypatch.delenv(key, raising=False)
     for key, text in environment.items():
         monkeypatch.setenv(key, text)

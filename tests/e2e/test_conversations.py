@@ -4,6 +4,7 @@ language, so these tests check the wiring and the dialogue, not the classifier (
 
 from __future__ import annotations
 
+import ast
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -32,45 +33,48 @@ from .conftest import appointment_in_three_days, rasa_admin, rasa_auth
 
 pytestmark = pytest.mark.rasa
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+REASON_VALUE = re.compile(r'"entity": "absence_reason", "value": "(\w+)"')
 
 
 @cache
-def examples(language: str) -> dict[str, list[tuple[str, bool]]]:
-    """intent -> [(plain text, has an absence_reason annotation)] from bot/data/nlu/<language>.yml."""
+def examples(language: str) -> dict[str, list[tuple[str, str | None]]]:
+    """intent -> [(plain text, its absence_reason value or None)] from bot/data/nlu/<language>.yml.
+
+    A reason annotated without a value (no code to pick from the menu) counts as "other".
+    """
     data = yaml.safe_load((ROOT / "bot" / "data" / "nlu" / f"{language}.yml").read_text())
-    out: dict[str, list[tuple[str, bool]]] = {}
+    out: dict[str, list[tuple[str, str | None]]] = {}
     for block in data["nlu"]:
         if "intent" not in block:
             continue
         for line in block["examples"].splitlines():
             line = line.strip().removeprefix("- ").strip()
             if line:
-                out.setdefault(block["intent"], []).append(
-                    (ANNOTATION.sub(r"\1", line), "absence_reason" in line)
-                )
+                value = REASON_VALUE.search(line)
+                reason = (value[1] if value else "other") if "absence_reason" in line else None
+                out.setdefault(block["intent"], []).append((ANNOTATION.sub(r"\1", line), reason))
     return out
 
 
-# The order of the reason menu (bot/actions/absence.py, REASON_MENU): the digit a person sends picks the code.
-REASON_MENU = (
-    "sick", "child_sick", "work", "job_interview", "medical_appointment", "exam_or_school", "transport",
-    "family_emergency", "religious_holiday", "other",
-)  # fmt: skip
+@cache
+def reason_menu() -> tuple[str, ...]:
+    """The reason menu's order, read from the actions (bot/actions/absence.py, REASON_MENU): the digit a
+    person sends picks the code at that position. Read, not imported: rasa_sdk is the bot environment's."""
+    source = (ROOT / "bot" / "actions" / "absence.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    node = next(
+        n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "REASON_MENU"
+    )
+    return ast.literal_eval(node.value)
 
 
 def reason_of(language: str, text: str) -> str:
     """The absence_reason value the training line `text` is annotated with (a reason code)."""
-    nlu = (ROOT / "bot" / "data" / "nlu" / f"{language}.yml").read_text(encoding="utf-8")
-    for line in nlu.splitlines():
-        raw = line.strip().removeprefix("- ").strip()
-        if ANNOTATION.sub(r"\1", raw) == text:
-            value = re.search(r'"entity": "absence_reason", "value": "(\w+)"', raw)
-            return value[1] if value else "other"
-    raise AssertionError(f"not a training line: {text}")
+    return next(reason for line, reason in examples(language)["report_absence"] if line == text and reason)
 
 
 def say(language: str, intent: str, *, with_reason: bool = False) -> str:
-    candidates = [text for text, has_reason in examples(language)[intent] if has_reason or not with_reason]
+    candidates = [text for text, reason in examples(language)[intent] if reason or not with_reason]
     # Longer examples carry more signal; pick a stable, mid-length one.
     candidates.sort(key=len)
     return candidates[len(candidates) // 2]
@@ -159,7 +163,7 @@ def test_person_gets_next_appointment_confirms_after_a_readback_reports_absence_
         if _attendance(engine, appointment_id).status == "absence_reported":
             break
         if menu in answers:  # as a person would: the number of the reason they gave
-            answers = phone.send(str(REASON_MENU.index(reason_of(language, text)) + 1))
+            answers = phone.send(str(reason_menu().index(reason_of(language, text)) + 1))
         else:
             answers = phone.send(say(language, "deny"))  # no further details
     row = _attendance(engine, appointment_id)
