@@ -74,12 +74,14 @@ def no_show(db, make, person, starts_at, **attendance):
 def test_chat_past_the_retention_is_cleared_and_its_outbox_rows_deleted(db, make, settings):
     person = make.person(make.staff()[0])
     old_in = message(db, person, "oud bericht van mij", NOW - 29 * DAY)
+    old_in.intent, old_in.crisis_level = "report_absence", "check"  # what the bot and the net read in it
     old_out = message(db, person, "oude herinnering", NOW - 29 * DAY, direction="out")
     recent = message(db, person, "nieuw bericht", NOW - 27 * DAY)
     counts = run(db, settings)
     assert counts["messages"] == 2 and counts["outbox"] == 1
     cleared = db.get(Message, old_in.id)
     assert cleared.body == "" and cleared.purged_at == NOW and cleared.status == "processed"
+    assert cleared.intent is None and cleared.crisis_level is None
     sent = db.get(Message, old_out.id)
     assert sent.body == "" and sent.status == "delivered"  # the record that it went out stays
     assert db.scalar(select(OutboxItem).where(OutboxItem.message_id == old_out.id)) is None

@@ -28,6 +28,7 @@ from api.tasks.models import Escalation, Task, TaskKind
 from tests.messaging_support import (  # noqa: F401 - fixtures
     conversation_of,
     fake_rasa,
+    gateway,
     messages_of,
     post_inbound,
     twilio_settings,
@@ -318,3 +319,19 @@ def test_one_sentence_or_a_shortcut_gets_no_offer_and_no_extra_parse(client, mak
     outbound = [m for m in messages_of(db, conversation_of(db, person.id).id) if m.direction == "out"]
     assert len(outbound) == 2
     assert fake_rasa.parses == []
+
+
+def test_a_gentle_line_is_sent_once_however_often_a_waiting_message_is_replayed(
+    client, make, db, fake_rasa, database, settings
+):
+    person = make.person(language="nl")
+    fake_rasa.stop()
+    text = gentle_line_crisis_line("nl")
+    post_inbound(client, person.phone, text, _sid(1))
+    for _ in range(2):  # the worker's rounds while Rasa is still down
+        gateway(database, settings).replay_pending()
+    fake_rasa.start(port=fake_rasa.port)
+    gateway(database, settings).replay_pending()
+    replies = _replies(db, conversation_of(db, person.id).id)
+    assert replies.count(render("nl", SAFETY_CHECK)) == 1
+    assert [t["text"] for t in fake_rasa.turns] == [text]

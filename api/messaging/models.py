@@ -153,6 +153,10 @@ class Message(Base):
     dutch: Mapped[str | None] = mapped_column(Text)
     # The translation service that made the machine translation (never empty when one was made).
     translated_by: Mapped[str | None] = mapped_column(String(32))
+    # Inbound only: the crisis net's verdict (api.safety.net: alarm, check, or none), made once when the
+    # message is first routed and committed with the answer it gave, so that a replay (Rasa was down)
+    # neither answers again nor assesses again. None: not assessed yet. Purged with `body`.
+    crisis_level: Mapped[str | None] = mapped_column(String(8))
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 

@@ -186,6 +186,7 @@ def messages(db: Session, policy: Policy, held: set[int]) -> tuple[int, int]:
                 intent_confidence=None,
                 dutch=None,
                 translated_by=None,
+                crisis_level=None,
                 purged_at=policy.now,
             )
             .execution_options(synchronize_session=False)

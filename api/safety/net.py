@@ -60,8 +60,3 @@ def _classifier() -> classifier.Classifier | None:
     if model is None:
         log.error("crisis_classifier_missing", hint="make crisis-classifier")
     return model
-
-
-def level_of(text: str) -> Level | None:
-    verdict = assess(text)
-    return verdict.level if verdict is not None else None

@@ -29,6 +29,7 @@ from api.tasks.models import TaskKind
 log = structlog.get_logger()
 
 REASON = "crisis"
+NO_CRISIS = "none"  # Message.crisis_level once the net has found nothing
 
 
 def crisis_languages(person: Inburgeraar | None, message: Message, hit: crisis.Hit) -> list[str]:
@@ -44,9 +45,13 @@ def answer_crisis(
     """Answer and escalate when `message` reads as a crisis; returns True when it did (an alarm).
 
     A message the net is unsure of (a check) gets the numbers in a gentle line and a task for the
-    klantmanager to read it; routing then goes on as usual, and this returns False.
+    klantmanager to read it; routing then goes on as usual, and this returns False. The verdict is kept on
+    the message with the answer: a message routed again (a replay while Rasa was down) is not answered twice.
     """
+    if message.crisis_level is not None:
+        return message.crisis_level == net.Level.alarm
     verdict = net.assess(message.body)
+    message.crisis_level = verdict.level if verdict is not None else NO_CRISIS
     if verdict is None:
         return False
     hit = verdict.hit

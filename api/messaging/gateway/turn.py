@@ -69,7 +69,7 @@ def bot_turn(
         # The action server sends it back with its calls to /api/v1/bot, so their log lines join this turn's.
         "requestId": current_request_id(),
         # The crisis net gave the gentle line already: the bot's own (action_urgent_help) is not repeated.
-        "safetyLineSent": net.level_of(message.body) == net.Level.check,
+        "safetyLineSent": message.crisis_level == net.Level.check,
     }
     replies = _ask(db, rasa, sender, text, metadata, conversation, person, message, outage_reply_after)
     if replies is None:
