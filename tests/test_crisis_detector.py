@@ -130,3 +130,95 @@ def test_every_language_reads_an_indirect_warning_sign_as_a_check(code):
     hit = crisis.detect(SIGNS[code])
     assert hit is not None and hit.category == "signs" and not hit.alarm, (SIGNS[code], hit)
     assert hit.language == code
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "hit"),
+    [
+        ("if ~ (anything|some thing) ~ happens", "if some thing ever happens", True),
+        ("if ~ (anything|some thing) ~ happens", "if anything happens", True),
+        ("if ~ (anything|some thing) ~ happens", "if some happens", False),
+        ("(a b|c) x (d|e f)", "c x e f", True),
+        ("(a b|c) x (d|e f)", "a x d", False),
+    ],
+)
+def test_a_group_holds_alternatives_of_several_words(tmp_path, pattern, text, hit):
+    vocabulary = _vocabulary(tmp_path, {"signs": [pattern]})
+    found = vocabulary.detect(text)
+    assert (found is not None) == hit
+    if found is not None:
+        assert found.pattern == pattern  # the audit names the line of the file, not one of its expansions
+
+
+@pytest.mark.parametrize("pattern", ["(a b", "a b)", "(a|) b"])
+def test_a_malformed_group_fails_at_load(tmp_path, pattern):
+    with pytest.raises(ValueError, match="xx.yml"):
+        _vocabulary(tmp_path, {"signs": [pattern]})
+
+
+def test_a_pattern_that_is_not_a_string_fails_at_load(tmp_path):
+    # A stray "-" makes a list of one pattern; its text would still half-match, and nobody would notice.
+    with pytest.raises(ValueError, match="must be a string"):
+        _vocabulary(tmp_path, {"violence": [["ma ~ wahi"]]})
+
+
+# Written for these tests (no evaluation line): a fire told in the past tense or by its smell is a check
+# (the numbers gently; the classifier may still raise it), a fire told as happening now an alarm.
+PAST_FIRE = {
+    "nl": ("ons huis is afgebrand in de oorlog", "er is brand in ons huis"),
+    "en": ("our house burned down when i was a kid", "help there is a fire in our kitchen"),
+    "ar": ("بيتنا احترق زمان بسوريا", "البيت عم يحترق"),
+    "fa": ("خونه مادربزرگم سالها پیش آتیش گرفت", "خونه داره آتیش میگیره"),
+    "fa_AF": ("خانه ما در کابل سالها پیش آتش گرفت", "خانه ما آتش گرفته"),
+    "tr": ("köydeki evimiz yıllar önce yandı", "evimiz yanıyor"),
+    "so": ("gurigeenii Hargeysa wuu gubtay sanado ka hor", "guriga dab baa ka kacay"),
+    "ti": ("ገዛና ቅድሚ ዓመታት ነዲዱ", "ገዛና ይነድድ ኣሎ"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(PAST_FIRE))
+def test_a_fire_in_the_past_is_a_check_and_a_fire_now_an_alarm(code):
+    past, now = PAST_FIRE[code]
+    hit = crisis.detect(past)
+    assert hit is not None and not hit.alarm, (past, hit)
+    hit = crisis.detect(now)
+    assert hit is not None and hit.alarm, (now, hit)
+
+
+NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a harmless use
+    "het hele huis ruikt naar aangebrand",  # aangerand
+    "mijn opa is vorig jaar overleden",  # overreden
+    "de huisarts heeft fysiotherapie aangeraden",  # aangereden
+    "mijn schouder doet pijn van het werk",  # not a heart attack
+    "sigorta fizyoterapiyi karşılıyor mu",  # kasılıyor: a seizure
+    "bisikletimin lastiği patladı",  # patladı: an explosion
+    "bu sınav beni öldürecek",  # hyperbole
+    "فردا واکسن مننژیت میزنم",  # a vaccination
+    "goodbye everyone, we are moving to Groningen",  # a farewell that is a move: a sign at most
+]
+
+
+@pytest.mark.parametrize("text", NOT_A_CRISIS)
+def test_a_near_miss_raises_no_alarm(text):
+    hit = crisis.detect(text)
+    assert hit is None or not hit.alarm, (text, hit)
+
+
+FGM = {  # a threat of female genital mutilation is Veilig Thuis's: an alarm in every language
+    "nl": "mijn schoonmoeder wil dat mijn dochter besneden wordt in de vakantie",
+    "en": "my husband's family wants to have our daughter circumcised this summer",
+    "ar": "اهل زوجي بدهم ختان البنت بالصيف",
+    "fa": "مادرشوهرم میخواد ختنه دخترم رو انجام بده",
+    "fa_AF": "خشویم میخواهد ختنه دخترم را بکند",
+    "tr": "kayınvalidem kızımı sünnet ettirmek istiyor",
+    "so": "soddohday waxay leedahay gabadhayda waa in la gudaa",
+    "ps": "خواښې مې غواړي چې زما لور ختنه شي",
+    "ku": "xesûya min dixwaze keça min sunet bike",
+    "ti": "ሓማተይ ጓለይ ክትግዘር ትደሊ",
+}
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_a_threat_of_female_genital_mutilation_is_an_alarm_in_every_language(code):
+    hit = crisis.detect(FGM[code])
+    assert hit is not None and hit.alarm and hit.category == "violence", (FGM[code], hit)

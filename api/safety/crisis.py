@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,9 +30,11 @@ ALARM_CATEGORIES = ("suicide", "medical", "violence", "danger")
 # A check: the numbers in a gentle line and a task for the klantmanager (api.safety.net). `cry` is a bare
 # call for help or a service's name ("imdat!!!", "ambulance", "112"): said in a real emergency, and as often
 # about a forgotten password or an ambulance that came yesterday. `signs` are the indirect warning signs of
-# suicide that name no method ("this is my last message", "I gave my things away"). Either one may be a
-# crisis, and the classifier may still raise it to an alarm.
-CHECK_CATEGORIES = ("cry", "signs")
+# suicide that name no method ("this is my last message", "I gave my things away"). `hint` is a danger told
+# in words that more often tell of something over or harmless: a fire in the past tense ("our house burned",
+# in the war or this morning), a smell of smoke, a fire engine, a word of Dutch ("brand") in another
+# language. Any of them may be a crisis, and the classifier may still raise it to an alarm.
+CHECK_CATEGORIES = ("cry", "signs", "hint")
 CATEGORIES = ALARM_CATEGORIES + CHECK_CATEGORIES
 GAP = 3
 FUZZY_MIN = 6
@@ -219,6 +221,35 @@ def _without_unless(matched: list[frozenset[int]], unless: tuple[Pattern, ...]) 
     return [ids for ids in kept if ids is not None]
 
 
+_GROUP = re.compile(r"\(([^()]*)\)")
+
+
+def expand(source: str) -> list[str]:
+    """The plain patterns a source with groups stands for: "a (b c|d) e" is "a b c e" and "a d e"."""
+    group = _GROUP.search(source)
+    if group is None:
+        if "(" in source or ")" in source:
+            raise ValueError(f"unbalanced group in crisis pattern {source!r}")
+        return [source]
+    head, tail = source[: group.start()], source[group.end() :]
+    out = []
+    for alternative in group.group(1).split("|"):
+        if not alternative.strip():
+            raise ValueError(f"empty alternative in crisis pattern {source!r}")
+        out += expand(f"{head} {alternative.strip()} {tail}")
+    return out
+
+
+def _compiled(entry: object, path: Path, language: str, category: str, index: _Index) -> list[Pattern]:
+    """One entry of a file: a pattern for each combination of its groups, all named by the entry's text."""
+    source = _source(entry, path)
+    try:
+        plain = expand(source)
+    except ValueError as exc:
+        raise ValueError(f"{path.name}: {exc}") from None
+    return [replace(Pattern.parse(p, language, category, index), source=source) for p in plain]
+
+
 def load(directory: Path = VOCABULARY) -> Vocabulary:
     """Read and compile every language's file; a malformed file fails loudly at start-up."""
     index = _Index()
@@ -230,10 +261,19 @@ def load(directory: Path = VOCABULARY) -> Vocabulary:
         for category, sources in (data.get("patterns") or {}).items():
             if category not in CATEGORIES:
                 raise ValueError(f"{path.name}: unknown crisis category {category!r}")
-            patterns.extend(Pattern.parse(str(s), language, category, index) for s in sources or [])
-        unless.extend(Pattern.parse(str(s), language, "unless", index) for s in data.get("unless") or [])
+            for entry in sources or []:
+                patterns += _compiled(entry, path, language, category, index)
+        for entry in data.get("unless") or []:
+            unless += _compiled(entry, path, language, "unless", index)
     patterns.sort(key=lambda p: p.category in CHECK_CATEGORIES)  # stable: file order within each level
     return Vocabulary(index, tuple(patterns), tuple(unless))
+
+
+def _source(entry: object, path: Path) -> str:
+    # A stray "-" in the YAML makes a list of one pattern; its text would still half-match, unnoticed.
+    if not isinstance(entry, str):
+        raise ValueError(f"{path.name}: a crisis pattern must be a string, not {entry!r}")
+    return entry
 
 
 @lru_cache(maxsize=1)
