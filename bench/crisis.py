@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -25,12 +26,54 @@ from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench" / "crisis_eval"
-# Written later by another author who saw neither the training data nor the first set, as a fresh test of
-# what was chosen while looking at the first one (the window of the classifier, its cut-offs).
-FRESH = ROOT / "bench" / "crisis_eval2"
-# Written later still, by an author who saw none of the above, as the test of what was chosen while looking at
-# the second set (the vocabulary's check categories and its unless phrases, 2026-12-05).
-THIRD = ROOT / "bench" / "crisis_eval3"
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """One independent crisis set, and what has been done with it since it was written."""
+
+    folder: Path
+    title: str
+    story: str  # how it came to be and what was chosen on it
+    provenance: str  # one line for the table's caption
+
+
+SETS = (
+    EvalSet(
+        EVAL,
+        "",
+        "",
+        "independent author; never training data, but since 2026-12-05 used to choose the classifier's "
+        "windows and gentle-line share (ADR 0021): a development set",
+    ),
+    EvalSet(
+        ROOT / "bench" / "crisis_eval2",
+        "The second set",
+        "`bench/crisis_eval2/` was written after the net's window and cut-offs were chosen, by an author "
+        "who saw neither the training data nor the first set. Its misses and false alarms were then read "
+        "to write the vocabulary's check categories and unless phrases (2026-12-05): a development set now.",
+        "independent author; never training data, but its misses and false alarms were read on "
+        "2026-12-05 to write the vocabulary's check categories and unless phrases: a development set since",
+    ),
+    EvalSet(
+        ROOT / "bench" / "crisis_eval3",
+        "The third set",
+        "`bench/crisis_eval3/` was written after those choices, by an author who saw none of the sets, "
+        "the vocabulary or the training data. It was the test until its misses and false alarms were "
+        "read (evening of 2026-12-05) to write the vocabulary's `hint` category, its groups and the gaps "
+        "it showed: a development set since then.",
+        "independent author; never training data, but its misses and false alarms were read on the "
+        "evening of 2026-12-05 to write the vocabulary's hints and gaps: a development set since",
+    ),
+    EvalSet(
+        ROOT / "bench" / "crisis_eval4",
+        "The fourth set: the test",
+        "`bench/crisis_eval4/` was written while the third set's lines were being read, by an author "
+        "who saw none of the sets, the vocabulary or the training data, and read by no one who made a "
+        "choice: what the net is worth on messages nobody has looked at.",
+        "independent author; never training data, never looked at for a choice",
+    ),
+)
 NLU_THRESHOLD = 0.4  # config.yml FallbackClassifier threshold: below it the model's intent is not used
 
 
@@ -79,7 +122,7 @@ def _model_says_urgent(prediction: dict | None, threshold: float = NLU_THRESHOLD
     return prediction["intent"] == "urgent_help" and prediction["confidence"] >= threshold
 
 
-def evaluate(folder: Path = EVAL) -> dict:
+def evaluate(folder: Path = EVAL, provenance: str = SETS[0].provenance) -> dict:
     sets = load_set(folder)
     items = [
         (code, part, item) for code, parts in sets.items() for part, rows in parts.items() for item in rows
@@ -119,6 +162,7 @@ def evaluate(folder: Path = EVAL) -> dict:
         "thresholds": _thresholds(parts, predictions, detected, scores),
         "gentle": _gentle_options(parts, predictions, detected, scores, trained),
         "folder": folder.relative_to(ROOT).as_posix(),
+        "provenance": provenance,
     }
 
 
@@ -154,27 +198,12 @@ def _gentle_options(
     return out
 
 
-def _provenance(folder: str) -> str:
-    if folder == EVAL.relative_to(ROOT).as_posix():
-        return (
-            "independent author; never training data, but since 2026-12-05 used to choose the classifier's "
-            "windows and gentle-line share (ADR 0021): a development set"
-        )
-    if folder == FRESH.relative_to(ROOT).as_posix():
-        return (
-            "independent author; never training data, but its misses and false alarms were read on "
-            "2026-12-05 to write the vocabulary's check categories and unless phrases: a development set "
-            "since then"
-        )
-    return "independent author; never training data, never looked at for a choice"
-
-
 def render(result: dict) -> str:
     counts, misses, trained = result["counts"], result["misses"], result["classifier"]
     gentle_cut = f"{trained.check:.2f}" if trained else "–"
     lines = [
         "Recall on crisis messages and false alarms on ordinary ones that mention illness, children, help or "
-        f"staff, per language, from `{result['folder']}/` ({_provenance(result['folder'])}). "
+        f"staff, per language, from `{result['folder']}/` ({result['provenance']}). "
         "*Alarm (path)* = detector OR classifier: the crisis net in the gateway, which raises the alarm "
         "(ADR 0021); *detector* counts the vocabulary's alarm categories only, a bare cry for help or an "
         "indirect warning sign (its check categories) gives the gentle line. *Model* = its `urgent_help` ≥ "
@@ -245,22 +274,10 @@ def _row(name: str, c: Counter, missed: Counter) -> str:
 
 
 def main() -> None:
-    text = "## Crisis net: recall and false alarms\n\n" + render(evaluate())
-    if FRESH.exists():
-        text += (
-            "\n\n### The second set\n\n"
-            "`bench/crisis_eval2/` was written after the net's window and cut-offs were chosen, by an author "
-            "who saw neither the training data nor the first set. Its misses and false alarms were then read "
-            "to write the vocabulary's check categories and unless phrases (2026-12-05): it is a development "
-            "set now.\n\n" + render(evaluate(FRESH))
-        )
-    if THIRD.exists():
-        text += (
-            "\n\n### The third set: the test\n\n"
-            "`bench/crisis_eval3/` was written after those choices, by an author who saw none of the sets, "
-            "the vocabulary or the training data, and read by no one who made a choice: what the net is "
-            "worth on messages nobody has looked at.\n\n" + render(evaluate(THIRD))
-        )
+    first, *later = [each for each in SETS if any(each.folder.glob("*.yml"))]
+    text = "## Crisis net: recall and false alarms\n\n" + render(evaluate(first.folder, first.provenance))
+    for each in later:
+        text += f"\n\n### {each.title}\n\n{each.story}\n\n" + render(evaluate(each.folder, each.provenance))
     write_section("crisis", text)
 
 
