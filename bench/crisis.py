@@ -161,6 +161,7 @@ def evaluate(folder: Path = EVAL, provenance: str = SETS[0].provenance) -> dict:
         "classifier": trained,
         "thresholds": _thresholds(parts, predictions, detected, scores),
         "gentle": _gentle_options(parts, predictions, detected, scores, trained),
+        "model_gentle": _model_options(parts, predictions, detected, scores, trained),
         "folder": folder.relative_to(ROOT).as_posix(),
         "provenance": provenance,
     }
@@ -195,6 +196,35 @@ def _gentle_options(
             word = detector is not None
             given[part] += word or score >= min(cut, alarm) or _model_says_urgent(prediction)
         out.append((cut, given["crisis"] / total["crisis"], given["ordinary"] / total["ordinary"]))
+    return out
+
+
+def _model_options(
+    parts: list[str], predictions: list, detected: list[crisis.Hit | None], scores: list[float], trained
+) -> list[tuple[float, float, float, float]]:
+    """(model's gentle line from, numbers given on crises, on ordinary messages, model's share there).
+
+    The decision left open for the team (ADR 0021): from which confidence the model's `urgent_help` alone
+    hands the conversation to a person with the gentle line. The net (vocabulary and classifier) as it is.
+    """
+    gentle = trained.check if trained else 1.01
+    out = []
+    for threshold in THRESHOLDS:
+        given, model, total = Counter(), Counter(), Counter()
+        for part, prediction, detector, score in zip(parts, predictions, detected, scores, strict=True):
+            total[part] += 1
+            says = _model_says_urgent(prediction, threshold)
+            given[part] += detector is not None or score >= gentle or says
+            model[part] += says
+        n_crisis, n_ordinary = total["crisis"], total["ordinary"]
+        out.append(
+            (
+                threshold,
+                given["crisis"] / n_crisis,
+                given["ordinary"] / n_ordinary,
+                model["ordinary"] / n_ordinary,
+            )
+        )
     return out
 
 
@@ -256,6 +286,18 @@ def render(result: dict) -> str:
         "|---|---|---|",
         *(f"| {c:.2f} | {r:.3f} | {f:.3f} |" for c, r, f in result["gentle"]),
     ]
+    if result["model"]:
+        lines += [
+            "",
+            "From which confidence the model's `urgent_help` alone should give the gentle line and hand the "
+            "conversation to a person (now from "
+            f"{NLU_THRESHOLD}; a decision open for the team, never chosen on this table):",
+            "",
+            "| model from | numbers given (crises) | gentle line or alarm (ordinary) "
+            "| model's `urgent_help` (ordinary) |",
+            "|---|---|---|---|",
+            *(f"| {t:.1f} | {r:.3f} | {f:.3f} | {m:.3f} |" for t, r, f, m in result["model_gentle"]),
+        ]
     return "\n".join(lines)
 
 
