@@ -134,7 +134,8 @@ def render(results: dict[str, dict]) -> str:
     for key, title in (
         ("", "Realistic set (development)"),
         ("2", "Second realistic set (`bench/nlu_realistic2/`, development since 2026-12-05)"),
-        ("3", "Third realistic set (`bench/nlu_realistic3/`, the test)"),
+        ("3", "Third realistic set (`bench/nlu_realistic3/`, development since the evening of 2026-12-05)"),
+        ("4", "Fourth realistic set (`bench/nlu_realistic4/`, the test)"),
     ):
         if not results[names[0]].get(f"realistic{key}"):
             continue
