@@ -222,3 +222,12 @@ FGM = {  # a threat of female genital mutilation is Veilig Thuis's: an alarm in 
 def test_a_threat_of_female_genital_mutilation_is_an_alarm_in_every_language(code):
     hit = crisis.detect(FGM[code])
     assert hit is not None and hit.alarm and hit.category == "violence", (FGM[code], hit)
+
+
+@pytest.mark.parametrize(  # written before groups existed, these split into nonsense words and never matched
+    "text",
+    ["ik ben moe van mijn leven", "tired of being alive", "alles is zinloos geworden", "is dili ayaan rabaa"],
+)
+def test_the_shipped_several_word_alternatives_match(text):
+    hit = crisis.detect(text)
+    assert hit is not None and hit.category == "suicide", (text, hit)
