@@ -16,10 +16,11 @@ from api.main import create_app
 from api.messaging import service as messaging
 from api.messaging.models import OutboxItem
 from api.monitoring import heartbeat
+from api.safety import classifier
 from tests.doubles import ActionServerDouble
 from tests.messaging_support import fake_rasa, worker  # noqa: F401 - fixtures
 
-CHECKS = ["database", "rasa", "action_server", "worker", "outbox"]
+CHECKS = ["database", "crisis_net", "rasa", "action_server", "worker", "outbox"]
 
 
 @pytest.fixture
@@ -145,3 +146,14 @@ def test_live_answers_without_the_database_and_ready_says_the_database_is_gone(s
 def test_health_is_the_database_ping_it_always_was(client):
     response = client.get("/health")
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+def test_not_ready_without_the_crisis_classifier(client, worker, monkeypatch):
+    # The net would still run on its vocabulary alone, and miss every crisis written without a crisis word.
+    worker.beat()
+    monkeypatch.setattr(classifier, "classifier", lambda: None)
+    status, checks = _ready(client)
+    assert (status, _failing(checks)) == (
+        503,
+        {"crisis_net": "no crisis classifier (make crisis-classifier)"},
+    )

@@ -1,8 +1,8 @@
 """The checks of GET /health/ready: each says ok or fail, with a detail an operator can act on.
 
-Ready means a message sent now is answered now: the database stores it, Rasa has its model loaded and
-parses, the action server answers, a worker is running its rounds (replays, sends), and nothing has been
-waiting in the outbox for longer than OUTBOX_MAX_AGE_SECONDS.
+Ready means a message sent now is answered now: the database stores it, the crisis net has its vocabulary
+and its classifier, Rasa has its model loaded and parses, the action server answers, a worker is running its
+rounds (replays, sends), and nothing has been waiting in the outbox for longer than OUTBOX_MAX_AGE_SECONDS.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from api.messaging.models import OutboxItem, OutboxStatus
 from api.messaging.rasa import RasaClient
 from api.monitoring import heartbeat
+from api.safety import classifier, crisis
 from api.settings import Settings
 
 OK, FAIL = "ok", "fail"
@@ -40,6 +41,18 @@ def database(db: Session) -> Check:
         db.rollback()
         return Check("database", False, f"not reachable ({type(exc).__name__})")
     return Check("database", True, "answers")
+
+
+def crisis_net() -> Check:
+    """Both layers of the net that every message passes first: without the classifier it misses the crises
+    written without a crisis word (api.safety.net), and nothing else would say so."""
+    try:
+        patterns = len(crisis.vocabulary().patterns)
+    except (OSError, ValueError) as exc:
+        return Check("crisis_net", False, f"vocabulary does not load ({type(exc).__name__})")
+    if classifier.classifier() is None:
+        return Check("crisis_net", False, "no crisis classifier (make crisis-classifier)")
+    return Check("crisis_net", True, f"{patterns} patterns and the classifier")
 
 
 def rasa(client: RasaClient) -> Check:
@@ -96,4 +109,4 @@ def readiness(db: Session, settings: Settings, client: RasaClient, now: datetime
         on_database = [worker(db, settings, now), outbox(db, settings, now)]
     else:
         on_database = [Check(name, False, "database not reachable") for name in ("worker", "outbox")]
-    return [stored, rasa(client), action_server(settings), *on_database]
+    return [stored, crisis_net(), rasa(client), action_server(settings), *on_database]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 import structlog
 
@@ -58,5 +59,11 @@ def assess(text: str) -> Verdict | None:
 def _classifier() -> classifier.Classifier | None:
     model = classifier.classifier()
     if model is None:
-        log.error("crisis_classifier_missing", hint="make crisis-classifier")
+        _missing()
     return model
+
+
+@cache
+def _missing() -> None:
+    # Once per process (GET /health/ready reports it too): a line per message would bury the rest.
+    log.error("crisis_classifier_missing", hint="make crisis-classifier")
