@@ -231,3 +231,13 @@ def test_a_threat_of_female_genital_mutilation_is_an_alarm_in_every_language(cod
 def test_the_shipped_several_word_alternatives_match(text):
     hit = crisis.detect(text)
     assert hit is not None and hit.category == "suicide", (text, hit)
+
+
+LATIN = yaml.safe_load((DEV / "latin.yml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("code", sorted(LATIN))
+def test_latin_script_crises_are_alarms_and_ordinary_latin_lines_are_not(code):
+    missed = [t for t in LATIN[code]["crisis"] if not ((hit := crisis.detect(t)) and hit.alarm)]
+    alarms = [t for t in LATIN[code]["ordinary"] if (hit := crisis.detect(t)) and hit.alarm]
+    assert (missed, alarms) == ([], [])
