@@ -235,8 +235,9 @@ def render(result: dict) -> str:
         "Recall on crisis messages and false alarms on ordinary ones that mention illness, children, help or "
         f"staff, per language, from `{result['folder']}/` ({result['provenance']}). "
         "*Alarm (path)* = detector OR classifier: the crisis net in the gateway, which raises the alarm "
-        "(ADR 0021); *detector* counts the vocabulary's alarm categories only, a bare cry for help or an "
-        "indirect warning sign (its check categories) gives the gentle line. *Model* = its `urgent_help` ≥ "
+        "(ADR 0021); *detector* counts the vocabulary's alarm categories only, a bare cry for help, an "
+        "indirect warning sign or a hint of a danger that is likely over (its check categories) gives the "
+        "gentle line. *Model* = its `urgent_help` ≥ "
         f"{NLU_THRESHOLD}, which gives the gentle line only. Target: recall ≥ {TARGET_RECALL:.2f}, false "
         f"alarms ≤ {TARGET_FALSE_ALARMS:.0%}."
         + ("" if result["model"] else " **No trained model: vocabulary and classifier only.**")
