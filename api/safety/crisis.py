@@ -32,7 +32,8 @@ ALARM_CATEGORIES = ("suicide", "medical", "violence", "danger")
 # about a forgotten password or an ambulance that came yesterday. `signs` are the indirect warning signs of
 # suicide that name no method ("this is my last message", "I gave my things away"). `hint` is a danger told
 # in words that more often tell of something over or harmless: a fire in the past tense ("our house burned",
-# in the war or this morning), a smell of smoke, a word of Dutch ("brand") in another language. Any of them may be a crisis, and the classifier may still raise it to an alarm.
+# in the war or this morning), a smell of smoke, a word of Dutch ("brand") in another language. Any of them
+# may be a crisis, and the classifier may still raise it to an alarm.
 CHECK_CATEGORIES = ("cry", "signs", "hint")
 CATEGORIES = ALARM_CATEGORIES + CHECK_CATEGORIES
 GAP = 3
