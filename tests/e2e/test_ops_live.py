@@ -186,7 +186,8 @@ def test_each_assistant_prints_its_banner_only_when_every_part_answers(assistant
     for assistant in assistants.values():
         ready = httpx.get(f"{assistant.api}/health/ready", timeout=10)
         assert ready.status_code == 200, ready.text
-        assert set(ready.json()["checks"]) == {"database", "rasa", "action_server", "worker", "outbox"}
+        checks = {"database", "crisis_net", "rasa", "action_server", "worker", "outbox"}
+        assert set(ready.json()["checks"]) == checks
         banner = "".join(assistant.output)
         assert f"Rasa              {assistant.rasa}     actions {assistant.actions}" in banner
         # Each of the four processes listens where its settings say, and nowhere the other's does.
