@@ -220,6 +220,9 @@ UNCLEAR = [
     "en nu", "misschien", "welke", "hmm misschien", "zzkv qorp yxw", "jjjjj", "kkkkkkk xxxxxxx",
     "lorem ipsum dolor", "tttt", "zzz", "qwx zrrp vlogh", "xjq pfft grmbl", "plfrt vvqz krx", "ghjk zxcv bnm",
     "vvvv wwww zzzz", "brrt kzzv wuplo", "xqxqxq", "pppp qqqq", "ffff gggg hhhh", "wibble wobble",
+    # Half-sentences and fillers: as the training data grows the model grows sure of typed nonsense (it learnt
+    # it as out_of_scope), so the candidates include the words a person sends when they lost their thread.
+    "een", "voor", "en nu dan", "geen idee", "zeg maar", "eigenlijk", "die", "hoezo", "misschien wel", "hoe",
 ]  # fmt: skip
 
 
