@@ -167,19 +167,29 @@ def evaluate(folder: Path = EVAL, provenance: str = SETS[0].provenance) -> dict:
     }
 
 
+def _shares(parts: list[str], rows: list[tuple], counted) -> tuple[float, float]:
+    """The share of crisis and of ordinary messages for which `counted(prediction, detector, score)` holds."""
+    hit, total = Counter(), Counter()
+    for part, row in zip(parts, rows, strict=True):
+        total[part] += 1
+        hit[part] += bool(counted(*row))
+    return hit["crisis"] / total["crisis"], hit["ordinary"] / total["ordinary"]
+
+
 def _thresholds(
     parts: list[str], predictions: list, detected: list[crisis.Hit | None], scores: list[float]
 ) -> list[tuple[float, float, float, float]]:
     """(classifier from, model from, path recall, path false alarms) over all languages."""
+    rows = list(zip(predictions, detected, scores, strict=True))
     out = []
     for cut in CLASSIFIER_THRESHOLDS:
         for threshold in THRESHOLDS:
-            hit, total = Counter(), Counter()
-            for part, prediction, detector, score in zip(parts, predictions, detected, scores, strict=True):
-                total[part] += 1
+
+            def alarm(prediction, detector, score, cut=cut, threshold=threshold) -> bool:
                 alarm_word = detector is not None and detector.alarm
-                hit[part] += alarm_word or score >= cut or _model_says_urgent(prediction, threshold)
-            out.append((cut, threshold, hit["crisis"] / total["crisis"], hit["ordinary"] / total["ordinary"]))
+                return alarm_word or score >= cut or _model_says_urgent(prediction, threshold)
+
+            out.append((cut, threshold, *_shares(parts, rows, alarm)))
     return out
 
 
@@ -188,14 +198,14 @@ def _gentle_options(
 ) -> list[tuple[float, float, float]]:
     """(gentle line from, numbers given on crises, gentle line or alarm on ordinary messages)."""
     alarm = trained.threshold if trained else 1.01
+    rows = list(zip(predictions, detected, scores, strict=True))
     out = []
     for cut in GENTLE_THRESHOLDS:
-        given, total = Counter(), Counter()
-        for part, prediction, detector, score in zip(parts, predictions, detected, scores, strict=True):
-            total[part] += 1
-            word = detector is not None
-            given[part] += word or score >= min(cut, alarm) or _model_says_urgent(prediction)
-        out.append((cut, given["crisis"] / total["crisis"], given["ordinary"] / total["ordinary"]))
+
+        def given(prediction, detector, score, cut=cut) -> bool:
+            return detector is not None or score >= min(cut, alarm) or _model_says_urgent(prediction)
+
+        out.append((cut, *_shares(parts, rows, given)))
     return out
 
 
@@ -208,23 +218,18 @@ def _model_options(
     hands the conversation to a person with the gentle line. The net (vocabulary and classifier) as it is.
     """
     gentle = trained.check if trained else 1.01
+    rows = list(zip(predictions, detected, scores, strict=True))
     out = []
     for threshold in THRESHOLDS:
-        given, model, total = Counter(), Counter(), Counter()
-        for part, prediction, detector, score in zip(parts, predictions, detected, scores, strict=True):
-            total[part] += 1
-            says = _model_says_urgent(prediction, threshold)
-            given[part] += detector is not None or score >= gentle or says
-            model[part] += says
-        n_crisis, n_ordinary = total["crisis"], total["ordinary"]
-        out.append(
-            (
-                threshold,
-                given["crisis"] / n_crisis,
-                given["ordinary"] / n_ordinary,
-                model["ordinary"] / n_ordinary,
-            )
-        )
+
+        def says(prediction, detector, score, threshold=threshold) -> bool:
+            return _model_says_urgent(prediction, threshold)
+
+        def given(prediction, detector, score, threshold=threshold) -> bool:
+            return detector is not None or score >= gentle or _model_says_urgent(prediction, threshold)
+
+        crises, ordinary = _shares(parts, rows, given)
+        out.append((threshold, crises, ordinary, _shares(parts, rows, says)[1]))
     return out
 
 
