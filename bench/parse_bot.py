@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from pathlib import Path
 
 from rasa.core.agent import Agent
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bot"))  # custom components (bot/components)
 
 
 async def parse_all(model: str, texts: list[str]) -> list[dict]:
