@@ -195,6 +195,16 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "bu sınav beni öldürecek",  # hyperbole
     "فردا واکسن مننژیت میزنم",  # a vaccination
     "goodbye everyone, we are moving to Groningen",  # a farewell that is a move: a sign at most
+    "sınavdan önce gece geç saatlere kadar uyanık kalıyorum",  # kaliyorum: kaniyorum, I am bleeding
+    "depremde eski okulumuz yıkıldı",  # yikildi: yigildi, collapsed (a person)
+    "acil!! kapı açılmıyor, anahtar içeride kaldı",  # acilmiyor: ayilmiyor, does not come round
+    "bu fatura mektubu beni öldürecek",  # hyperbole, with the consonant change of mektup
+    "ik ga dood van al die formulieren",  # hyperbole
+    "እዚ ፈተና ክቐትለኒ እዩ",  # "this exam is killing me"
+    "waxaan moodayay inaan safka ku dhimanayo",  # "I thought I would die in the queue"
+    "lastîka trimbêlê teqiya, ez ê dereng bim",  # a tyre burst
+    "در کارتون مورد علاقه بچیم یک شیر است که دوست داره آخرش میمیره",  # a cartoon's lion dies
+    "we visited the fire brigade with the whole class today",  # a service named: a check at most
 ]
 
 
