@@ -10,6 +10,9 @@
 - A phone change (`on_phone_changed`, a listener on `people.service.phone_changed`) closes the old
   conversation at once; what it still owed the person (unsent messages, an open question for staff)
   moves to a conversation on the new number.
+- An unknown number becomes a person's only by an explicit, audited staff action (`link_unknown_number`,
+  the task "Onbekend nummer koppelen"): its conversation joins the person's history, closed, and the
+  number becomes the person's current one.
 
 Two processes that start the same conversation at once collide on the partial unique indexes (one open
 conversation per number, one per person); the loser's transaction fails and its caller retries.
@@ -23,7 +26,10 @@ import structlog
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from api.audit import service as audit
+from api.auth import Principal
 from api.db import utcnow
+from api.errors import Conflict
 from api.messaging.models import (
     Channel,
     CloseReason,
@@ -33,7 +39,10 @@ from api.messaging.models import (
     OutboxStatus,
 )
 from api.people.models import Inburgeraar
+from api.people.schemas import InburgeraarUpdate
+from api.people.service import find_by_phone, get_inburgeraar, update_inburgeraar
 from api.tasks import service as tasks
+from api.tasks.models import Escalation, EscalationStatus, TaskKind
 
 log = structlog.get_logger()
 
@@ -143,6 +152,61 @@ def on_phone_changed(db: Session, person: Inburgeraar, old_phone: str) -> None:
     _move(db, unsent, new)
     tasks.move_escalations(db, old.id, new.id)
     log.info("conversation_moved_to_new_number", old_id=old.id, new_id=new.id, unsent_moved=len(unsent))
+
+
+def link_unknown_number(db: Session, actor: Principal, task_id: int, inburgeraar_id: int) -> Conversation:
+    """Staff established whose the unknown number is: it becomes that person's number.
+
+    Only through the task "Onbekend nummer koppelen", by a klantmanager who may change the person's file
+    (their own caseload) and may act on the task. The unknown number's conversation joins the person's
+    history (closed: `linked`), so their klantmanager reads what was written before the link; the phone
+    change then runs as any other (audited, the old number's conversation closed); an open question for
+    staff moves to the person's conversation on the number, and the task is done. Refused (409) when the
+    number is no longer unknown, or when someone else has it by now.
+    """
+    task = tasks.task_to_act_on(db, actor, task_id, TaskKind.link_unknown_number)
+    unknown = db.get(Conversation, task.conversation_id) if task.conversation_id is not None else None
+    if unknown is None or unknown.inburgeraar_id is not None or unknown.closed_at is not None:
+        raise Conflict("this number is no longer unknown", code="not_unknown", field="taskId")
+    person = get_inburgeraar(db, actor, inburgeraar_id, action="update")
+    holder = find_by_phone(db, unknown.phone)
+    if holder is not None and holder.id != person.id:
+        raise Conflict("another person has this number", code="number_taken", field="inburgeraarId")
+    unknown.inburgeraar_id = person.id
+    _close(unknown, CloseReason.linked)
+    db.flush()  # closed before the person's conversation on the number starts (one open per number)
+    if person.phone != unknown.phone:
+        update_inburgeraar(db, actor, person.id, InburgeraarUpdate(phone=unknown.phone))
+    current = conversation_for(db, person)
+    waiting = db.scalars(
+        select(Escalation).where(
+            Escalation.conversation_id == unknown.id,
+            Escalation.status.in_([EscalationStatus.open, EscalationStatus.claimed]),
+        )
+    ).all()
+    for escalation in waiting:
+        escalation.conversation_id, escalation.inburgeraar_id = current.id, person.id
+    tasks.complete_task(db, actor, task.id)
+    audit.record(
+        db, actor, "link_number", "conversation", unknown.id, inburgeraar_id=person.id, task_id=task.id
+    )
+    log.info("unknown_number_linked", conversation_id=unknown.id, current_id=current.id)
+    return current
+
+
+def unknown_numbers(db: Session, conversation_ids: Iterable[int | None]) -> dict[int, str]:
+    """The numbers of these conversations that are still an unknown number's (open, without a person)."""
+    wanted = sorted({i for i in conversation_ids if i is not None})
+    if not wanted:
+        return {}
+    rows = db.execute(
+        select(Conversation.id, Conversation.phone).where(
+            Conversation.id.in_(wanted),
+            Conversation.inburgeraar_id.is_(None),
+            Conversation.closed_at.is_(None),
+        )
+    )
+    return {conversation_id: phone for conversation_id, phone in rows}
 
 
 def _start(db: Session, people: Sequence[Inburgeraar]) -> dict[int, Conversation]:

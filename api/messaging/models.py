@@ -53,6 +53,7 @@ class CloseReason(StrEnum):
 
     number_changed = "number_changed"  # its person moved to another number
     number_reassigned = "number_reassigned"  # its number now belongs to someone else (or to a new person)
+    linked = "linked"  # an unknown number's: staff linked the number to a person, whose file now holds it
 
 
 def new_sender_id() -> str:

@@ -312,6 +312,16 @@ def _task(db: Session, actor: Principal, task_id: int) -> Task:
     return task
 
 
+def task_to_act_on(db: Session, actor: Principal, task_id: int, kind: str) -> Task:
+    """An open task of `kind` that the caller may act on (theirs or nobody's); 409 when it is done."""
+    task = _task(db, actor, task_id)
+    if task.kind != kind:
+        raise InvalidInput(f"task {task_id} is not a {kind} task", field="taskId")
+    if task.status != TaskStatus.open:
+        raise Conflict("this task is already done", code="done")
+    return task
+
+
 def take_task(db: Session, actor: Principal, task_id: int) -> Task:
     """Take an unassigned task (e.g. linking an unknown number) so colleagues see it is handled."""
     task = _task(db, actor, task_id)

@@ -25,7 +25,10 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import DomainError, Forbidden, NotAuthenticated, NotFound, TooManyRequests
 from api.i18n.catalog import N_
 from api.inbox import service as inbox
+from api.messaging import conversations as messaging_conversations
+from api.people import service as people
 from api.tasks import service as tasks
+from api.tasks.models import TaskKind
 from api.translation import translator_for
 from api.web import caseload, conversation_routes, conversations, forms, oidc, signin, sso
 from api.web.guards import (
@@ -50,7 +53,9 @@ FLASH = {
     "assessed": N_("Beoordeling opgeslagen."),
     "task_done": N_("Taak afgerond."),
     "task_taken": N_("Je hebt deze taak opgepakt."),
+    "number_linked": N_("Nummer gekoppeld. Wat dit nummer schreef, staat nu in het dossier van de persoon."),
 }
+LINK_ERROR = N_("Kies de persoon bij wie dit nummer hoort.")
 APPOINTMENTS_BACK = timedelta(days=14)
 APPOINTMENTS_AHEAD = timedelta(days=42)
 
@@ -547,10 +552,32 @@ def evidence_csv(appointment_id: int, user: KlantmanagerDep, db: SessionDep) -> 
 
 @router.get("/tasks")
 def tasks_page(request: Request, user: KlantmanagerDep, db: SessionDep, done: str | None = None) -> Response:
+    return _tasks_page(request, user, db, flash=_flash(done))
+
+
+def _tasks_page(
+    request: Request, user: WebUser, db: Session, *, flash: str | None = None, error: str | None = None
+) -> Response:
     mine, unassigned = tasks.open_tasks(db, user.principal)
-    db.commit()  # the audit event of this read
+    linking = [
+        i.task.conversation_id for i in mine + unassigned if i.task.kind == TaskKind.link_unknown_number
+    ]
+    numbers = messaging_conversations.unknown_numbers(db, linking)
+    # Whom an unknown number can be linked to: the caller's own caseload (read only when one waits).
+    caseload_people = people.list_inburgeraars(db, user.principal, limit=1000) if numbers else []
+    db.commit()  # the audit events of these reads
     return page(
-        request, "tasks.html", user, title=N_("Taken"), mine=mine, unassigned=unassigned, flash=_flash(done)
+        request,
+        "tasks.html",
+        user,
+        title=N_("Taken"),
+        mine=mine,
+        unassigned=unassigned,
+        numbers=numbers,
+        caseload_people=caseload_people,
+        flash=flash,
+        error=error,
+        status_code=400 if error else 200,
     )
 
 
@@ -559,6 +586,22 @@ def task_done(task_id: int, user: KlantmanagerFormDep, db: SessionDep) -> Respon
     tasks.complete_task(db, user.principal, task_id)
     db.commit()
     return _back("/ui/tasks", "task_done")
+
+
+@router.post("/tasks/{task_id}/link")
+def task_link(
+    request: Request,
+    task_id: int,
+    user: KlantmanagerFormDep,
+    db: SessionDep,
+    person: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Link an unknown number to a person of the caller's caseload (audited; the task is then done)."""
+    if not person.isdigit():
+        return _tasks_page(request, user, db, error=LINK_ERROR)
+    messaging_conversations.link_unknown_number(db, user.principal, task_id, int(person))
+    db.commit()
+    return _back("/ui/tasks", "number_linked")
 
 
 @router.post("/tasks/{task_id}/take")
