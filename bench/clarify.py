@@ -35,11 +35,12 @@ def options(ranking: list[dict]) -> list[str]:
     return names[:MAX_OPTIONS]
 
 
-def load_realistic() -> list[tuple[str, dict]]:
-    """(language, example) for every message of the independent realistic set, in language order."""
+def load_realistic(folder: Path = EVAL) -> list[tuple[str, dict]]:
+    """(language, example) for every message of an independent set (`<code>.yml` with `examples`), in
+    language order: the realistic set unless another folder is given."""
     rows = []
     for code in languages.CODES:
-        path = EVAL / f"{code}.yml"
+        path = folder / f"{code}.yml"
         if path.exists():
             rows += [(code, e) for e in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]]
     return rows

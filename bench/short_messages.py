@@ -19,25 +19,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import yaml
-
 from api.i18n import languages
-from bench.clarify import options
+from bench.clarify import load_realistic, options
 from bench.crisis import model_predictions
 from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench" / "short_messages"
 FALLBACK, THRESHOLD, AMBIGUITY = "nlu_fallback", 0.4, 0.1  # config.yml FallbackClassifier
-
-
-def load() -> list[tuple[str, dict]]:
-    rows = []
-    for code in languages.CODES:
-        path = EVAL / f"{code}.yml"
-        if path.exists():
-            rows += [(code, e) for e in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]]
-    return rows
 
 
 def model_alone(prediction: dict) -> str:
@@ -63,7 +52,7 @@ def score(c: Counter, prefix: str, said: str, example: dict, ranking: list[dict]
 
 
 def evaluate() -> dict[str, Counter]:
-    rows = load()
+    rows = load_realistic(EVAL)
     predictions = model_predictions([e["text"] for _, e in rows])
     if predictions is None:
         raise SystemExit("no trained model: make model")
