@@ -244,6 +244,31 @@ def test_the_shipped_several_word_alternatives_match(text):
     assert hit is not None and hit.category == "suicide", (text, hit)
 
 
+@pytest.mark.parametrize(  # the same mistake, found later: an alternative of several words in a list of words
+    ("group", "text"),
+    [
+        ("(cant|cannot|can not)", "i can not take it anymore, i want it to end"),
+        ("(nobody|noone|no one) ~ would|will|wouldnt", "no one would notice if i was gone"),
+        ("(again|blood|razor|knife|deep|last night)", "i cut myself last night"),
+        ("(forever|and never)", "i want to sleep and never wake up"),
+        ("(pulse|heartbeat|heart beat)", "he has no heart beat"),
+        ("(one side|side)", "her face hangs to one side"),
+        ("(mezelf|mijzelf|me|in mijn)", "ik snij in mijn arm"),
+        ("(niet|nauwelijks|bijna niet)", "hij ademt bijna niet meer"),
+        ("(huis|kamer|de kamer)", "hij heeft me opgesloten in de kamer"),
+        ("(ma jawaabayo|ma jawaabo)", "wuu ma jawaabayo, dhulka ayuu jiifaa"),
+        ("(ما رو|مارو|منو|مرا)", "ما رو تو خونه زندانی کرده"),
+        ("(بخاطر|به خاطر)", "به خاطر ناموس منو میکشه"),
+        ("صابون مایع)", "صابون مایع خورده"),
+    ],
+)
+def test_several_word_alternatives_inside_a_list_match(group, text):
+    vocabulary = crisis.vocabulary()
+    patterns = [p for p in vocabulary.patterns if group in p.source]
+    matched = [vocabulary.index.matching(word) for word in crisis.normalise(text)]
+    assert patterns and any(p.search(matched) for p in patterns), (group, text)
+
+
 LATIN = yaml.safe_load((DEV / "latin.yml").read_text(encoding="utf-8"))
 
 
