@@ -271,3 +271,25 @@ def test_with_the_case_api_down_the_bot_still_answers(bot, api):
 
     assert bot.say("inb-112", "/ask_next_appointment") == ["nl|utter_api_unavailable"]
     assert bot.say("inb-112", "/confirm_attendance") == ["nl|utter_api_unavailable"]
+
+
+def test_a_lone_word_the_training_data_does_not_vouch_for_gets_the_question_not_an_answer(bot, api):
+    """The one-word guard (bot/components/short_message.py, ADR 0022): "dus" was a confirmation at 0.99."""
+    replies = bot.say("inb-120", "dus")
+
+    assert replies in (["nl|utter_clarify"], ["nl|utter_ask_rephrase"]), replies
+    assert bot.say("inb-121", "ja") == ["nl|utter_how_can_i_help"]  # a word the training data vouches for
+    assert bot.posted("inb-120", "attendance") == []
+
+
+def test_a_one_word_answer_inside_a_form_is_still_the_answer(bot, api):
+    """The guard lowers the intent of a lone word; a form waiting for free text takes it all the same."""
+    attendance(api, APPOINTMENTS[0], late=True)
+    sender = "inb-122"
+
+    assert bot.say(sender, '/report_absence{"appointment_id": "12"}') == ["nl|utter_ask_absence_reason"]
+    assert bot.say(sender, "7") == ["nl|utter_ask_absence_details"]
+    assert bot.say(sender, "treinstoring") == ["nl|utter_absence_recorded_late"]
+
+    [body] = bot.posted(sender, "attendance")
+    assert (body["reason"], body["details"]) == ("transport", "treinstoring")
