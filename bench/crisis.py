@@ -91,6 +91,7 @@ TARGET_RECALL, TARGET_FALSE_ALARMS = 0.98, 0.03
 THRESHOLDS = (0.4, 0.6, 0.8, 0.9)
 CLASSIFIER_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: without the classifier
 GENTLE_THRESHOLDS = (0.4, 0.47, 0.56, 0.62, 0.71, 0.8)  # the cross-validated cut-offs at 25/20/15/12/8/… %
+AGREEMENT_FLOORS = (0.0, 0.4, 0.5, 0.6)  # 0.0: the model alone, as now
 
 
 def load_set(folder: Path = EVAL) -> dict[str, dict[str, list[dict]]]:
@@ -172,6 +173,7 @@ def evaluate(folder: Path = EVAL, provenance: str = SETS[0].provenance) -> dict:
         "thresholds": _thresholds(parts, predictions, detected, scores),
         "gentle": _gentle_options(parts, predictions, detected, scores, trained),
         "model_gentle": _model_options(parts, predictions, detected, scores, trained),
+        "model_agrees": _agreement_options(parts, predictions, detected, scores, trained),
         "folder": folder.relative_to(ROOT).as_posix(),
         "provenance": provenance,
     }
@@ -240,6 +242,25 @@ def _model_options(
 
         crises, ordinary = _shares(parts, rows, given)
         out.append((threshold, crises, ordinary, _shares(parts, rows, says)[1]))
+    return out
+
+
+def _agreement_options(
+    parts: list[str], predictions: list, detected: list[crisis.Hit | None], scores: list[float], trained
+) -> list[tuple[float, float, float]]:
+    """(classifier floor, numbers given on crises, gentle line or alarm on ordinary messages) when the model's
+    `urgent_help` gives the gentle line only where the classifier agrees at least that much, or the message
+    is too short for the classifier to score (a proposal for the decision left open in ADR 0021)."""
+    gentle = trained.check if trained else 1.01
+    rows = list(zip(predictions, detected, scores, strict=True))
+    out = []
+    for floor in AGREEMENT_FLOORS:
+
+        def given(prediction, detector, score, floor=floor) -> bool:
+            agrees = score >= floor or score == 0.0  # 0.0: fewer than three words, never scored
+            return detector is not None or score >= gentle or (_model_says_urgent(prediction) and agrees)
+
+        out.append((floor, *_shares(parts, rows, given)))
     return out
 
 
@@ -313,6 +334,14 @@ def render(result: dict) -> str:
             "| model's `urgent_help` (ordinary) |",
             "|---|---|---|---|",
             *(f"| {t:.1f} | {r:.3f} | {f:.3f} | {m:.3f} |" for t, r, f, m in result["model_gentle"]),
+            "",
+            "Or the model's `urgent_help` (from 0.4) gives the gentle line only where the classifier agrees "
+            "at least this much, or the message is too short for the classifier (a proposal for the same "
+            "open decision; the floors were looked at on the development sets only):",
+            "",
+            "| classifier at least | numbers given (crises) | gentle line or alarm (ordinary) |",
+            "|---|---|---|",
+            *(f"| {f:.2f} | {r:.3f} | {o:.3f} |" for f, r, o in result["model_agrees"]),
         ]
     return "\n".join(lines)
 
