@@ -21,9 +21,8 @@ from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 from sklearn.metrics import f1_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bot"))  # custom components (bot/components)
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bot"))  # custom components (bot/components) load from there
 
 
 # Intents after which the bot changes something at once (a record, a person alerted) or starts a flow.

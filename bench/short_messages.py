@@ -21,18 +21,18 @@ from pathlib import Path
 
 from api.i18n import languages
 from bench.clarify import load_realistic, options
-from bench.crisis import model_predictions
+from bench.crisis import NLU_THRESHOLD, model_predictions
 from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench" / "short_messages"
-FALLBACK, THRESHOLD, AMBIGUITY = "nlu_fallback", 0.4, 0.1  # config.yml FallbackClassifier
+FALLBACK, AMBIGUITY = "nlu_fallback", 0.1  # config.yml FallbackClassifier (its threshold: NLU_THRESHOLD)
 
 
 def model_alone(prediction: dict) -> str:
     """The intent the FallbackClassifier would have let through on DIET's ranking, or nlu_fallback."""
     ranking = [r for r in prediction["ranking"] if r["name"] != FALLBACK]
-    if not ranking or ranking[0]["confidence"] < THRESHOLD:
+    if not ranking or ranking[0]["confidence"] < NLU_THRESHOLD:
         return FALLBACK
     if len(ranking) > 1 and ranking[0]["confidence"] - ranking[1]["confidence"] < AMBIGUITY:
         return FALLBACK

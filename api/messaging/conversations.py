@@ -42,7 +42,7 @@ from api.people.models import Inburgeraar
 from api.people.schemas import InburgeraarUpdate
 from api.people.service import find_by_phone, get_inburgeraar, update_inburgeraar
 from api.tasks import service as tasks
-from api.tasks.models import Escalation, EscalationStatus, TaskKind
+from api.tasks.models import TaskKind
 
 log = structlog.get_logger()
 
@@ -178,14 +178,7 @@ def link_unknown_number(db: Session, actor: Principal, task_id: int, inburgeraar
     if person.phone != unknown.phone:
         update_inburgeraar(db, actor, person.id, InburgeraarUpdate(phone=unknown.phone))
     current = conversation_for(db, person)
-    waiting = db.scalars(
-        select(Escalation).where(
-            Escalation.conversation_id == unknown.id,
-            Escalation.status.in_([EscalationStatus.open, EscalationStatus.claimed]),
-        )
-    ).all()
-    for escalation in waiting:
-        escalation.conversation_id, escalation.inburgeraar_id = current.id, person.id
+    tasks.move_escalations(db, unknown.id, current.id, inburgeraar_id=person.id)
     tasks.complete_task(db, actor, task.id)
     audit.record(
         db, actor, "link_number", "conversation", unknown.id, inburgeraar_id=person.id, task_id=task.id

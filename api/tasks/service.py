@@ -112,15 +112,19 @@ def handed_back_at(db: Session, conversation_id: int) -> datetime | None:
     )
 
 
-def move_escalations(db: Session, from_conversation_id: int, to_conversation_id: int) -> None:
-    """The person's conversation went to a new number: their unresolved questions for staff go with it."""
+def move_escalations(
+    db: Session, from_conversation_id: int, to_conversation_id: int, *, inburgeraar_id: int | None = None
+) -> None:
+    """The unresolved questions for staff go with the conversation: to the person's new number, or (given
+    `inburgeraar_id`) from an unknown number staff linked to that person, whose questions they become."""
+    person = {} if inburgeraar_id is None else {"inburgeraar_id": inburgeraar_id}
     db.execute(
         update(Escalation)
         .where(
             Escalation.conversation_id == from_conversation_id,
             Escalation.status.in_([EscalationStatus.open, EscalationStatus.claimed]),
         )
-        .values(conversation_id=to_conversation_id)
+        .values(conversation_id=to_conversation_id, **person)
         .execution_options(synchronize_session=False)
     )
 
