@@ -54,6 +54,9 @@ def test_a_klantmanager_links_an_unknown_number_to_a_person_of_their_caseload(
 
     page = browser.get("/ui/tasks").text
     assert UNKNOWN in page and "Amina Haddad" in page  # the number, and the caseload to choose from
+    db.expire_all()
+    shown = db.scalar(select(AuditEvent).where(AuditEvent.detail["part"].as_string() == "unknown_numbers"))
+    assert shown.actor == f"staff:{km.id}" and shown.detail["conversations"] == [task.conversation_id]
     response = post_form(browser, "/ui/tasks", f"/ui/tasks/{task.id}/link", {"person": str(person.id)})
 
     assert response.status_code == 303 and response.headers["location"] == "/ui/tasks?done=number_linked"

@@ -187,8 +187,9 @@ def link_unknown_number(db: Session, actor: Principal, task_id: int, inburgeraar
     return current
 
 
-def unknown_numbers(db: Session, conversation_ids: Iterable[int | None]) -> dict[int, str]:
-    """The numbers of these conversations that are still an unknown number's (open, without a person)."""
+def unknown_numbers(db: Session, actor: Principal, conversation_ids: Iterable[int | None]) -> dict[int, str]:
+    """The numbers of these conversations that are still an unknown number's (open, without a person), for
+    staff to tell whose they are. A read of personal data: audited, naming the conversations shown."""
     wanted = sorted({i for i in conversation_ids if i is not None})
     if not wanted:
         return {}
@@ -199,7 +200,10 @@ def unknown_numbers(db: Session, conversation_ids: Iterable[int | None]) -> dict
             Conversation.closed_at.is_(None),
         )
     )
-    return {conversation_id: phone for conversation_id, phone in rows}
+    numbers = {conversation_id: phone for conversation_id, phone in rows}
+    if numbers:
+        audit.record_read(db, actor, "conversation", part="unknown_numbers", conversations=sorted(numbers))
+    return numbers
 
 
 def _start(db: Session, people: Sequence[Inburgeraar]) -> dict[int, Conversation]:

@@ -562,7 +562,7 @@ def _tasks_page(
     linking = [
         i.task.conversation_id for i in mine + unassigned if i.task.kind == TaskKind.link_unknown_number
     ]
-    numbers = messaging_conversations.unknown_numbers(db, linking)
+    numbers = messaging_conversations.unknown_numbers(db, user.principal, linking)
     # Whom an unknown number can be linked to: the caller's own caseload (read only when one waits).
     caseload_people = people.list_inburgeraars(db, user.principal, limit=1000) if numbers else []
     db.commit()  # the audit events of these reads
