@@ -207,7 +207,41 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "در کارتون مورد علاقه بچیم یک شیر است که دوست داره آخرش میمیره",  # a cartoon's lion dies
     "we visited the fire brigade with the whole class today",  # a service named: a check at most
     "mijn zoon is weg naar school, ik kom om 10 uur",  # "is weg": left, not missing
+    "ik heb mijn enkel verstuikt bij het hardlopen",  # verstikt: suffocated
+    "my kids are shouting at the tv again",  # shooting at
+    "bebeğin kalbi çok güzel atıyor",  # atmıyor: does not beat
+    "oğlum havuza atladı, çok eğlendi",  # patladı: exploded
+    "kasaba bıçakları bilemeye gidiyorum",  # bıçakladı: stabbed
+    "suxuurta kadib ayaan daawada qaataa",  # suux-: fainting, once its double vowel is dropped
+    "خشمي نزف شوي وبعدين وقف",  # a nosebleed that stopped
+    "bbq ayaan samaynay, qiiq badan ayaa jiray",  # barbecue smoke
+    "له زړه تنګۍ مړ شوم",  # "I died of boredom"
+    "yangın alarmı yanlışlıkla çaldı, itfaiye bir şey bulmadı",  # a fire alarm set off by mistake
+    "the fire brigade came to test the smoke alarms in our flat",  # a service named: a check at most
 ]
+
+NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); written for this test
+    "ze heeft overal sneetjes op haar armen",
+    "please dont come looking for me after today",
+    "which floor is high enough that you dont survive",
+    "başka biriyle konuşursan ikimizi de yakarım dedi",
+    "بكرة الصبح رح يلاقوني",
+    "سهار به زه نه یم، بخښنه غواړم",
+    "چند تا قرص خواب کشنده‌ست؟",
+    "ወዲ ሓወይ ባትሪ ወሒጡ",
+    "dapîra min li serşokê ket û nabizive",
+    "اگه مه نبودم، موتر مه به برادرم بتین",
+]
+
+
+@pytest.mark.parametrize("text", NEW_SIGNS)
+def test_veiled_signs_found_by_kind_give_at_least_the_gentle_line(text):
+    assert crisis.detect(text) is not None, text
+
+
+def test_a_threat_shouted_next_door_is_an_alarm():
+    hit = crisis.detect("the dad next door is shouting he'll kill him")
+    assert hit is not None and hit.alarm, hit
 
 
 @pytest.mark.parametrize("text", NOT_A_CRISIS)
