@@ -138,7 +138,8 @@ def render(results: dict[str, dict]) -> str:
         ("2", "Second realistic set (`bench/nlu_realistic2/`, development since 2026-12-05)"),
         ("3", "Third realistic set (`bench/nlu_realistic3/`, development since the evening of 2026-12-05)"),
         ("4", "Fourth realistic set (`bench/nlu_realistic4/`, a test: no choice was made on it)"),
-        ("5", "Fifth realistic set (`bench/nlu_realistic5/`, a test, written late on 2026-12-05)"),
+        ("5", "Fifth realistic set (`bench/nlu_realistic5/`, development since late at night on 2026-12-05)"),
+        ("6", "Sixth realistic set (`bench/nlu_realistic6/`, the test, written late at night on 2026-12-05)"),
     ):
         if not results[names[0]].get(f"realistic{key}"):
             continue
