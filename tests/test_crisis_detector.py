@@ -231,7 +231,16 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "ወዲ ሓወይ ባትሪ ወሒጡ",
     "dapîra min li serşokê ket û nabizive",
     "اگه مه نبودم، موتر مه به برادرم بتین",
+    "if i dont answer tonight, my neighbour has the key",
+    "bıçağı elime alıp bekliyorum",
+    "ادرس مره پیدا کدن، می‌ترسم",
 ]
+
+
+def test_a_house_on_fire_in_latin_pashto_and_a_swallowed_battery_in_kurmanji_are_alarms():
+    for text in ("zmong kor or akhistay", "keça min pîleke daqurtand"):
+        hit = crisis.detect(text)
+        assert hit is not None and hit.alarm, (text, hit)
 
 
 @pytest.mark.parametrize("text", NEW_SIGNS)
