@@ -45,6 +45,10 @@ def _vocabulary(tmp_path: Path, patterns: dict, unless: list[str] | None = None)
         ("help", "helpdesk", False),  # a whole word, unless the pattern says help*
         ("112", "bericht 12", False),  # digits are never undoubled
         ("112", "ik heb 112 gebeld", True),
+        ("suux*", "hooyo way suuxday", True),
+        ("suux*", "suxuurta kadib", False),  # a prefix undoubled to three letters ("sux*") would match
+        ("kill*", "twenty kilometres", False),
+        ("smell*", "gas smel", True),  # from four letters on a prefix is also read undoubled
     ],
 )
 def test_the_pattern_language(tmp_path, pattern, text, hit):
