@@ -225,6 +225,35 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "له زړه تنګۍ مړ شوم",  # "I died of boredom"
     "yangın alarmı yanlışlıkla çaldı, itfaiye bir şey bulmadı",  # a fire alarm set off by mistake
     "the fire brigade came to test the smoke alarms in our flat",  # a service named: a check at most
+    # kinds the sixth set's false alarms showed (a development set since 2026-12-06); written for this test
+    "mijn enkel is blauw na het voetballen",  # a bruise, not blue lips
+    "de wijkagent gaf uitleg over inbraak in onze straat",  # a talk about burglary
+    "my brothers play fortnite and yell kill them all day",  # a game
+    "في المدرسة علمونا كيف نستعمل طفاية الحريق",  # a fire extinguisher
+    "ወደይ ኩዕሶ ኣብ ርእሱ ወቒዑዎ",  # a ball to the head at play
+    "شب چهارشنبه‌سوری آتش‌بازی گرفته بودیم",  # fireworks
+    "وقت جنگ خانه ما سوخت، حالی ده هالند استیم",  # a house burned in the war, long ago
+    "bu dizide herkesin silahı var",  # a series
+    "dedem gençken orman yangını olmuştu derdi",  # a forest fire long ago
+    "dab-damiska ayaa iskuulka yimid",  # the fire brigade visiting a school
+    "gabadhaydu madaxa ku dhuftay albaabka",  # a head knocked on a door
+    "app-ka bangiga ayaa i xiray",  # an app that locked me out
+    "له بې‌حوصلګۍ مړ شوم په بس کې",  # died of boredom
+]
+
+SIXTH_SET_KINDS = [  # alarms for kinds the sixth set's misses showed; written for this test
+    "brant in de keuken!!",
+    "ana 3al jisr w mish rah arja3",
+    "kam 7abba dawa tkfi",
+    "جدي أخد الأنسولين مرتين بالغلط",
+    "dokhtaram ghors khorde, ye baste kamel",
+    "مه همه قرص ها ره خوردم",
+    "برادرم ده دریا غرق شد",
+    "wiilkii biyaha ku dhacay weli ma muuqdo",
+    "aabbe wuu dhacay kama kacayo",
+    "ayeeyo waxay leedahay gabadha waa in la nadiifiyaa",
+    "hevalê min ji pirê xwe avêt",
+    "zarokek di erebeyê de hiştin",
 ]
 
 NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); written for this test
@@ -241,6 +270,13 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "if i dont answer tonight, my neighbour has the key",
     "bıçağı elime alıp bekliyorum",
     "ادرس مره پیدا کدن، می‌ترسم",
+    "سددت كل ديوني وخلاص",  # settling affairs
+    "ما رح تحتاجوا تبعتولي تذكير بعد اليوم",
+    "ሓደ ሰብ ኣብ ዝሑል ማይ ክንደይ ደቒቕ ይጸንሕ",
+    "پیام خداحافظی فرستادم برای همه",
+    "minarenin tepesine gece çıkılabilir mi",
+    "saqafka dhismaha ma la fuuli karaa",
+    "derê banê vekirî ye?",
 ]
 
 
@@ -253,6 +289,12 @@ def test_a_house_on_fire_in_latin_pashto_and_a_swallowed_battery_in_kurmanji_are
 @pytest.mark.parametrize("text", NEW_SIGNS)
 def test_veiled_signs_found_by_kind_give_at_least_the_gentle_line(text):
     assert crisis.detect(text) is not None, text
+
+
+@pytest.mark.parametrize("text", SIXTH_SET_KINDS)
+def test_kinds_the_sixth_set_showed_are_alarms(text):
+    hit = crisis.detect(text)
+    assert hit is not None and hit.alarm, (text, hit)
 
 
 def test_a_threat_shouted_next_door_is_an_alarm():
