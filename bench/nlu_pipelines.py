@@ -139,7 +139,8 @@ def render(results: dict[str, dict]) -> str:
         ("3", "Third realistic set (`bench/nlu_realistic3/`, development since the evening of 2026-12-05)"),
         ("4", "Fourth realistic set (`bench/nlu_realistic4/`, a test: no choice was made on it)"),
         ("5", "Fifth realistic set (`bench/nlu_realistic5/`, development since late at night on 2026-12-05)"),
-        ("6", "Sixth realistic set (`bench/nlu_realistic6/`, the test, written late at night on 2026-12-05)"),
+        ("6", "Sixth realistic set (`bench/nlu_realistic6/`, development since 2026-12-06)"),
+        ("7", "Seventh realistic set (`bench/nlu_realistic7/`, the test, written on 2026-12-06)"),
     ):
         if not results[names[0]].get(f"realistic{key}"):
             continue
