@@ -30,10 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from api.safety import classifier as crisis_classifier  # noqa: E402  (stdlib and yaml only)
 
-MAX_FALSE_ALARMS = 0.01  # alarms on the look-alike ordinary lines, in cross-validation
-MAX_CHECKS = 0.12  # gentle lines on the look-alike ordinary lines, in cross-validation (ADR 0021)
-C = 4.0
-MIN_DF = 2
+MAX_FALSE_ALARMS, MAX_CHECKS = crisis_classifier.MAX_FALSE_ALARMS, crisis_classifier.MAX_CHECKS
+C, MIN_DF = crisis_classifier.C, crisis_classifier.MIN_DF
 LOOKALIKE_WORDS = (
     "sick", "ill", "hospital", "doctor", "child", "son", "daughter", "baby", "help", "police", "died", "ziek",
     "ziekenhuis", "huisarts", "kind", "zoon", "dochter", "hulp", "politie", "overleden", "مريض", "مستشفى",

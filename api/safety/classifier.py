@@ -37,6 +37,12 @@ WEIGHTS = Path(__file__).with_name("crisis_classifier.json.gz")
 TRAINING_FILES = ("bot/data/nlu/**/*.yml", "bot/data_staging/urgent*/*.yml")
 CHAR_NGRAMS = (2, 5)
 WINDOW = 8  # words; a message longer than this is also scored in windows of this many words
+# How scripts/train_crisis_classifier.py fits and cuts (ADR 0021). Here, not in the script, so that the digest
+# covers them: a changed setting makes the committed weights stale, as changed data does.
+MAX_FALSE_ALARMS = 0.01  # alarms on the look-alike ordinary lines, in cross-validation
+MAX_CHECKS = 0.135  # gentle lines on the look-alike ordinary lines, in cross-validation
+C = 4.0  # the logistic regression's inverse regularisation
+MIN_DF = 2  # a feature counts from this many training lines
 _SENTENCE_END = re.compile(r"(?<=[.!?؟۔።])\s+|[\n\r]+")
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 
@@ -86,6 +92,7 @@ def training_digest(root: Path = ROOT) -> str:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     digest.update(repr((CHAR_NGRAMS, WINDOW, "sentences")).encode())  # how a message is read, too
+    digest.update(repr((MAX_FALSE_ALARMS, MAX_CHECKS, C, MIN_DF)).encode())  # and how it is fitted and cut
     return digest.hexdigest()[:16]
 
 
