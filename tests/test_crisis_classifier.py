@@ -57,10 +57,10 @@ def test_the_weights_were_trained_on_the_current_data():
     )
 
 
-@pytest.mark.parametrize("setting", ["MAX_FALSE_ALARMS", "MAX_CHECKS", "C", "MIN_DF"])
+@pytest.mark.parametrize("setting", ["MAX_FALSE_ALARMS", "MAX_CHECKS", "C", "MIN_DF", "LOOKALIKE_WORDS"])
 def test_a_changed_training_setting_makes_the_weights_stale(monkeypatch, setting):
     before = classifier.training_digest()
-    monkeypatch.setattr(classifier, setting, getattr(classifier, setting) * 2)
+    monkeypatch.setattr(classifier, setting, getattr(classifier, setting) * 2)  # a tuple doubles, too
     assert classifier.training_digest() != before
 
 
