@@ -241,7 +241,10 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "له بې‌حوصلګۍ مړ شوم په بس کې",  # died of boredom
 ]
 
-SIXTH_SET_KINDS = [  # alarms for kinds the sixth set's misses showed; written for this test
+ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; written for this test
+    "zmong kor or akhistay",  # a house on fire, Latin Pashto
+    "keça min pîleke daqurtand",  # a swallowed battery, Kurmanji
+    "the dad next door is shouting he'll kill him",  # a threat shouted next door
     "brant in de keuken!!",
     "ana 3al jisr w mish rah arja3",
     "kam 7abba dawa tkfi",
@@ -280,26 +283,15 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
 ]
 
 
-def test_a_house_on_fire_in_latin_pashto_and_a_swallowed_battery_in_kurmanji_are_alarms():
-    for text in ("zmong kor or akhistay", "keça min pîleke daqurtand"):
-        hit = crisis.detect(text)
-        assert hit is not None and hit.alarm, (text, hit)
-
-
 @pytest.mark.parametrize("text", NEW_SIGNS)
 def test_veiled_signs_found_by_kind_give_at_least_the_gentle_line(text):
     assert crisis.detect(text) is not None, text
 
 
-@pytest.mark.parametrize("text", SIXTH_SET_KINDS)
-def test_kinds_the_sixth_set_showed_are_alarms(text):
+@pytest.mark.parametrize("text", ALARMS_BY_KIND)
+def test_kinds_the_development_sets_showed_are_alarms(text):
     hit = crisis.detect(text)
     assert hit is not None and hit.alarm, (text, hit)
-
-
-def test_a_threat_shouted_next_door_is_an_alarm():
-    hit = crisis.detect("the dad next door is shouting he'll kill him")
-    assert hit is not None and hit.alarm, hit
 
 
 @pytest.mark.parametrize("text", NOT_A_CRISIS)
