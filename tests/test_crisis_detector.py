@@ -239,6 +239,18 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "gabadhaydu madaxa ku dhuftay albaabka",  # a head knocked on a door
     "app-ka bangiga ayaa i xiray",  # an app that locked me out
     "له بې‌حوصلګۍ مړ شوم په بس کې",  # died of boredom
+    # kinds the seventh set's false alarms showed (a development set since 2026-12-06); written for this test
+    "we moeten de batterij van de rookmelder vervangen",  # vervangen: verhangen, one letter away
+    "we zijn goed opgevangen in het azc",  # opgevangen: opgehangen
+    "my son loves the explosions in that war film",  # a film: a hint, a check at most
+    "ህጹጽ ኩነታት፡ ኣውቶቡስ ሓሊፉኒ",  # "emergency!": the bus left without me
+    "xaalad degdeg ah, furihii guriga ayaa iga lumay",  # "emergency!": a lost house key
+    "بیړنی حالت دی، کیلي مې ورکه ده",  # "emergency!": a lost key
+    "çocukken evimiz yangında yandı, şimdi iyiyiz",  # a fire in childhood
+    "ez ji germê dimirim li vê otobusê",  # dying of the heat
+    "keça min serma girtiye, îro li malê dimîne",  # caught a cold (girtiye), stays home
+    "እዚ ደብዳቤ ናይ ግብሪ ክቐትለኒ እዩ",  # "this tax letter will kill me"
+    "د کور څښتن ځواب نه راکوي، کیلي مې ورکه ده",  # the landlord does not answer
 ]
 
 ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; written for this test
@@ -257,6 +269,14 @@ ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; 
     "ayeeyo waxay leedahay gabadha waa in la nadiifiyaa",
     "hevalê min ji pirê xwe avêt",
     "zarokek di erebeyê de hiştin",
+    # the seventh set's kinds (a development set since 2026-12-06); written for this test
+    "mijn opa viel van de trap en doet zijn ogen niet open",
+    "she fell off the ladder and doesnt open her eyes",
+    "babam merdivenden düştü, gözlerini açmıyor",
+    "dikke zwarte rook komt onder de deur door",
+    "mêrê min derî ji derve kilît dike û diçe",
+    "jozi sakkar 3liya lbab w msha",
+    "یک مرد قد تفنگ مردم ره تهدید می‌کنه",
 ]
 
 NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); written for this test
@@ -280,6 +300,21 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "minarenin tepesine gece çıkılabilir mi",
     "saqafka dhismaha ma la fuuli karaa",
     "derê banê vekirî ye?",
+    # the seventh set's kinds: a missing child, a confused grandparent out at night, a baby's stiff neck or a
+    # rash that stays under a glass, a veiled goodbye, fresh cuts, a farewell letter; written for this test
+    "mijn zoontje is weg op de markt, we kunnen hem niet vinden",
+    "i cant find my daughter at the beach",
+    "bdawer 3la ebni f souq mn sa3a",
+    "pesaram tu bazar gom shode",
+    "oğlum parkta kayboldu",
+    "opa is in zijn pyjama naar buiten gegaan",
+    "dedem pijamayla dışarı çıkmış, adresi hatırlamıyor",
+    "mijn baby heeft koorts en een stijve nek",
+    "I pressed a glass on the spots and they dont fade under the glass",
+    "ensesi kaskatı, ateşi de var",
+    "it was nice knowing you all, take care",
+    "bugün kolunda yeni kesikler gördüm",
+    "cumaya kadar açmayın yazan bir zarf bıraktı",
 ]
 
 
