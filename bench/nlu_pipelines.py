@@ -92,6 +92,19 @@ def run(name: str, config: dict, extra: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# What each realistic set is now: a development set once its lines were read for a choice, a test until then.
+REALISTIC_TITLES = {
+    "": "Realistic set (development)",
+    "2": "Second realistic set (`bench/nlu_realistic2/`, development since 2026-12-05)",
+    "3": "Third realistic set (`bench/nlu_realistic3/`, development since the evening of 2026-12-05)",
+    "4": "Fourth realistic set (`bench/nlu_realistic4/`, a test: no choice was made on it)",
+    "5": "Fifth realistic set (`bench/nlu_realistic5/`, development since late at night on 2026-12-05)",
+    "6": "Sixth realistic set (`bench/nlu_realistic6/`, development since 2026-12-06)",
+    "7": "Seventh realistic set (`bench/nlu_realistic7/`, development since 2026-12-06: the eighth came)",
+    "8": "Eighth realistic set (`bench/nlu_realistic8/`, the test, written on 2026-12-06)",
+}
+
+
 def _mark(value: float | None, target: float) -> str:
     if value is None:
         return "–"
@@ -133,15 +146,12 @@ def render(results: dict[str, dict]) -> str:
         "multi-sentence ≥ 0.85; `urgent_help` recall ≥ 0.95 from the model alone; held-out ≥ 0.95 per "
         "language). A fallback (`nlu_fallback`) counts as wrong.",
     ]
-    for key, title in (
-        ("", "Realistic set (development)"),
-        ("2", "Second realistic set (`bench/nlu_realistic2/`, development since 2026-12-05)"),
-        ("3", "Third realistic set (`bench/nlu_realistic3/`, development since the evening of 2026-12-05)"),
-        ("4", "Fourth realistic set (`bench/nlu_realistic4/`, a test: no choice was made on it)"),
-        ("5", "Fifth realistic set (`bench/nlu_realistic5/`, development since late at night on 2026-12-05)"),
-        ("6", "Sixth realistic set (`bench/nlu_realistic6/`, development since 2026-12-06)"),
-        ("7", "Seventh realistic set (`bench/nlu_realistic7/`, the test, written on 2026-12-06)"),
-    ):
+    realistic = sorted(
+        (name.removeprefix("realistic") for name in results[names[0]] if name.startswith("realistic")),
+        key=lambda suffix: int(suffix or 1),
+    )
+    for key in realistic:
+        title = REALISTIC_TITLES.get(key, f"Realistic set {key} (`bench/nlu_realistic{key}/`)")
         if not results[names[0]].get(f"realistic{key}"):
             continue
         lines += _realistic_tables(results, names, languages, key, title, head)

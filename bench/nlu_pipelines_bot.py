@@ -4,7 +4,7 @@
 
 Trains NLU only (timed) into var/bench-pipelines/ on bot/data/nlu (and, for trying what more data would do,
 the extra folders given, e.g. a batch under bot/data_staging/), then parses the independent realistic sets
-(bench/nlu_realistic/, and bench/nlu_realistic2/ to nlu_realistic7/, each written later
+(bench/nlu_realistic/, and bench/nlu_realistic2/, nlu_realistic3/ … each written later
 by another author as a fresh test) and the held-out split (bench/nlu_heldout/), none of which is ever
 trained on. Prints one JSON document: training seconds, and per set and language the intent macro-F1,
 accuracy, `urgent_help` recall and parse times; for the realistic sets also accuracy per phenomenon.
@@ -61,6 +61,12 @@ def train(config: Path, name: str, extra: list[str]) -> tuple[Path, float]:
         return OUT / f"{name}.tar.gz", time.monotonic() - started
 
 
+def realistic_keys() -> list[str]:
+    """The realistic sets there are, by folder: "" (bench/nlu_realistic), "2", "3", … in the order written."""
+    suffixes = [path.name.removeprefix("nlu_realistic") for path in (ROOT / "bench").glob("nlu_realistic*")]
+    return sorted(suffixes, key=lambda suffix: int(suffix or 1))
+
+
 def realistic(folder: str = "nlu_realistic") -> dict[str, list[dict]]:
     sets = {}
     for path in sorted((ROOT / "bench" / folder).glob("*.yml")):
@@ -99,7 +105,7 @@ def scores(gold: list[str], predicted: list[str]) -> dict:
 
 async def evaluate(model: Path) -> dict:
     agent = Agent.load(str(model))
-    keys = ("", "2", "3", "4", "5", "6", "7")
+    keys = realistic_keys()
     report: dict = {f"realistic{key}": {} for key in keys} | {"heldout": {}, "millis": []}
     report |= {f"phenomena{key}": defaultdict(lambda: [0, 0]) for key in keys}
     for set_name, sets in (
