@@ -1,0 +1,35 @@
+"""The NLU side-by-side report lists every realistic set it was given, in the order they were written."""
+
+from __future__ import annotations
+
+from bench import nlu_pipelines
+
+
+def _scores() -> dict:
+    return {"macro_f1": 0.9, "accuracy": 0.9, "urgent_recall": 1.0, "examples": 1}
+
+
+def _results(keys: list[str]) -> dict:
+    one = {f"realistic{key}": {"nl": _scores(), "all": _scores()} for key in keys}
+    one |= {f"phenomena{key}": {"story": [9, 10]} for key in keys}
+    one |= {"heldout": {"nl": _scores(), "all": _scores()}, "train_seconds": 1, "median_ms": 1, "p95_ms": 2}
+    return {"diet": one}
+
+
+def test_every_realistic_set_is_reported_in_the_order_written():
+    text = nlu_pipelines.render(_results(["10", "", "2", "8"]))
+    titles = [line for line in text.splitlines() if line.endswith("intent macro-F1 per language")]
+    assert [t.split(":")[0] for t in titles] == [
+        "### Realistic set (development)",
+        "### Second realistic set (`bench/nlu_realistic2/`, development since 2026-12-05)",
+        "### Eighth realistic set (`bench/nlu_realistic8/`, the test, written on 2026-12-06)",
+        "### Realistic set 10 (`bench/nlu_realistic10/`)",
+        "### Held-out split",
+    ]
+
+
+def test_a_realistic_set_without_results_is_left_out():
+    results = _results(["", "2"])
+    results["diet"]["realistic2"] = {}
+    text = nlu_pipelines.render(results)
+    assert "Second realistic set" not in text and "Realistic set (development)" in text
