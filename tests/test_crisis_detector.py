@@ -251,6 +251,20 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "keça min serma girtiye, îro li malê dimîne",  # caught a cold (girtiye), stays home
     "እዚ ደብዳቤ ናይ ግብሪ ክቐትለኒ እዩ",  # "this tax letter will kill me"
     "د کور څښتن ځواب نه راکوي، کیلي مې ورکه ده",  # the landlord does not answer
+    # kinds the eighth set's false alarms showed (a development set since 2026-12-06); written for this test
+    "ik zoek boeken in de bibliotheek over dinosaurussen",  # boeken: breken, one letter away
+    "bakhabbaz wbatni shway ta3bana",  # batni (my stomach): labatni, kicked me
+    "we saw a horror film with so much blood",  # a film (an unless reaches three words past its own)
+    "goodbye everybody, we are moving to Utrecht in May",  # a move
+    "filim dagaal ah ayaan daawaday, dhiig badan baa ku jiray",  # a war film
+    "me û zarokan fîlmek tirsnak temaşe kir, pir xwîn hebû",  # a horror film
+    "kursun son günü herkese veda ettim, Zwolle'ye taşınıyoruz",  # the last day of the course
+    "منقل روشن کردیم، دود زیادی شد ولی همه خوش بودیم",  # barbecue smoke
+    "په انګړ کې مو د اختر لپاره اور بل کړ",  # a fire lit for a festival: a hint, a check at most
+    "د وینې معاینه مې وکړه، اوسپنه مې کمه وه",  # a blood test
+    "Wararka qaraxa magaalada ayaan maqlay, qoyskayguna waa nabad",  # an explosion in the news: a hint
+    "ayeeyo shalay ayay suuxday, maanta way fiican tahay",  # fainted yesterday, fine now: a hint
+    "dhaqaalaha ayaa igu hareen, lacag ma hayo",  # hareen: hareek, one letter away
 ]
 
 ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; written for this test
@@ -277,6 +291,16 @@ ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; 
     "mêrê min derî ji derve kilît dike û diçe",
     "jozi sakkar 3liya lbab w msha",
     "یک مرد قد تفنگ مردم ره تهدید می‌کنه",
+    # the eighth set's kinds (a development set since 2026-12-06); written for this test
+    "onze peuter heeft een magneetje ingeslikt en moet overgeven",
+    "دخترم یه باتری کوچیک ساعت قورت داده",
+    "birayê min dermanê mişkan vexwar",
+    "babamın yüzünün bir tarafı sarktı, konuşamıyor",
+    "خويا صدرو كيضرو وكيعرق بزاف",
+    "yak bacha da sarak tofangcha fair kad",
+    "yaw saray tamancha lari aw khalk weri",
+    "wuxuu ii soo qoray inuu i dilayo caawa",
+    "walidey ayitbarabern alo, bizuh kinni wesida",
 ]
 
 NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); written for this test
@@ -315,6 +339,21 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "it was nice knowing you all, take care",
     "bugün kolunda yeni kesikler gördüm",
     "cumaya kadar açmayın yazan bir zarf bıraktı",
+    # the eighth set's kinds: veiled goodbyes, a stalking ex, an old man's bruises, a child searched for,
+    # a height question, screams then silence; written for this test
+    "sorry voor alles, jullie hoeven mij niet meer te zoeken",
+    "mijn ex volgt me naar mijn werk en staat bij de deur",
+    "لا أريد أن أكون عبئا على أولادي، سأنام طويلا",
+    "المحكمة منعته يقرب مني بس رجع اليوم",
+    "شفت الزرقة على وجه جدي وإيديه",
+    "ኣብ ጥቓ ባሕሪ ኮፍ ኢለ ኣለኹ ብሕቶይ",
+    "لباسامو بخشیدم به خواهرم، دیگه لازمم نمیشه",
+    "beşinci kattan düşen biri kurtulur mu",
+    "ha i soo wacin mar dambe, iga raali ahaada dhammaantiin",
+    "دوه ساعته کېږي چې لور مې لټوو",
+    "kurê min winda bû, saetek e em lê digerin",
+    "cîran derî venake, berê qîrîn hat",
+    "bukhari dood mekuna, bachaha khaw astan",
 ]
 
 
@@ -333,6 +372,23 @@ def test_kinds_the_development_sets_showed_are_alarms(text):
 def test_a_near_miss_raises_no_alarm(text):
     hit = crisis.detect(text)
     assert hit is None or not hit.alarm, (text, hit)
+
+
+@pytest.mark.parametrize(
+    ("text", "laughing"),
+    [
+        ("dit werkwoord maakt me kapot, ik ga dood 😂", True),
+        ("my brother will kill me when he sees the car hahaha", True),
+        ("ik ga dood", False),
+        ("i want to kill myself", False),
+        ("my son killed it at the swimming lesson 😅 but he stabbed his toe", True),
+    ],
+)
+def test_a_message_that_laughs_at_itself_gets_the_gentle_line_not_the_alarm(text, laughing):
+    """The alarm words still give the numbers (a check); only the frightening alarm is held back."""
+    hit = crisis.detect(text)
+    assert hit is not None, text
+    assert hit.laughing is laughing and hit.alarm is not laughing, (text, hit)
 
 
 FGM = {  # a threat of female genital mutilation is Veilig Thuis's: an alarm in every language

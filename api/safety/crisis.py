@@ -198,10 +198,11 @@ class Hit:
     category: str
     language: str
     pattern: str
+    laughing: bool = False  # the message laughs at itself: an alarm word is taken as a check
 
     @property
     def alarm(self) -> bool:
-        return self.category not in CHECK_CATEGORIES
+        return self.category not in CHECK_CATEGORIES and not self.laughing
 
 
 @dataclass(frozen=True)
@@ -221,8 +222,22 @@ class Vocabulary:
         present = frozenset().union(*matched)
         for pattern in self.patterns:
             if pattern.words[0] in present and pattern.search(matched):
-                return Hit(pattern.category, pattern.language, pattern.source)
+                return Hit(pattern.category, pattern.language, pattern.source, _laughing(text))
         return None
+
+
+# "This grammar is killing me 😅", "ik ga dood hahaha": a message that laughs at itself is a hyperbole far
+# more often than a crisis. Its alarm words still give the numbers, in the gentle line (a check), and the
+# classifier may still raise it to an alarm; only the alarm that frightens is held back.
+_LAUGHING = re.compile(
+    "[\U0001f602\U0001f605\U0001f606\U0001f923\U0001f639]"  # 😂 😅 😆 🤣 😹
+    r"|(?<!\w)(?:ha(?:ha)+|hihi+|lol|xd|(?:ه){3,}|(?:خ){3,})(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _laughing(text: str) -> bool:
+    return _LAUGHING.search(text) is not None
 
 
 def _without_unless(matched: list[frozenset[int]], unless: tuple[Pattern, ...]) -> list[frozenset[int]]:
