@@ -18,7 +18,7 @@ import yaml
 
 from api.bot_endpoints.messages import INTENT_LABELS
 from api.i18n import languages
-from bench.crisis import model_predictions
+from bench.crisis import NLU_AMBIGUITY, NLU_THRESHOLD, model_predictions
 from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,10 +71,10 @@ def evaluate() -> dict[str, Counter]:
 def render(counts: dict[str, Counter]) -> str:
     lines = [
         "On `bench/nlu_realistic/` (independent realistic set). *Fallback*: the model is unsure (below "
-        "0.4 or two intents within 0.1). Then the bot asks one numbered question with the likeliest "
-        "meanings: *rescued* = the intended meaning is offered; *wrong options* = offered, but not the "
-        "intended one; *rephrase* = fewer than two meanings to offer. *Ends in not understood* = fallback "
-        "turns not rescued (they get a second chance, then a person).",
+        f"{NLU_THRESHOLD} or two intents within {NLU_AMBIGUITY}). Then the bot asks one numbered question "
+        "with the likeliest meanings: *rescued* = the intended meaning is offered; *wrong options* = "
+        "offered, but not the intended one; *rephrase* = fewer than two meanings to offer. *Ends in not "
+        "understood* = fallback turns not rescued (they get a second chance, then a person).",
         "",
         "| language | turns | fallback | rescued by the question | wrong options | rephrase "
         "| ends in not understood |",

@@ -110,14 +110,35 @@ SETS = (
     ),
     EvalSet(
         ROOT / "bench" / "crisis_eval8",
-        "The eighth set: the test",
+        "The eighth set",
         "`bench/crisis_eval8/` was written while the seventh set's lines were being read, by two authors "
-        "who opened nothing of the project but their specification (like for like with the seventh), and "
-        "read by no one who made a choice: what the net is worth on messages nobody has looked at.",
+        "who opened nothing of the project but their specification. It was the test until its misses and "
+        "false alarms were read (2026-12-06, once the ninth set had been written) to write signs and alarms "
+        "by kind, unless phrases for films, moves and barbecues, the rule that a message laughing at itself "
+        "gets the gentle line, and to ask for classifier data by kind: a development set since then.",
+        "independent authors; never training data, but its misses and false alarms were read on "
+        "2026-12-06 to write vocabulary fixes and ask for classifier data by kind: a development set since",
+    ),
+    EvalSet(
+        ROOT / "bench" / "crisis_eval9",
+        "The ninth set: the test",
+        "`bench/crisis_eval9/` was written before the eighth set's lines were read, by two authors who "
+        "opened nothing of the project but their specification (like for like with the seventh and eighth), "
+        "and read by no one who made a choice: what the net is worth on messages nobody has looked at.",
         "independent authors; never training data, never looked at for a choice",
     ),
 )
-NLU_THRESHOLD = 0.4  # config.yml FallbackClassifier threshold: below it the model's intent is not used
+
+
+def fallback_settings() -> tuple[float, float]:
+    """config.yml's FallbackClassifier: below `threshold`, or two intents within `ambiguity_threshold`,
+    the model's intent is not used (the bot asks instead)."""
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    step = next(s for s in config["pipeline"] if s["name"] == "FallbackClassifier")
+    return float(step["threshold"]), float(step["ambiguity_threshold"])
+
+
+NLU_THRESHOLD, NLU_AMBIGUITY = fallback_settings()
 
 
 TARGET_RECALL, TARGET_FALSE_ALARMS = 0.98, 0.03

@@ -7,7 +7,8 @@ independent realistic set (per language and per phenomenon) and on the held-out 
 The candidates are derived from config.yml, so they stay comparable as it changes:
 - *diet*: the pipeline without the TF-IDF blend (whitespace tokens, word and character n-gram counts, DIET);
 - *tfidf_lr*: the baseline: TF-IDF word and character n-grams with logistic regression, nothing else;
-- *diet_blend*: DIET with the TF-IDF + LR model averaged into its ranking (bot/components/intent_blend.py);
+- *diet_blend*: DIET with the TF-IDF + LR model averaged into its ranking (bot/components/intent_blend.py):
+  config.yml itself since ADR 0023;
 - *diet_before*: the DIET settings of the morning of 2026-12-05 (14 epochs, every n-gram kept), on the same
   data, to show what the change to 10 epochs and `min_df: 2` does.
 """
@@ -101,7 +102,8 @@ REALISTIC_TITLES = {
     "5": "Fifth realistic set (`bench/nlu_realistic5/`, development since late at night on 2026-12-05)",
     "6": "Sixth realistic set (`bench/nlu_realistic6/`, development since 2026-12-06)",
     "7": "Seventh realistic set (`bench/nlu_realistic7/`, development since 2026-12-06: the eighth came)",
-    "8": "Eighth realistic set (`bench/nlu_realistic8/`, the test, written on 2026-12-06)",
+    "8": "Eighth realistic set (`bench/nlu_realistic8/`, development since 2026-12-06: the ninth came)",
+    "9": "Ninth realistic set (`bench/nlu_realistic9/`, the test, written on 2026-12-06)",
 }
 
 

@@ -4,8 +4,8 @@ Writes the `short_messages` section of docs/benchmarks.md.
 On bench/short_messages/ (independent author, never trained on): per language 26 clear one-word messages
 ("ja", "boete?", a language's name) with the intent they carry, and 14 that say nothing on their own
 ("dus", "afspraak", a name), labelled `unclear`. Two readings of the same parse by the trained model:
-  - *model alone*: DIET's ranking with the FallbackClassifier's rule (below 0.4, or the first two within
-    0.1, is a fallback), as before the one-word guard;
+  - *model alone*: the model's ranking with the FallbackClassifier's rule (below its threshold, or the
+    first two within its ambiguity threshold, config.yml, is a fallback), as before the one-word guard;
   - *with the guard*: what the model says now (bot/components/short_message.py lowers a one-word intent
     the training data does not vouch for, so the bot asks the clarifying question).
 Only the model is measured: the gateway answers some words before the bot sees them (STOP and its
@@ -21,12 +21,12 @@ from pathlib import Path
 
 from api.i18n import languages
 from bench.clarify import load_realistic, options
-from bench.crisis import NLU_THRESHOLD, model_predictions
+from bench.crisis import NLU_AMBIGUITY, NLU_THRESHOLD, model_predictions
 from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench" / "short_messages"
-FALLBACK, AMBIGUITY = "nlu_fallback", 0.1  # config.yml FallbackClassifier (its threshold: NLU_THRESHOLD)
+FALLBACK, AMBIGUITY = "nlu_fallback", NLU_AMBIGUITY  # config.yml FallbackClassifier
 
 
 def model_alone(prediction: dict) -> str:

@@ -8,6 +8,12 @@ text; averaging the two probability distributions corrects many of the errors ei
 Placed after DIETClassifier (which must rank every intent: `ranking_length: 0`) and before the
 FallbackClassifier, which then sees the blended confidences. With `weight: 1.0` it is the TF-IDF + LR
 baseline alone (no DIET needed before it). Everything it needs is in scikit-learn; nothing downloads.
+
+The logistic regression is fitted by stochastic gradient descent (`SGDClassifier`, log loss, one model per
+intent): 4 s on the 15,600 training lines and 200,000 n-grams where the full-batch solver took 210 s
+(bench/nlu_pipelines.py measures both sides). Its probabilities are computed here from the coefficients
+(the expit of each intent's score, normalised as scikit-learn does for one-vs-rest): scikit-learn's own
+`predict_proba` spent 11 ms per message validating its input, the arithmetic takes 0.01 ms.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from scipy.special import expit
+from sklearn.linear_model import SGDClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +45,9 @@ TRUSTED_TYPES = [
     "numpy.int64",
     "scipy.sparse._csr.csr_matrix",
     "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.linear_model._sgd_fast.Log",
+    "sklearn.linear_model._sgd_fast.LogLoss",
+    "sklearn.linear_model._stochastic_gradient.SGDClassifier",
 ]
 
 
@@ -50,10 +59,10 @@ class IntentBlend(IntentClassifier, GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {
             "weight": 0.5,  # share of the TF-IDF model in the blend; 1.0 = the TF-IDF model alone
-            "C": 10.0,  # inverse regularisation of the logistic regression
+            "alpha": 2e-6,  # L2 regularisation of the logistic regression (per training line)
             "char_ngram_range": [2, 5],
             "word_ngram_range": [1, 2],
-            "max_iter": 300,
+            "max_iter": 30,  # passes over the data; it converges in fewer
             "random_state": 2026,
         }
 
@@ -62,7 +71,7 @@ class IntentBlend(IntentClassifier, GraphComponent):
         self._storage, self._resource = model_storage, resource
         self.words: TfidfVectorizer | None = None
         self.chars: TfidfVectorizer | None = None
-        self.model: LogisticRegression | None = None
+        self.model: SGDClassifier | None = None
 
     @classmethod
     def create(
@@ -75,7 +84,13 @@ class IntentBlend(IntentClassifier, GraphComponent):
         return cls(config, model_storage, resource)
 
     def _vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
-        common = {"lowercase": True, "sublinear_tf": True, "min_df": 1, "strip_accents": None}
+        common = {
+            "lowercase": True,
+            "sublinear_tf": True,
+            "min_df": 1,
+            "strip_accents": None,
+            "dtype": np.float32,
+        }
         word_range, char_range = (
             tuple(self.config["word_ngram_range"]),
             tuple(self.config["char_ngram_range"]),
@@ -96,9 +111,11 @@ class IntentBlend(IntentClassifier, GraphComponent):
         self.words, self.chars = self._vectorizers()
         self.words.fit(texts)
         self.chars.fit(texts)
-        self.model = LogisticRegression(
-            C=self.config["C"],
+        self.model = SGDClassifier(
+            loss="log_loss",
+            alpha=self.config["alpha"],
             max_iter=self.config["max_iter"],
+            tol=1e-4,
             class_weight="balanced",
             random_state=self.config["random_state"],
         )
@@ -110,12 +127,21 @@ class IntentBlend(IntentClassifier, GraphComponent):
         if self.model is None or not messages:
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
-        probabilities = self.model.predict_proba(self._features(texts))
+        probabilities = self._probabilities(self._features(texts))
         for message, own in zip(messages, probabilities, strict=True):
             ranking = self._blend(message.get(INTENT_RANKING_KEY) or [], own)
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking[:10], add_to_output=True)
         return messages
+
+    def _probabilities(self, features: Any) -> np.ndarray:
+        """One-vs-rest probabilities, normalised per message (scikit-learn's, without its input checks)."""
+        assert self.model is not None
+        scores = np.asarray(features @ self.model.coef_.T) + self.model.intercept_
+        probabilities = expit(scores)
+        if probabilities.shape[1] == 1:  # two intents: one score
+            probabilities = np.hstack([1.0 - probabilities, probabilities])
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
 
     def _blend(self, before: list[dict[str, Any]], own: np.ndarray) -> list[dict[str, Any]]:
         """Average this model's distribution with the one before it (or use it alone, without one)."""
