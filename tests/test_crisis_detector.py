@@ -354,6 +354,13 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "kurê min winda bû, saetek e em lê digerin",
     "cîran derî venake, berê qîrîn hat",
     "bukhari dood mekuna, bachaha khaw astan",
+    # dose questions by brand, a car driven into the sea, a letter to the children (read on the development
+    # sets once urgent_more10 stopped covering them); written for this test
+    "would twenty of my sleeping tablets be too much together",
+    "ive been saving up strips from the pharmacy",
+    "قررت اسوق السيارة للبحر الليلة",
+    "heke sibê bersiv nedim, ji kurê min re bêjin ez wî hez dikim",
+    "carruurtayda warqad dheer ayaan u qoray xalay",
 ]
 
 
