@@ -31,8 +31,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
 from scipy.special import expit
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ class IntentBlend(IntentClassifier, GraphComponent):
         self.words: TfidfVectorizer | None = None
         self.chars: TfidfVectorizer | None = None
         self.model: SGDClassifier | None = None
+        self._weights: np.ndarray | None = None  # coef_ transposed, C-ordered (see _probabilities)
 
     @classmethod
     def create(
@@ -120,6 +121,7 @@ class IntentBlend(IntentClassifier, GraphComponent):
             random_state=self.config["random_state"],
         )
         self.model.fit(self._features(texts), labels)
+        self._weights = None
         self.persist()
         return self._resource
 
@@ -135,9 +137,15 @@ class IntentBlend(IntentClassifier, GraphComponent):
         return messages
 
     def _probabilities(self, features: Any) -> np.ndarray:
-        """One-vs-rest probabilities, normalised per message (scikit-learn's, without its input checks)."""
+        """One-vs-rest probabilities, normalised per message (scikit-learn's, without its input checks).
+
+        The coefficients are multiplied in C order: `coef_.T` is a Fortran-ordered view, and scipy copied
+        all 25 × 200,000 of them for every message (20 ms) before multiplying.
+        """
         assert self.model is not None
-        scores = np.asarray(features @ self.model.coef_.T) + self.model.intercept_
+        if self._weights is None:
+            self._weights = np.ascontiguousarray(self.model.coef_.T)
+        scores = np.asarray(features @ self._weights) + self.model.intercept_
         probabilities = expit(scores)
         if probabilities.shape[1] == 1:  # two intents: one score
             probabilities = np.hstack([1.0 - probabilities, probabilities])
