@@ -30,7 +30,7 @@ FALLBACK, AMBIGUITY = "nlu_fallback", NLU_AMBIGUITY  # config.yml FallbackClassi
 
 
 def model_alone(prediction: dict) -> str:
-    """The intent the FallbackClassifier would have let through on DIET's ranking, or nlu_fallback."""
+    """The intent the FallbackClassifier would have let through on the model's ranking, or nlu_fallback."""
     ranking = [r for r in prediction["ranking"] if r["name"] != FALLBACK]
     if not ranking or ranking[0]["confidence"] < NLU_THRESHOLD:
         return FALLBACK
@@ -71,8 +71,9 @@ def render(counts: dict[str, Counter]) -> str:
         "say nothing on their own). *Clear answered right*: the intended intent, at once. *Clear asked*: "
         "the bot asks the numbered question instead (in brackets: with the intended meaning among the "
         "options). *Unclear asked*: an empty word gets the question rather than a confident guess — the "
-        "higher the better. *model alone* is DIET with the fallback rule; *guard* adds "
-        "bot/components/short_message.py. Model only: the gateway answers STOP, HELP and menu digits first.",
+        "higher the better. *model alone* is the model (the blend, ADR 0023) with the fallback rule; "
+        "*guard* adds bot/components/short_message.py. Model only: the gateway answers STOP, HELP and "
+        "menu digits first.",
         "",
         "| language | clear answered right: model alone / guard | clear asked: model alone / guard "
         "| unclear asked: model alone / guard |",
