@@ -26,7 +26,7 @@ from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench" / "short_messages"
-FALLBACK, AMBIGUITY = "nlu_fallback", NLU_AMBIGUITY  # config.yml FallbackClassifier
+FALLBACK = "nlu_fallback"  # the FallbackClassifier's intent (its settings: bench.crisis.fallback_settings)
 
 
 def model_alone(prediction: dict) -> str:
@@ -34,7 +34,7 @@ def model_alone(prediction: dict) -> str:
     ranking = [r for r in prediction["ranking"] if r["name"] != FALLBACK]
     if not ranking or ranking[0]["confidence"] < NLU_THRESHOLD:
         return FALLBACK
-    if len(ranking) > 1 and ranking[0]["confidence"] - ranking[1]["confidence"] < AMBIGUITY:
+    if len(ranking) > 1 and ranking[0]["confidence"] - ranking[1]["confidence"] < NLU_AMBIGUITY:
         return FALLBACK
     return ranking[0]["name"]
 
