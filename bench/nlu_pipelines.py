@@ -7,10 +7,10 @@ independent realistic set (per language and per phenomenon) and on the held-out 
 The candidates are derived from config.yml, so they stay comparable as it changes:
 - *diet*: the pipeline without the TF-IDF blend (whitespace tokens, word and character n-gram counts, DIET);
 - *tfidf_lr*: the baseline: TF-IDF word and character n-grams with logistic regression, nothing else;
-- *diet_blend*: DIET with the TF-IDF + LR model averaged into its ranking (bot/components/intent_blend.py):
-  config.yml itself since ADR 0023;
-- *diet_before*: the DIET settings of the morning of 2026-12-05 (14 epochs, every n-gram kept), on the same
-  data, to show what the change to 10 epochs and `min_df: 2` does.
+- *diet_blend*: config.yml itself: DIET with the TF-IDF + LR model, reading the consonant skeleton too,
+  blended into its ranking (bot/components/intent_blend.py; ADR 0023, ADR 0025);
+- *blend_0023*: the blend as ADR 0023 first set it (DIET 8 epochs, half-and-half, no skeleton), on the same
+  data, to show what ADR 0025 changed.
 """
 
 from __future__ import annotations
@@ -41,21 +41,15 @@ TARGETS = {
 
 def candidates() -> dict[str, dict]:
     config = yaml.safe_load((ROOT / "config.yml").read_text())
-    base = [dict(step) for step in config["pipeline"] if step["name"] != BLEND]
+    production = [dict(step) for step in config["pipeline"]]
+    base = [step for step in production if step["name"] != BLEND]
     fallback = next(step for step in base if step["name"] == "FallbackClassifier")
     guard = [step for step in base if step["name"] == GUARD]
-    blended = []
-    for step in base:
-        if step["name"] == "DIETClassifier":
-            blended += [{**step, "ranking_length": 0}, {"name": BLEND, "weight": 0.5}]
-        else:
-            blended.append(step)
-    before = [_morning(step) for step in base]
     pipelines = {
         "diet": base,
         "tfidf_lr": [{"name": "WhitespaceTokenizer"}, {"name": BLEND, "weight": 1.0}, *guard, fallback],
-        "diet_blend": blended,
-        "diet_before": before,
+        "diet_blend": production,
+        "blend_0023": [_first_blend(step) for step in production],
     }
     return {name: {**copy.deepcopy(config), "pipeline": steps} for name, steps in pipelines.items()}
 
@@ -70,12 +64,12 @@ def _variant(setting: str) -> tuple[str, dict]:
     return f"diet_{setting}", config
 
 
-def _morning(step: dict) -> dict:
-    """A step as on the morning of 2026-12-05: DIET at 14 epochs, count featurizers keeping every n-gram."""
+def _first_blend(step: dict) -> dict:
+    """A step as ADR 0023 set it: DIET at 8 epochs, the blend half-and-half without the consonant skeleton."""
     if step["name"] == "DIETClassifier":
-        return {**step, "epochs": 14}
-    if step["name"] == "CountVectorsFeaturizer":
-        return {k: v for k, v in step.items() if k != "min_df"}
+        return {**step, "epochs": 8}
+    if step["name"] == BLEND:
+        return {"name": BLEND, "weight": 0.5}
     return step
 
 
@@ -103,7 +97,8 @@ REALISTIC_TITLES = {
     "6": "Sixth realistic set (`bench/nlu_realistic6/`, development since 2026-12-06)",
     "7": "Seventh realistic set (`bench/nlu_realistic7/`, development since 2026-12-06: the eighth came)",
     "8": "Eighth realistic set (`bench/nlu_realistic8/`, development since 2026-12-06: the ninth came)",
-    "9": "Ninth realistic set (`bench/nlu_realistic9/`, the test, written on 2026-12-06)",
+    "9": "Ninth realistic set (`bench/nlu_realistic9/`, development since 2026-12-06: the tenth came)",
+    "10": "Tenth realistic set (`bench/nlu_realistic10/`, the test, written on 2026-12-06)",
 }
 
 

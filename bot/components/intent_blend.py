@@ -36,6 +36,8 @@ from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 
+from components.skeleton import skeleton
+
 logger = logging.getLogger(__name__)
 
 # skops refuses to load any type not listed here: a model file cannot smuggle in other code.
@@ -63,6 +65,9 @@ class IntentBlend(IntentClassifier, GraphComponent):
             "alpha": 2e-6,  # L2 regularisation of the logistic regression (per training line)
             "char_ngram_range": [2, 5],
             "word_ngram_range": [1, 2],
+            # Character n-grams of the consonant skeleton (components/skeleton.py), so that "bukra" meets
+            # "بكرة" and "afspraak" meets "آفسپراک"; None: no skeleton view.
+            "skeleton_ngram_range": None,
             "max_iter": 30,  # passes over the data; it converges in fewer
             "random_state": 2026,
         }
@@ -72,6 +77,7 @@ class IntentBlend(IntentClassifier, GraphComponent):
         self._storage, self._resource = model_storage, resource
         self.words: TfidfVectorizer | None = None
         self.chars: TfidfVectorizer | None = None
+        self.consonants: TfidfVectorizer | None = None
         self.model: SGDClassifier | None = None
         self._weights: np.ndarray | None = None  # the model's coef_, transposed in C order (module docstring)
 
@@ -85,7 +91,7 @@ class IntentBlend(IntentClassifier, GraphComponent):
     ) -> IntentBlend:
         return cls(config, model_storage, resource)
 
-    def _vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    def _vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer, TfidfVectorizer | None]:
         common = {
             "lowercase": True,
             "sublinear_tf": True,
@@ -101,18 +107,29 @@ class IntentBlend(IntentClassifier, GraphComponent):
             analyzer="word", ngram_range=word_range, token_pattern=r"(?u)\b\w+\b", **common
         )
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=char_range, **common)
-        return words, chars
+        skeleton_range = self.config.get("skeleton_ngram_range")
+        consonants = (
+            TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(skeleton_range), **common)
+            if skeleton_range
+            else None
+        )
+        return words, chars, consonants
 
     def _features(self, texts: list[str]) -> Any:
         assert self.words is not None and self.chars is not None
-        return hstack([self.words.transform(texts), self.chars.transform(texts)]).tocsr()
+        views = [self.words.transform(texts), self.chars.transform(texts)]
+        if self.consonants is not None:
+            views.append(self.consonants.transform([skeleton(text) for text in texts]))
+        return hstack(views).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         texts, labels = [e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples]
-        self.words, self.chars = self._vectorizers()
+        self.words, self.chars, self.consonants = self._vectorizers()
         self.words.fit(texts)
         self.chars.fit(texts)
+        if self.consonants is not None:
+            self.consonants.fit([skeleton(text) for text in texts])
         self.model = SGDClassifier(
             loss="log_loss",
             alpha=self.config["alpha"],
@@ -166,7 +183,12 @@ class IntentBlend(IntentClassifier, GraphComponent):
         import skops.io as sio
 
         with self._storage.write_to(self._resource) as directory:
-            parts = {"words": self.words, "chars": self.chars, "model": self.model}
+            parts = {
+                "words": self.words,
+                "chars": self.chars,
+                "consonants": self.consonants,
+                "model": self.model,
+            }
             sio.dump(parts, directory / "blend.skops")
 
     @classmethod
@@ -192,5 +214,6 @@ class IntentBlend(IntentClassifier, GraphComponent):
             logger.warning("intent_blend_not_loaded error=%s", error)
             return component
         component.words, component.chars, component.model = parts["words"], parts["chars"], parts["model"]
+        component.consonants = parts.get("consonants")
         component._weights = component._transposed(component.model)
         return component

@@ -96,3 +96,18 @@ def test_it_is_saved_and_loaded_with_only_trusted_types(tmp_path):
     assert np.allclose(
         loaded._probabilities(loaded._features(texts)), component._probabilities(component._features(texts))
     )
+
+
+def test_the_skeleton_view_is_saved_with_it_and_joins_the_scripts(tmp_path):
+    """With `skeleton_ngram_range`, an Arabic-script line meets its Arabizi spelling in the training data."""
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "skeleton").mkdir()
+    plain, read = blend(tmp_path / "plain"), blend(tmp_path / "skeleton", skeleton_ngram_range=[2, 5])
+    text = "انا مريض ما بقدر اجي بكرا"  # "ana marid, ma ba2dar aji bokra" in Arabic script
+    absence = list(read.model.classes_).index("report_absence")
+    with_it = read._probabilities(read._features([text]))[0][absence]
+    without = plain._probabilities(plain._features([text]))[0][absence]
+    assert with_it > without + 0.1
+    loaded = IntentBlend.load({}, read._storage, read._resource, None)  # type: ignore[arg-type]
+    assert loaded.consonants is not None
+    assert np.allclose(loaded._probabilities(loaded._features([text])), read._probabilities(read._features([text])))
