@@ -265,6 +265,18 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "Wararka qaraxa magaalada ayaan maqlay, qoyskayguna waa nabad",  # an explosion in the news: a hint
     "ayeeyo shalay ayay suuxday, maanta way fiican tahay",  # fainted yesterday, fine now: a hint
     "dhaqaalaha ayaa igu hareen, lacag ma hayo",  # hareen: hareek, one letter away
+    # kinds the ninth set's false alarms showed (a development set since 2026-12-06); written for this test
+    "ik hoest de hele week, hoeveel tabletten hoestdrank mag ik nemen",  # de hele week: not a whole strip
+    "onze dochter mocht in de brandweerauto zitten bij de open dag",  # a check at most now
+    "in his comic a monster burns down the whole town",  # a story, not a burnt body
+    "fell off my bike and my knee went blue, nothing serious",  # a bruise
+    "ኣብ ትምህርቲ ቀዳማይ ረዲኤት ልቡ እንተ ደው ኢሉ እንታይ ንገብር ተማሂርና",  # a first-aid lesson
+    "خونه‌ی پدربزرگم توی جنگ سوخت، الان می‌خوام براش یه شعر بنویسم",  # a house burnt in the war
+    "پام سر خورد و زانویم کبود شد",  # a bruised knee; روی is also "on"
+    "maçtan sonra baldırım kasıldı, biraz ağrıyor",  # a cramp
+    "merdivende kaydım, kolum morardı ama iyiyim",  # a bruise
+    "herkese veda ediyorum arkadaşlar, Eindhoven'e taşınıyoruz",  # a goodbye before a move
+    "بیړنی! د فورم وروستۍ ورځ سبا ده",  # the last day for a form
 ]
 
 ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; written for this test
@@ -361,6 +373,18 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "قررت اسوق السيارة للبحر الليلة",
     "heke sibê bersiv nedim, ji kurê min re bêjin ez wî hez dikim",
     "carruurtayda warqad dheer ayaan u qoray xalay",
+    # the ninth set's kinds: charcoal brought inside, "we will meet in heaven", a child nowhere to be found, a
+    # height question, a letter for the children, a grandmother not home in the cold, Dutch phrases inside
+    # other languages; written for this test
+    "جبنا الكانون جوا الدار عشان البرد وكلنا دايخين",
+    "ኣብ ሰማይ ክንራኸብ ኢና፡ ደቀይ ሓልዉለይ",
+    "bacha-e ma dar park gum shuda, du saat as ke pal mekonem",
+    "kızım okuldan çıkmış ama ortada yok, iki saattir arıyoruz",
+    "dhererka munaaradda waa immisa mitir",
+    "xalay waxaan qoray warqad carruurta",
+    "diya min sibê derket û hê nehatiye malê",
+    "zus stuurde 'ik ben er klaar mee' en haar telefoon staat uit",
+    "ex-kocam okulun önünde 'ik maak je af' dedi",
 ]
 
 
