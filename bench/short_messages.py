@@ -71,7 +71,7 @@ def render(counts: dict[str, Counter]) -> str:
         "say nothing on their own). *Clear answered right*: the intended intent, at once. *Clear asked*: "
         "the bot asks the numbered question instead (in brackets: with the intended meaning among the "
         "options). *Unclear asked*: an empty word gets the question rather than a confident guess — the "
-        "higher the better. *model alone* is the model (the blend, ADR 0023) with the fallback rule; "
+        "higher the better. *model alone* is the model (the blend, ADR 0025) with the fallback rule; "
         "*guard* adds bot/components/short_message.py. Model only: the gateway answers STOP, HELP and "
         "menu digits first.",
         "",
