@@ -115,21 +115,22 @@ class IntentBlend(IntentClassifier, GraphComponent):
         )
         return words, chars, consonants
 
-    def _features(self, texts: list[str]) -> Any:
+    def _views(self, texts: list[str]) -> list[tuple[TfidfVectorizer, list[str]]]:
+        """Each vectoriser with the text it reads: the message itself, or its consonant skeleton."""
         assert self.words is not None and self.chars is not None
-        views = [self.words.transform(texts), self.chars.transform(texts)]
+        views = [(self.words, texts), (self.chars, texts)]
         if self.consonants is not None:
-            views.append(self.consonants.transform([skeleton(text) for text in texts]))
-        return hstack(views).tocsr()
+            views.append((self.consonants, [skeleton(text) for text in texts]))
+        return views
+
+    def _features(self, texts: list[str]) -> Any:
+        return hstack([vectorizer.transform(read) for vectorizer, read in self._views(texts)]).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         texts, labels = [e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples]
         self.words, self.chars, self.consonants = self._vectorizers()
-        self.words.fit(texts)
-        self.chars.fit(texts)
-        if self.consonants is not None:
-            self.consonants.fit([skeleton(text) for text in texts])
+        features = hstack([vectorizer.fit_transform(read) for vectorizer, read in self._views(texts)]).tocsr()
         self.model = SGDClassifier(
             loss="log_loss",
             alpha=self.config["alpha"],
@@ -138,7 +139,7 @@ class IntentBlend(IntentClassifier, GraphComponent):
             class_weight="balanced",
             random_state=self.config["random_state"],
         )
-        self.model.fit(self._features(texts), labels)
+        self.model.fit(features, labels)
         self._weights = self._transposed(self.model)
         self.persist()
         return self._resource
