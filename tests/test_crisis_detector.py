@@ -277,6 +277,17 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "merdivende kaydım, kolum morardı ama iyiyim",  # a bruise
     "herkese veda ediyorum arkadaşlar, Eindhoven'e taşınıyoruz",  # a goodbye before a move
     "بیړنی! د فورم وروستۍ ورځ سبا ده",  # the last day for a form
+    # the tenth set's false alarms by kind: a fire last year, a lost key or card, a bruise, a hyperbole about
+    # Dutch sounds, a smoke alarm that went off; written for this test
+    "vorig jaar was er brand bij de bakker, nu is alles weer open",
+    "we had a fire in the garden for the barbecue, lovely evening",
+    "help i lost my keys at the station, where is lost and found",
+    "النطق بالهولندي بيموتني كل يوم",
+    "merdivende düştüm, dizim biraz morardı ama iyiyim",
+    "oğlumun okul kartı kayboldu, yenisi nereden alınır",
+    "sanadkii hore dab ayaa ka kacay dukaanka, hadda waa la dayactiray",
+    "par agir ket dikana li kolanê, niha nû ye",
+    "min nan şewitand û alarma dûmanê lêxist",
 ]
 
 ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; written for this test
@@ -313,6 +324,15 @@ ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; 
     "yaw saray tamancha lari aw khalk weri",
     "wuxuu ii soo qoray inuu i dilayo caawa",
     "walidey ayitbarabern alo, bizuh kinni wesida",
+    # the tenth set's kinds: threats to the family back home, cuts seen on a child, a car driven at someone, an
+    # electric shock, a girl to be "purified", a family's honour; written for this test
+    "مديري بالمطعم قال إذا حكيت رح يؤذي عيلتي بالبلد",
+    "لقيت ابني بيجرح حاله بالموس بالحمام",
+    "ايدين بنتي كلها مشطبة وما بدها تحكي",
+    "eski kocası bugün arabayı üstüme sürdü",
+    "aabbahay koronto ayaa qabsatay, dhulka ayuu jiifaa",
+    "ayeeyo waxay leedahay gabdhaha yar waa in la daahiriyo xagaagan",
+    "bavê mêrê min got vê keçikê namûsa me xera kir",
 ]
 
 NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); written for this test
@@ -385,6 +405,22 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "diya min sibê derket û hê nehatiye malê",
     "zus stuurde 'ik ben er klaar mee' en haar telefoon staat uit",
     "ex-kocam okulun önünde 'ik maak je af' dedi",
+    # the tenth set's kinds: debts settled, a stated plan to jump, a poison dose question, a child at the bottom
+    # of a pool, a roof, a voice message for later, a girl to be married off, a child not back from school, a
+    # burden no more, "her time has come", "I know which bus you take"; written for this test
+    "ik heb vandaag al mijn schulden afbetaald, nu hoeft niemand meer iets voor mij te regelen",
+    "i paid off all my debts this week so nobody has to deal with them after",
+    "how much bleach would be enough for a grown man",
+    "my friend texted me he will jump when the train is on the bridge",
+    "my little girl is lying on the bottom of the pool help",
+    "hawey ab nahsi nay hintsa alo",
+    "برای مامانم یه ویس ضبط کردم که بعدا گوش کنه",
+    "kakayem mega dokhtar e 15 sala ra da Herat shoy medan",
+    "bachem az maktab nayamade, hich jai nest",
+    "wiilkayga dugsiga kama soo laabanin, qof ma arkay",
+    "زه نور پر چا بار نه یم، خپل شیان مې ورکړل",
+    "mêrê min ê berê nivîsî: ez dizanim tu kîjan rê diçî kar",
+    "xezûrê min dibêje dema wê hatiye",
 ]
 
 
