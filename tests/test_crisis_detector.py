@@ -354,6 +354,14 @@ ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; 
     "المدير اخذ منا الجوازات وما بيرجعها",
     "fi wa7ed 3ando musaddas 3al bab",
     "zarokên cîran ji birçîna digirîn, kes ne li malê",
+    # development-set misses once urgent_more13 moved the classifier: smoke out of a meter cupboard or a
+    # window, a fall and shaking, a kitchen fire (Moroccan Arabizi), pulled out of a pool; written for
+    # this test
+    "er komt rook uit de meterkast en de stroom valt steeds uit",
+    "zit op werk, buurvrouw zegt smoke uit mijn raam",
+    "زما مور په کور کې لویدلې او رپیږي",
+    "3awnouni l3afya ch3lat f dar",
+    "bavê min ji nav hewzê derxistin, çavên wî girtî ne",
 ]
 
 NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); written for this test
@@ -456,6 +464,9 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "sınava kadar kalmayacağım, size veda ediyorum",
     "apê min dixwaze keça xwe berdêl bide",
     "zarok bi tena serê xwe du roj in li malê ne",
+    # the same: a child lost at the market for an hour, someone asleep on the snow; written for this test
+    "ኣብ ዕዳጋ ጠፊኣትኒ፡ ሓደ ሰዓት ኣናደልኩዋ",
+    "فيه واحد نايم على الثلج برا",
 ]
 
 

@@ -39,7 +39,7 @@ CHAR_NGRAMS = (2, 5)
 WINDOW = 8  # words; a message longer than this is also scored in windows of this many words
 # How scripts/train_crisis_classifier.py fits and cuts (ADR 0021). Here, not in the script, so that the digest
 # covers them: a changed setting makes the committed weights stale, as changed data does.
-MAX_FALSE_ALARMS = 0.01  # alarms on the look-alike ordinary lines, in cross-validation
+MAX_FALSE_ALARMS = 0.0075  # alarms on the look-alike ordinary lines, in cross-validation
 MAX_CHECKS = 0.16  # gentle lines on the look-alike ordinary lines, in cross-validation (ADR 0021)
 C = 4.0  # the logistic regression's inverse regularisation
 MIN_DF = 2  # a feature counts from this many training lines
