@@ -299,6 +299,7 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "ጓለይ ብዛዕባ ሓለውቲ ሓዊ ተማሂራ፡ ኣብ ከተማና ጉጅለ ሓለውቲ ሓዊ ኣሎ ድዩ",
     "piştî şanoyê hemû zarokan çepik lêxistin",
     "di vê rêzefîlmê de her beş kesek dimire, ji bo guhdarîkirinê baş e?",
+    "الموظف اخذ منا الجوازات عشان يصورها",  # a clerk copies passports: a check at most
 ]
 
 ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; written for this test
@@ -345,13 +346,12 @@ ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; 
     "ayeeyo waxay leedahay gabdhaha yar waa in la daahiriyo xagaagan",
     "bavê mêrê min got vê keçikê namûsa me xera kir",
     # the eleventh set's kinds: locked in by the landlord, a crash and someone who does not move, a stiff
-    # neck with fever, passports kept by the boss, a gun at the door (Arabizi), children crying with hunger
+    # neck with fever, a gun at the door (Arabizi), children crying with hunger
     "مول الدار كيسد علينا الباب وما كيخليناش نخرجو",
     "there was an accident on the corner and the cyclist is not moving",
     "ጓለይ ክሳዳ ተሪራ ረስኒ ድማ ኣለዋ",
     "mijn zoon heeft een stijve nek en hoge koorts",
     "my daughter has a stiff neck and the light hurts her eyes",
-    "المدير اخذ منا الجوازات وما بيرجعها",
     "fi wa7ed 3ando musaddas 3al bab",
     "zarokên cîran ji birçîna digirîn, kes ne li malê",
     # development-set misses once urgent_more13 moved the classifier: smoke out of a meter cupboard or a
@@ -362,6 +362,8 @@ ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; 
     "زما مور په کور کې لویدلې او رپیږي",
     "3awnouni l3afya ch3lat f dar",
     "bavê min ji nav hewzê derxistin, çavên wî girtî ne",
+    # next to the unless for a death in every episode (ku), "enough, I'm dying" stays an alarm
+    "bes e, ez dimirim",
 ]
 
 NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); written for this test
@@ -464,9 +466,11 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "sınava kadar kalmayacağım, size veda ediyorum",
     "apê min dixwaze keça xwe berdêl bide",
     "zarok bi tena serê xwe du roj in li malê ne",
-    # the same: a child lost at the market for an hour, someone asleep on the snow; written for this test
+    # the same: a child lost at the market for an hour, someone asleep on the snow; and passports kept by
+    # the boss (a check: a clerk also takes passports to copy them); written for this test
     "ኣብ ዕዳጋ ጠፊኣትኒ፡ ሓደ ሰዓት ኣናደልኩዋ",
     "فيه واحد نايم على الثلج برا",
+    "المدير اخذ منا الجوازات وما بيرجعها",
 ]
 
 
