@@ -300,6 +300,15 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "piştî şanoyê hemû zarokan çepik lêxistin",
     "di vê rêzefîlmê de her beş kesek dimire, ji bo guhdarîkirinê baş e?",
     "الموظف اخذ منا الجوازات عشان يصورها",  # a clerk copies passports: a check at most
+    # the twelfth set's look-alikes: a threat in a game, a cut finger, incense smoke, a hoarse voice, a fire
+    # long ago, dying of the heat, the last night of the year; written for this test
+    "my kids scream kill you when they play fortnite",
+    "my daughter cut her fringe herself",
+    "اسپند دود کردیم برای چشم زخم",
+    "آوازم گرفته و گلویم درد میکنه",
+    "sanadkii hore dab ayaa ka kacay suuqa",
+    "kulaylka waan u dhimanayaa maanta",
+    "د کال په وروستۍ شپه مو اورلوبې ولیدې",
 ]
 
 ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; written for this test
@@ -364,6 +373,17 @@ ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; 
     "bavê min ji nav hewzê derxistin, çavên wî girtî ne",
     # next to the unless for a death in every episode (ku), "enough, I'm dying" stays an alarm
     "bes e, ez dimirim",
+    # the twelfth set's kinds: someone shooting now, a woman beaten by her husband (Latin Dari), a child who
+    # drank washing-up liquid (Latin Pashto), a knife or a gun carried in the street, an honour threat, a
+    # misspelt missing daughter, a lot of blood (a Dutch word inside); written for this test
+    "buurman staat daar met zn geweer, dare tiraandazi mikone? nee: دارن تیراندازی میکنن تو کوچه",
+    "zan e hamsaya ra shohar-esh khub mezanesh har shab",
+    "lur me lokhu mayi wachashal, sa okrum",
+    "yak rajel m3ah sekkin kayjri wra nas f souk",
+    "zilamek bi tifing li kolanê digere",
+    "babası namusunu temizleyeceğini söyledi",
+    "my dauter disappeared after school, her phone is off",
+    "از دستش bloed زیاد میاد",
 ]
 
 NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); written for this test
@@ -471,6 +491,20 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "ኣብ ዕዳጋ ጠፊኣትኒ፡ ሓደ ሰዓት ኣናደልኩዋ",
     "فيه واحد نايم على الثلج برا",
     "المدير اخذ منا الجوازات وما بيرجعها",
+    # the twelfth set's kinds: a baby alone for days, a generator behind a closed door, breaking and
+    # screaming next door, 'nor anywhere', 'not by then', which windows open fully, not waking up tomorrow,
+    # a family's shame, a crash at a crossroads, a battery on fire, a black eye; written for this test
+    "het kindje hiernaast is al twee dagen alleen",
+    "i don't wanna wake up tomorrow",
+    "عمي شغل المولد جوا والباب مسكر من الصبح",
+    "سمعنا تكسير وصراخ فوق وبعدين ولا صوت",
+    "لن أحضر الامتحان ولا في أي مكان بعد الآن",
+    "کسی میدونه پنجره کدوم طبقه بازتر میشه",
+    "کلاسمو کنسل کنید، تا اون موقع نیستم",
+    "کاکایم میگه ننگ خانواده هستی",
+    "دو موتر پیش خانه ما تصادف کردند",
+    "په پخلنځي کې اور واخیست",
+    "çavê wê dîsa reş bûye",
 ]
 
 
