@@ -25,7 +25,7 @@ def test_every_realistic_set_is_reported_in_the_order_written():
         "### Ninth realistic set (`bench/nlu_realistic9/`, development since 2026-12-06",
         "### Tenth realistic set (`bench/nlu_realistic10/`, development since 2026-12-06",
         "### Eleventh realistic set (`bench/nlu_realistic11/`, development since 2026-12-06",
-        "### Twelfth realistic set (`bench/nlu_realistic12/`, development since 2026-12-07",
+        "### Twelfth realistic set (`bench/nlu_realistic12/`, development since 2026-12-06",
         "### Thirteenth realistic set (`bench/nlu_realistic13/`, the test, written on 2026-12-06)",
         "### Realistic set 14 (`bench/nlu_realistic14/`)",
         "### Held-out split",
