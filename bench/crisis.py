@@ -154,9 +154,10 @@ SETS = (
         "The twelfth set",
         "`bench/crisis_eval12/` was written before the eleventh set's lines were read, by two authors who "
         "opened nothing of the project but their specification. It was the test until its misses and false "
-        "alarms were read (2026-12-06, late at night, once the fourteenth sets' specifications had been assembled) "
-        "for the vocabulary by kind: a development set since then. Its authors wrote many scenes in parallel "
-        "across their languages, so its languages are less independent samples than earlier sets'.",
+        "alarms were read (2026-12-06, late at night, while the fourteenth sets' specifications were "
+        "assembled from READMEs) for the vocabulary by kind: a development set since then. Its authors wrote "
+        "many scenes in parallel across their languages, so its languages are less independent samples than "
+        "earlier sets'.",
         "independent authors; never training data, but its misses and false alarms were read on "
         "2026-12-06 to write vocabulary fixes by kind: a development set since",
     ),

@@ -100,7 +100,7 @@ REALISTIC_TITLES = {
     "9": "Ninth realistic set (`bench/nlu_realistic9/`, development since 2026-12-06: the tenth came)",
     "10": "Tenth realistic set (`bench/nlu_realistic10/`, development since 2026-12-06: the eleventh came)",
     "11": "Eleventh realistic set (`bench/nlu_realistic11/`, development since 2026-12-06: the twelfth came)",
-    "12": "Twelfth realistic set (`bench/nlu_realistic12/`, development since 2026-12-06: the thirteenth came)",
+    "12": "Twelfth realistic set (`bench/nlu_realistic12/`, development since 2026-12-06: the 13th came)",
     "13": "Thirteenth realistic set (`bench/nlu_realistic13/`, the test, written on 2026-12-06)",
 }
 
