@@ -93,6 +93,8 @@ def test_a_sick_child_help_with_a_letter_and_a_hospital_appointment_are_not_a_cr
         "help ik begrijp de brief van DUO niet",
         "ik heb morgen een afspraak in het ziekenhuis",
         "mijn dochter heeft koorts, ik kan niet komen",
+        "i dont want to wake up early tomorrow, can we meet at 11",
+        "در وقت ماهواری خون زیاد میره، داکتر زنانه میخواهم",
     ):
         assert crisis.detect(text) is None, text
 
