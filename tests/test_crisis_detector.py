@@ -311,6 +311,24 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "sanadkii hore dab ayaa ka kacay suuqa",
     "kulaylka waan u dhimanayaa maanta",
     "د کال په وروستۍ شپه مو اورلوبې ولیدې",
+    # the thirteenth set's look-alikes (2026-12-07), written for this test
+    "the sky is blue and the kids play outside",
+    "her hair turned grey after the exam",
+    "my toenail is blue since football",
+    "every evening the smoke of his cigarettes comes into my kitchen",
+    "de agent heeft mij gestopt voor een bon, mag dat?",
+    "na het hockeyen heb ik overal blauwe plekken, haha nee serieus hoe lang duurt dat",
+    "moet ik mijn doosjes pillen meenemen naar de huisarts?",
+    "de apotheek zegt dat mijn tabletten niet klaar zijn",
+    "mijn zoon deed soda en azijn, grote ontploffing van schuim",
+    "فيديو فيه عملية وفيه دم كثير، ابني يحب الطب",
+    "ايدي تنزف شوي من الصابون بالشغل",
+    "ሎሚ ዕጣን ኣትኺስና ትኪ ብዙሕ ኣሎ",
+    "ኣብ ስእሊ ኣቦሓጎ ብረት ሒዙ ኣሎ",
+    "እዚ ደርቢ ክቐትለኒ እዩ ሊፍት የለን",
+    "برادرم ده شطرنج مره زد",
+    "yangın söndürücü almam gerekiyor mu dükkan için",
+    "xurxura bavê min min dikuje",
 ]
 
 ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; written for this test
@@ -386,6 +404,15 @@ ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; 
     "babası namusunu temizleyeceğini söyledi",
     "my dauter disappeared after school, her phone is off",
     "از دستش bloed زیاد میاد",
+    # the thirteenth set's misses by kind (2026-12-07), written for this test
+    "a shelf fell on my son he not moving",
+    "de man sleurt een meisje naar zijn auto en zij gilt ik ken jou niet",
+    "ابوي طاح من الدرج مابش يتحرك",
+    "موتر یک پیرمرد ره زد، حرکت نمیکنه",
+    "sham atish gereft, atish ba parda rasid",
+    "mutfak dumanla doldu",
+    "balkonda perdeler tutuştu",
+    "hij heeft een hele doos pillen genomen",
 ]
 
 NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); written for this test
@@ -507,6 +534,17 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "دو موتر پیش خانه ما تصادف کردند",
     "په پخلنځي کې اور واخیست",
     "çavê wê dîsa reş bûye",
+    # the thirteenth set's veiled farewells by kind (2026-12-07), written for this test
+    "اقروا لي الفاتحة يوم الجمعة",
+    "ولا تحزنوا علي يا اخواني",
+    "ሓፍተይ ፕሮፋይላ ጸሊም ገይራ",
+    "امروز آخرین نمازمو خوندم",
+    "عید نوروز رو نمی‌بینم دیگه",
+    "hanoz da dakhel ast bacha",
+    "yarın beni yıkayın lütfen",
+    "زوی مې د موټرو ترمنځ روان دی",
+    "li qata sisiyan in, du te jor",
+    "ik heb mijn doosjes pillen op tafel gelegd",
 ]
 
 
