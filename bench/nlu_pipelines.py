@@ -101,7 +101,8 @@ REALISTIC_TITLES = {
     "10": "Tenth realistic set (`bench/nlu_realistic10/`, development since 2026-12-06: the eleventh came)",
     "11": "Eleventh realistic set (`bench/nlu_realistic11/`, development since 2026-12-06: the twelfth came)",
     "12": "Twelfth realistic set (`bench/nlu_realistic12/`, development since 2026-12-06: the 13th came)",
-    "13": "Thirteenth realistic set (`bench/nlu_realistic13/`, the test, written on 2026-12-06)",
+    "13": "Thirteenth realistic set (`bench/nlu_realistic13/`, development since 2026-12-07: the 14th came)",
+    "14": "Fourteenth realistic set (`bench/nlu_realistic14/`, the test, written on 2026-12-06)",
 }
 
 
