@@ -322,10 +322,11 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "de apotheek zegt dat mijn tabletten niet klaar zijn",
     "mijn zoon deed soda en azijn, grote ontploffing van schuim",
     "فيديو فيه عملية وفيه دم كثير، ابني يحب الطب",
-    "ايدي تنزف شوي من الصابون بالشغل",
+    "ايدي تنزف شوية من الصابون بالشغل",
     "ሎሚ ዕጣን ኣትኺስና ትኪ ብዙሕ ኣሎ",
-    "ኣብ ስእሊ ኣቦሓጎ ብረት ሒዙ ኣሎ",
-    "እዚ ደርቢ ክቐትለኒ እዩ ሊፍት የለን",
+    "ኣብ ኣረጊት ስእሊ ኣቦሓጎ ብረት ሒዙ ኣሎ",
+    "እዚ መደያይቦ ክቐትለኒ እዩ ሊፍት የለን",
+    "the tv fell on the floor and broke",
     "برادرم ده شطرنج مره زد",
     "yangın söndürücü almam gerekiyor mu dükkan için",
     "xurxura bavê min min dikuje",
@@ -413,6 +414,13 @@ ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; 
     "mutfak dumanla doldu",
     "balkonda perdeler tutuştu",
     "hij heeft een hele doos pillen genomen",
+    # an unless or a look-alike must not silence these
+    "he was hit by a car and is blue",
+    "his eyes and lips are blue",
+    "ኣብ ራብዓይ ደርቢ ሓደ ሰብ ክቐትለኒ እዩ",
+    "ስእሊ ልኢኹለይ ሽጉጥ ሒዙ",
+    "yangın var güvenlik kapısı kilitli",
+    "de politie heeft mij gestompt",
 ]
 
 NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); written for this test
@@ -563,6 +571,20 @@ def test_kinds_the_development_sets_showed_are_alarms(text):
 def test_a_near_miss_raises_no_alarm(text):
     hit = crisis.detect(text)
     assert hit is None or not hit.alarm, (text, hit)
+
+
+# Everyday words that only a too-wide sign took for a farewell (2026-12-07): nothing at all, not even a check
+NOTHING_AT_ALL = [
+    "لا تزعلون علي ما اقدر اجي بكرة",  # "don't be cross with me, I can't come tomorrow"
+    "عید امسال خانواده‌مو نمی‌بینم",  # "I won't see my family this Eid"
+    "غسل کردم و رفتم سر کلاس",
+    "ስእሊ ጸሊምን ጻዕዳን ኣሎኒ",
+]
+
+
+@pytest.mark.parametrize("text", NOTHING_AT_ALL)
+def test_an_everyday_apology_or_homesickness_is_not_a_warning_sign(text):
+    assert crisis.detect(text) is None, (text, crisis.detect(text))
 
 
 @pytest.mark.parametrize(
