@@ -172,7 +172,9 @@ def assistants(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
         first = started["a"]
         # As soon as the API takes messages, and long before Rasa has loaded its model: a person writes.
         _until(lambda: httpx.get(f"{first.api}/health/live").status_code == 200 or None, 90, "the API", first)
-        first.ready_when_sent = httpx.get(f"{first.api}/health/ready", timeout=10).json()
+        # 30 s: two assistants boot side by side on two cores; under other load the first readiness call
+        # (it loads the crisis net and asks Rasa) once took over 10 s in CI (2026-12-07)
+        first.ready_when_sent = httpx.get(f"{first.api}/health/ready", timeout=30).json()
         first.early_message_id = _send(first, "hallo")
         for assistant in started.values():
             _until(lambda a=assistant: a.banner_at, 400, "the banner", assistant)
