@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from api import errors, wiring
@@ -18,6 +22,7 @@ from api.messaging import routes as messaging_routes
 from api.people import routes as people_routes
 from api.privacy import routes as privacy_routes
 from api.reminders import routes as reminder_routes
+from api.safety import net
 from api.settings import Settings, get_settings
 from api.simulator import routes as simulator_routes
 from api.twilio import webhooks as twilio_webhooks
@@ -50,6 +55,14 @@ SECURITY_HEADERS = {
 }
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # The crisis net answers every message first; loading it here means the server takes no message, and
+    # no readiness probe, before it can.
+    await to_thread.run_sync(net.warm)
+    yield
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     app_logging.configure(settings.log_level, secrets=settings.secret_values)
@@ -58,6 +71,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         title="Inburgering case API",
         version=API_VERSION,
         description="Inburgeraars, appointments, attendance, conversations, reminders and escalations.",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)

@@ -16,7 +16,7 @@ from api.main import create_app
 from api.messaging import service as messaging
 from api.messaging.models import OutboxItem
 from api.monitoring import heartbeat
-from api.safety import classifier
+from api.safety import classifier, crisis
 from tests.doubles import ActionServerDouble
 from tests.messaging_support import fake_rasa, worker  # noqa: F401 - fixtures
 
@@ -157,3 +157,14 @@ def test_not_ready_without_the_crisis_classifier(client, worker, monkeypatch):
         503,
         {"crisis_net": "no crisis classifier (make crisis-classifier)"},
     )
+
+
+def test_the_crisis_net_is_loaded_before_the_server_takes_a_request(settings, database):
+    # Loading the vocabulary and the classifier takes about two seconds: the first newcomer's message, or a
+    # readiness probe with a short timeout, must not be the one that waits for it.
+    crisis.vocabulary.cache_clear()
+    classifier.classifier.cache_clear()
+    app = create_app(settings, database)
+    assert crisis.vocabulary.cache_info().currsize == classifier.classifier.cache_info().currsize == 0
+    with TestClient(app):
+        assert crisis.vocabulary.cache_info().currsize == classifier.classifier.cache_info().currsize == 1

@@ -56,6 +56,13 @@ def assess(text: str) -> Verdict | None:
     return None
 
 
+def warm() -> None:
+    """Load the vocabulary and the classifier now (at start-up), so that neither the first message nor the
+    first readiness probe waits the two seconds they take."""
+    crisis.vocabulary()
+    _classifier()
+
+
 def _classifier() -> classifier.Classifier | None:
     model = classifier.classifier()
     if model is None:
