@@ -330,6 +330,22 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "برادرم ده شطرنج مره زد",
     "yangın söndürücü almam gerekiyor mu dükkan için",
     "xurxura bavê min min dikuje",
+    # the fourteenth set's look-alikes (2026-12-07), written for this test
+    "onze kat vermoordt me nog, elke nacht om vier uur miauwen",
+    "met de klas in een escaperoom, drie kwartier opgesloten in een kamer en toch ontsnapt",
+    "دائرة الغابات كتبت خطر الحريق عالي اليوم، ممنوع الشواء",
+    "ክሳደይ ተተሪሩ ካብ ትማሊ፡ ረስኒ የብለይን",
+    "saçımı kendim kestim, güzel oldu mu?",
+    "bu akşam kendim yaparım yemeği",
+    "bu gece kendimi iyi hissetmiyorum, derse gelemem",
+    "babam kurbanı kendisi kesmek istiyor",
+    "bıçakları çekmeceye koydum, çocuklar ulaşamıyor",
+    "belediye bahçedeki fareleri zehirle öldürecek",
+    "bu maçlar beni öldürecek, her akşam futbol",
+    "dhakhtarku wuxuu yiri ma aha wax khatar ah",
+    "ژمی کې هر سهار یو څه وینه له پوزې راځي، ډاکټر وايي هوا وچه ده",
+    "her sibe piçek xwîn ji pozê min tê",
+    "لوګي ټوله کوڅه ونیوله، خلکو فکر وکړ اور دی 😄",
 ]
 
 ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; written for this test
@@ -421,6 +437,26 @@ ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; 
     "ስእሊ ልኢኹለይ ሽጉጥ ሒዙ",
     "yangın var güvenlik kapısı kilitli",
     "de politie heeft mij gestompt",
+    # the fourteenth set's misses by kind (2026-12-07), written for this test
+    "vanavond slik ik ze allemaal, het is genoeg geweest",
+    "my baby is 5 weeks, very hot and floppy",
+    "عندنا جهاز تنفس لامي والبطارية قربت تخلص",
+    "ab stoel resni 39 kisadu tegetiru",
+    "ab mekhazen forklift ab egru halifu",
+    "rasan da hawli tayar as",
+    "kendimi bırakacağım buradan",
+    "caawa daaqadda ayaan ka boodayaa",
+    "haddii aadan lacagta keenin wiilkaaga waan dhaawaceynaa",
+    "زوی مې په سیند کې دی، اوبه یې وړي، لامبو نه شي کولای",
+    "د ویښتو ماشین له ماشوم سره حمام ته ولوېد",
+    "îşev ez ê ji bo her û her razêm",
+    # an unless or a look-alike must not silence these
+    "kendimi kesmek istiyorum",
+    "oğlum kendini kesti, kan duruyor değil",
+    "bu gece hapları içeceğim",
+    "ekip geldi ama kocam beni öldürecek dedi",
+    "bıçağı çekti ve bana doğru geldi",
+    "xwîn ji pozê wî tê û naseke",
 ]
 
 NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); written for this test
@@ -553,6 +589,23 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "زوی مې د موټرو ترمنځ روان دی",
     "li qata sisiyan in, du te jor",
     "ik heb mijn doosjes pillen op tafel gelegd",
+    # the fourteenth set's veiled signs by kind (2026-12-07), written for this test
+    "ik heb de slaappillen geteld",
+    "mijn vliezen zijn gebroken en ik ben 30 weken",
+    "my sister says her baby is possessed and must be washed",
+    "هذا آخر الطريق بالنسبة لي، خلاص",
+    "ወደይ ብርእሱ ምስ ዓርኩ ተጋጪሙ",
+    "ጓለይ ኣብ ኩዕሶ ብርእሳ ተጋጪማ",  # the ball's unless must not silence it
+    "ሰለስተ ግዜ ተፊኡ፡ ነቲ ዝኸደሉ ኣይዝክሮን",
+    "پیرزن همسایه از صبح ناله میکنه",
+    "صبا دنبالم نگردین",
+    "yarın sabahı görmeyeceğim",
+    "köprüde korkuluğa oturdum",
+    "gacanteeda xagtin cusub ayaa ku jira",
+    "marka uu zoy raashi, ma paida kri",
+    "destava kurê min sor e",
+    "ji pencereyê derket û winda ye",
+    "wext hatiye, ez amade me",
 ]
 
 
@@ -595,6 +648,8 @@ def test_an_everyday_apology_or_homesickness_is_not_a_warning_sign(text):
         ("ik ga dood", False),
         ("i want to kill myself", False),
         ("my son killed it at the swimming lesson 😅 but he stabbed his toe", True),
+        ("my brother will kill me when he sees the car 😄", True),  # 😄 and 😁 since the fourteenth set
+        ("the smoke of the kebab stall, everyone thought the market was on fire 😁", True),
     ],
 )
 def test_a_message_that_laughs_at_itself_gets_the_gentle_line_not_the_alarm(text, laughing):

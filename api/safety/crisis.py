@@ -230,7 +230,7 @@ class Vocabulary:
 # more often than a crisis. Its alarm words still give the numbers, in the gentle line (a check), and the
 # classifier may still raise it to an alarm; only the alarm that frightens is held back.
 _LAUGHING = re.compile(
-    "[\U0001f602\U0001f605\U0001f606\U0001f923\U0001f639]"  # 😂 😅 😆 🤣 😹
+    "[\U0001f601\U0001f602\U0001f604\U0001f605\U0001f606\U0001f923\U0001f639]"  # 😁 😂 😄 😅 😆 🤣 😹
     r"|(?<!\w)(?:ha(?:ha)+|hihi+|lol|xd|(?:ه){3,}|(?:خ){3,})(?!\w)",
     re.IGNORECASE,
 )
