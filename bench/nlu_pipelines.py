@@ -102,7 +102,8 @@ REALISTIC_TITLES = {
     "11": "Eleventh realistic set (`bench/nlu_realistic11/`, development since 2026-12-06: the twelfth came)",
     "12": "Twelfth realistic set (`bench/nlu_realistic12/`, development since 2026-12-06: the 13th came)",
     "13": "Thirteenth realistic set (`bench/nlu_realistic13/`, development since 2026-12-07: the 14th came)",
-    "14": "Fourteenth realistic set (`bench/nlu_realistic14/`, the test, written on 2026-12-06)",
+    "14": "Fourteenth realistic set (`bench/nlu_realistic14/`, development since 2026-12-07: the 15th came)",
+    "15": "Fifteenth realistic set (`bench/nlu_realistic15/`, the test, written on 2026-12-07)",
 }
 
 
