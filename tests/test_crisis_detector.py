@@ -346,6 +346,18 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "ژمی کې هر سهار یو څه وینه له پوزې راځي، ډاکټر وايي هوا وچه ده",
     "her sibe piçek xwîn ji pozê min tê",
     "لوګي ټوله کوڅه ونیوله، خلکو فکر وکړ اور دی 😄",
+    # the fifteenth set's look-alikes (2026-12-07), written for this test
+    "die lidwoorden de en het vermoorden mij, morgen toets",
+    "mag ik deze pillen slikken met paracetamol?",
+    "my daughter is rating the films she watched",
+    "oğlum hâlâ gece iki kere uyanıyor, normal mi?",
+    "düştü ama hemen kalkıyor, sadece dizi kanadı biraz",
+    "waxaan u dhimanayaa shaah iyo sambuus",
+    "زموږ کور په وروستي پوړ کې دی او شپه ګرمه وي",
+    "keça min serê xwe lêxist li ser maseyê, tiştek tune",
+    "mikham beram kelas, saat chande?",
+    "سیل آمد و خانه های قریه ما زیر آب رفت، همه سلامت استن",
+    "we steken de kaarsjes aan op de taart",
 ]
 
 ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; written for this test
@@ -450,6 +462,26 @@ ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; 
     "زوی مې په سیند کې دی، اوبه یې وړي، لامبو نه شي کولای",
     "د ویښتو ماشین له ماشوم سره حمام ته ولوېد",
     "îşev ez ê ji bo her û her razêm",
+    # the fifteenth set's misses by kind (2026-12-07), written for this test
+    "mijn ooms zeggen dat ik dood moet omdat ik ben gescheiden",
+    "i am going to drive my car into a tree tonight",
+    "قررت اصدم السيارة بالجدار الليلة",
+    "ابن عمي قال راح يغسل العار الليلة",
+    "بلعت علبه دواء الضغط كلها",
+    "خالي ضربو الكهرباء وهو يصلح المكيف",
+    "jaranna darabuni w akhadu telefoni",
+    "ab gezana kiwequwo iyom",
+    "mikham az balkon beparam",
+    "ba tigh rage dastamo boridam",
+    "برادرزاده‌ام در حوض زیر آب رفت و بالا نیامد",
+    "sag-e hamsaya bachema dandan gereft, khoon miayad",
+    "babam yerde, zor nefes alıyor, dudakları mor",
+    "kocam mantar yedi, tuhaf konuşuyor ve kusuyor",
+    "adam merdivenden düştü, kalkamıyor",
+    "waxaan is jarayaa hadda",
+    "zama lasuna pre kral da cherey sara",
+    "bapîrê min pêxwas derket derve û berf e",
+    "çermê destê min bilq bûye piştî avê germ",
     # an unless or a look-alike must not silence these
     "kendimi kesmek istiyorum",
     "oğlum kendini kesti, kan duruyor değil",
@@ -606,6 +638,38 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "destava kurê min sor e",
     "ji pencereyê derket û winda ye",
     "wext hatiye, ez amade me",
+    # the fifteenth set's veiled signs by kind (2026-12-07), written for this test
+    "hij staat beneden en ze weten waar ik woon",
+    "geef 200 euro anders zegt hij tegen de politie dat ik lieg",
+    "tonight is the night, i am ready",
+    "بكرة ما راح يفرق شي، ما بقى شي يهمني",
+    "كم حبة من دوائي تكون خطيرة؟",
+    "قال انا والولاد ما نشوف الصبح",
+    "الاطفال لوحدهم طول الليل والام مو موجودة",
+    "jiranna bidawaro 3alaya, ana mistakhabia",
+    "ፈጣሪ ሎሚ ውሰደኒ",
+    "ሎሚ ንሓዋሩ ክድቅስ እየ",
+    "تموم شد، خستم، خداحافظ",
+    "میرم دیگه، خدافظ همگی",
+    "باز همون کار رو با مچم کردم",
+    "مامان دارم میام پیشت زود",
+    "دستش رو دیدم، مچش زخم تازه داره",
+    "شیرتو حلالم کن مادر",
+    "sahebkar hoghooghamo migire va pasportamo negah dashte",
+    "baray ma miayan, namidanam kuja boram",
+    "geçen sefer olmadı ama bu kez olacak",
+    "babamın yanına gitme zamanı geldi",
+    "komşu bebeği gece yalnız bırakıp çıkıyor",
+    "kani waa maalintii ugu dambeysay ee aan idinla joogo",
+    "سبا به زه نه یم",
+    "د سیند اوبه څومره ژورې دي؟",
+    "مورې، شیدې دې راته حلالې کړه",
+    "bavê min ji duh ve nayê dîtin",
+    "ji bo min dua bikin, ez ê pir dûr bim",
+    "êdî nikarim hilgirim",
+    "planek min heye ji bo sibê",
+    "min biryar da çawa",
+    "hij kan niet slikken en zijn lippen zijn dik",
 ]
 
 
@@ -632,6 +696,8 @@ NOTHING_AT_ALL = [
     "عید امسال خانواده‌مو نمی‌بینم",  # "I won't see my family this Eid"
     "غسل کردم و رفتم سر کلاس",
     "ስእሊ ጸሊምን ጻዕዳን ኣሎኒ",
+    "ik kan niet komen, ik heb het druk",  # no extortion without money and a threat
+    "mikham beram Utrecht farda",
 ]
 
 
