@@ -816,3 +816,27 @@ def test_latin_script_crises_are_alarms_and_ordinary_latin_lines_are_not(code):
     missed = [t for t in LATIN[code]["crisis"] if not ((hit := crisis.detect(t)) and hit.alarm)]
     alarms = [t for t in LATIN[code]["ordinary"] if (hit := crisis.detect(t)) and hit.alarm]
     assert (missed, alarms) == ([], [])
+
+
+# A Turkish negative verb is one letter from its positive once diacritics go ("uyanmıyor" does not wake,
+# "uyanıyor" wakes; "kalkmıyor", "durmuyor", "almıyor" alike): with the typo tolerance of six letters and
+# more, "my baby still wakes three times a night" was an alarm (the fifteenth set, 2026-12-07). Such words
+# are written as prefixes, which match exactly. The ability forms (-amıyor, -emiyor) are two letters or more
+# from any positive and may stay.
+_TURKISH_NEGATIVE = re.compile(r"[^\W\d_aeiou]m[iu]yo(?:r|rum|ruz|m)?")
+
+
+def test_a_turkish_negative_verb_never_matches_its_positive_one_letter_away():
+    typo_tolerant = []
+    for path in sorted(crisis.VOCABULARY.glob("tr*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        sources = [p for ps in (document.get("patterns") or {}).values() for p in ps or []]
+        for source in sources:
+            words = [w for w in re.split(r"[\s|~()]+", source) if not w.endswith("*")]
+            typo_tolerant += [
+                (path.name, w) for w in words if len(w) >= crisis.FUZZY_MIN and _TURKISH_NEGATIVE.search(w)
+            ]
+    assert typo_tolerant == []
+    assert crisis.detect("dokuz aylık kızım hâlâ gecede üç kere uyanıyor") is None
+    hit = crisis.detect("annem yere düştü, uyanmıyor")
+    assert hit is not None and hit.alarm
