@@ -818,25 +818,48 @@ def test_latin_script_crises_are_alarms_and_ordinary_latin_lines_are_not(code):
     assert (missed, alarms) == ([], [])
 
 
-# A Turkish negative verb is one letter from its positive once diacritics go ("uyanmıyor" does not wake,
-# "uyanıyor" wakes; "kalkmıyor", "durmuyor", "almıyor" alike): with the typo tolerance of six letters and
-# more, "my baby still wakes three times a night" was an alarm (the fifteenth set, 2026-12-07). Such words
-# are written as prefixes, which match exactly. The ability forms (-amıyor, -emiyor) are two letters or more
-# from any positive and may stay.
-_TURKISH_NEGATIVE = re.compile(r"[^\W\d_aeiou]m[iu]yo(?:r|rum|ruz|m)?")
+# A negative verb is one letter from its positive once diacritics go: Turkish "uyanmıyor" (does not wake) and
+# "uyanıyor" (wakes), "kalkmıyor", "durmuyor", "almıyor" alike; Kurmanji "nikare" (cannot) and "dikare" (can);
+# Persian "نمیبینم" (I don't see) and "میبینم" (I see). With the typo tolerance of six letters and more,
+# "my baby still wakes three times a night" was an alarm (the fifteenth set, 2026-12-07), and so was a
+# Kurmanji request to move an appointment ("... dikare ..."). Such words are written as prefixes, which match
+# exactly. The Turkish ability forms (-amıyor, -emiyor) are two letters or more from any positive and stay.
+NEGATIVES = {
+    "tr": re.compile(r"[^\W\d_aeiou]m[iu]yo(?:r|rum|ruz|m)?"),
+    "ku": re.compile(r"^nikar"),
+    "fa": re.compile(r"^نمی"),
+    "fa_AF": re.compile(r"^نمی"),
+}
 
 
-def test_a_turkish_negative_verb_never_matches_its_positive_one_letter_away():
+@pytest.mark.parametrize("code", sorted(NEGATIVES))
+def test_a_negative_verb_never_matches_its_positive_one_letter_away(code):
     typo_tolerant = []
-    for path in sorted(crisis.VOCABULARY.glob("tr*.yml")):
+    for path in sorted(crisis.VOCABULARY.glob(f"{code}.*yml")):
+        if path.name.split(".")[0] != code:
+            continue
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         sources = [p for ps in (document.get("patterns") or {}).values() for p in ps or []]
         for source in sources:
             words = [w for w in re.split(r"[\s|~()]+", source) if not w.endswith("*")]
             typo_tolerant += [
-                (path.name, w) for w in words if len(w) >= crisis.FUZZY_MIN and _TURKISH_NEGATIVE.search(w)
+                (path.name, w) for w in words if len(w) >= crisis.FUZZY_MIN and NEGATIVES[code].search(w)
             ]
     assert typo_tolerant == []
-    assert crisis.detect("dokuz aylık kızım hâlâ gecede üç kere uyanıyor") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dokuz aylık kızım hâlâ gecede üç kere uyanıyor",
+        "bêhna xwe bide, afspraka dikare meha bê be?",
+        "امسال نوروزو میبینم با خانواده",
+    ],
+)
+def test_a_positive_verb_is_not_its_negative(text):
+    assert crisis.detect(text) is None, (text, crisis.detect(text))
+
+
+def test_a_negative_verb_still_raises_the_alarm():
     hit = crisis.detect("annem yere düştü, uyanmıyor")
     assert hit is not None and hit.alarm
