@@ -787,6 +787,16 @@ def _next_to_a_plain_word(source: str) -> bool:
     )
 
 
+def _vocabulary_files(glob: str) -> list[tuple[Path, list[str], list[str]]]:
+    """Each vocabulary file the glob names, with its patterns (all categories) and its unless phrases."""
+    files = []
+    for path in sorted(crisis.VOCABULARY.glob(glob)):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        patterns = [p for ps in (document.get("patterns") or {}).values() for p in ps or []]
+        files.append((path, patterns, document.get("unless") or []))
+    return files
+
+
 def test_an_alternative_next_to_a_plain_word_is_one_reviewed_as_two_words_in_a_row():
     """An alternative of several words in a list ("nobody|no one ~ would") silently splits into nonsense:
     "one" becomes a required word after "nobody|no". 47 shipped patterns did until groups came. A new
@@ -797,13 +807,12 @@ def test_an_alternative_next_to_a_plain_word_is_one_reviewed_as_two_words_in_a_r
         for line in (DEV / "consecutive_alternatives.txt").read_text(encoding="utf-8").splitlines()
         if line and not line.startswith("#")
     }
-    found = set()
-    for path in sorted(crisis.VOCABULARY.glob("*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        sources = [p for ps in (document.get("patterns") or {}).values() for p in ps or []]
-        found |= {
-            (path.name, s) for s in [*sources, *(document.get("unless") or [])] if _next_to_a_plain_word(s)
-        }
+    found = {
+        (path.name, s)
+        for path, patterns, unless in _vocabulary_files("*.yml")
+        for s in [*patterns, *unless]
+        if _next_to_a_plain_word(s)
+    }
     assert found - reviewed == set(), "use a group (a b|c), or add the line if two words in a row are meant"
     assert reviewed - found == set(), "no longer in the vocabulary: remove from consecutive_alternatives.txt"
 
@@ -835,12 +844,9 @@ NEGATIVES = {
 @pytest.mark.parametrize("code", sorted(NEGATIVES))
 def test_a_negative_verb_never_matches_its_positive_one_letter_away(code):
     typo_tolerant = []
-    for path in sorted(crisis.VOCABULARY.glob(f"{code}.*yml")):
-        if path.name.split(".")[0] != code:
-            continue
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        sources = [p for ps in (document.get("patterns") or {}).values() for p in ps or []]
-        for source in sources:
+    # "fa.*yml" names fa.yml, fa.more.yml …, never fa_AF
+    for path, patterns, _ in _vocabulary_files(f"{code}.*yml"):
+        for source in patterns:
             words = [w for w in re.split(r"[\s|~()]+", source) if not w.endswith("*")]
             typo_tolerant += [
                 (path.name, w) for w in words if len(w) >= crisis.FUZZY_MIN and NEGATIVES[code].search(w)
