@@ -104,7 +104,8 @@ REALISTIC_TITLES = {
     "13": "Thirteenth realistic set (`bench/nlu_realistic13/`, development since 2026-12-07: the 14th came)",
     "14": "Fourteenth realistic set (`bench/nlu_realistic14/`, development since 2026-12-07: the 15th came)",
     "15": "Fifteenth realistic set (`bench/nlu_realistic15/`, development since 2026-12-07: the 16th came)",
-    "16": "Sixteenth realistic set (`bench/nlu_realistic16/`, the test, written on 2026-12-07)",
+    "16": "Sixteenth realistic set (`bench/nlu_realistic16/`, development since 2026-12-07: the 17th came)",
+    "17": "Seventeenth realistic set (`bench/nlu_realistic17/`, the test, written on 2026-12-07)",
 }
 
 
