@@ -17,7 +17,8 @@ def _results(keys: list[str]) -> dict:
 
 
 def test_every_realistic_set_is_reported_in_the_order_written():
-    text = nlu_pipelines.render(_results(["18", "17", "16", "15", "14", "13", "12", "11", "10", "", "2", "9"]))
+    written = ["18", "17", "16", "15", "14", "13", "12", "11", "10", "", "2", "9"]
+    text = nlu_pipelines.render(_results(written))
     titles = [line for line in text.splitlines() if line.endswith("intent macro-F1 per language")]
     assert [t.split(":")[0] for t in titles] == [
         "### Realistic set (development)",
