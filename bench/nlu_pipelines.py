@@ -105,7 +105,8 @@ REALISTIC_TITLES = {
     "14": "Fourteenth realistic set (`bench/nlu_realistic14/`, development since 2026-12-07: the 15th came)",
     "15": "Fifteenth realistic set (`bench/nlu_realistic15/`, development since 2026-12-07: the 16th came)",
     "16": "Sixteenth realistic set (`bench/nlu_realistic16/`, development since 2026-12-07: the 17th came)",
-    "17": "Seventeenth realistic set (`bench/nlu_realistic17/`, the test, written on 2026-12-07)",
+    "17": "Seventeenth realistic set (`bench/nlu_realistic17/`, development since 2026-12-07: the 18th came)",
+    "18": "Eighteenth realistic set (`bench/nlu_realistic18/`, the test, written on 2026-12-07)",
 }
 
 
