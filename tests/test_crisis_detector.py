@@ -346,6 +346,11 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "ژمی کې هر سهار یو څه وینه له پوزې راځي، ډاکټر وايي هوا وچه ده",
     "her sibe piçek xwîn ji pozê min tê",
     "لوګي ټوله کوڅه ونیوله، خلکو فکر وکړ اور دی 😄",
+    # the seventeenth set's look-alikes (2026-12-07), written for this test
+    "ik kan niet, want die dag heb ik les",
+    "mijn knie is nog blauw van het voetballen",
+    "my son keeps asking why the sky is blue",
+    "o dizide çok kavga ve silah var diye izletmiyorum",
     # the sixteenth set's look-alikes (2026-12-07), written for this test
     "mijn printer vermoordt me elke maandag",
     "the old chair is broken in half, we throw it away",
@@ -473,6 +478,17 @@ ALARMS_BY_KIND = [  # alarms for kinds the fifth and sixth sets' misses showed; 
     "زوی مې په سیند کې دی، اوبه یې وړي، لامبو نه شي کولای",
     "د ویښتو ماشین له ماشوم سره حمام ته ولوېد",
     "îşev ez ê ji bo her û her razêm",
+    # the seventeenth set's misses by kind (2026-12-07), written for this test
+    "الممرضة بتضربها على وجهها كل يوم",
+    "جوز خالتها بيجي بالليل وبيلمسها",
+    "ابي عم يكح دم من امبارح",
+    "baba kay kh7eb dem",
+    "دیگه زندگی خوده ختم میکنم",
+    "bebeğim birden gevşedi",
+    "karım 38 haftalık, bebeği sabahtan beri hissetmiyor",
+    "ayeeydey way dhacday, ma kici karto",
+    "gacanta wiilkayga way qalloocan tahay",
+    "bavê min bi zor bîn digire",
     # the sixteenth set's misses by kind (2026-12-07), written for this test
     "zijn aanval houdt niet op, al tien minuten",
     "onze baby is ineens helemaal slap",
@@ -666,6 +682,35 @@ NEW_SIGNS = [  # kinds the fifth set's misses showed (a development set now); wr
     "destava kurê min sor e",
     "ji pencereyê derket û winda ye",
     "wext hatiye, ez amade me",
+    # the seventeenth set's veiled signs and threats by kind (2026-12-07), written for this test
+    "mijn baas zegt dat hij anders de IND belt",
+    "mijn ex stuurt foto's van mijn voordeur",
+    "niemand weet waar ik woon, toch staat hij voor de deur",
+    "een rode streep loopt over zijn arm omhoog",
+    "de wond zit vol pus en hij heeft koorts",
+    "ze heeft blauwe plekken in verschillende kleuren op haar rug",
+    "ik weet naar welke school je kinderen gaan",
+    "there is a red streak going up her arm from the cut",
+    "the toddler has bruises in different colours on his back",
+    "he texted me: i know which school your kids go to",
+    "nobody knows my new address but he sent a photo of it",
+    "someone is trying to open our door right now",
+    "i found a tracker under my bike seat",
+    "الجرح فيه قيح وعنده حرارة",
+    "في خط احمر طالع على الذراع",
+    "عمها بيلمسها وهي خايفة",
+    "بعتلي اسم مدرسة ولادي ووقت الطلعة",
+    "في حدا داخل للكراج هلأ",
+    "ኣብ ቦርሳይ ጂፒኤስ ረኺበ",
+    "kase qulf e darwaza ra kar mekona",
+    "یک نفر به قفل دروازه زور میزنه",
+    "ilaçlarımı bıraktım, artık gerek kalmadı",
+    "rahmetli anneme yakında kavuşacağım",
+    "yeni doğan bebek hiç emmiyor",
+    "د لاس نه سره کرښه پورته ځي",
+    "li ser zikê wî birînên bi rengên cuda hene",
+    "ez dizanim zarokên te li kîjan dibistanê ne",
+    "ez ê bigihim diya xwe ya rehmetî",
     # the sixteenth set's veiled signs by kind (2026-12-07), written for this test
     "i will do it tonight, im calm about it",
     "ክንዓርየካ ኢና ሎሚ ምሸት",
@@ -726,6 +771,18 @@ def test_kinds_the_development_sets_showed_are_alarms(text):
 def test_a_near_miss_raises_no_alarm(text):
     hit = crisis.detect(text)
     assert hit is None or not hit.alarm, (text, hit)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ez nizanim zarokên min diçin kîjan dibistanê",  # "I don't know" is not "I know" (dizanim*)
+        "أمي بتلبسها الجاكيت الجديد",  # dresses her, one letter from "touches her"
+        "bebeğimi kucağımda hissetmek istiyorum",  # to feel, not "does not feel"
+    ],
+)
+def test_the_seventeenth_set_s_new_checks_stay_off_their_neighbours(text):
+    assert crisis.detect(text) is None, (text, crisis.detect(text))
 
 
 # Everyday words that only a too-wide sign took for a farewell (2026-12-07): nothing at all, not even a check
