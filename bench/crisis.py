@@ -288,6 +288,16 @@ def _model_says_urgent(prediction: dict | None, threshold: float = NLU_THRESHOLD
     return prediction["intent"] == "urgent_help" and prediction["confidence"] >= threshold
 
 
+def path_levels(
+    detector: crisis.Hit | None, score: float, model: bool, cut: float, gentle: float
+) -> tuple[bool, bool]:
+    """(alarm, gentle line) of the whole path for one message: the alarm is the net's (an alarm word, or the
+    classifier from its cut); otherwise a check word, the classifier from its gentle cut or the model's
+    `urgent_help` give the gentle line (ADR 0021)."""
+    alarm = (detector is not None and detector.alarm) or score >= cut
+    return alarm, not alarm and (detector is not None or score >= gentle or model)
+
+
 def evaluate(folder: Path = EVAL, provenance: str = SETS[0].provenance) -> dict:
     sets = load_set(folder)
     items = [
@@ -307,8 +317,7 @@ def evaluate(folder: Path = EVAL, provenance: str = SETS[0].provenance) -> dict:
         model = _model_says_urgent(prediction)
         learnt = score >= cut
         alarm_word = detector is not None and detector.alarm  # a cry or a warning sign is a check
-        hit = alarm_word or learnt  # the alarm is the net's; the model alone gives the gentle line (ADR 0021)
-        check = not hit and (detector is not None or score >= gentle or model)
+        hit, check = path_levels(detector, score, model, cut, gentle)
         c = counts[code]
         c[f"{part}_n"] += 1
         c[f"{part}_numbers"] += hit or check

@@ -33,8 +33,6 @@ from api.safety import classifier, crisis  # noqa: E402
 from bench import crisis as bench  # noqa: E402
 from bench.nlu_pipelines import REALISTIC_TITLES  # noqa: E402
 
-LEVELS = ("nothing", "check", "alarm")
-
 
 def development_sets() -> list[Path]:
     """The crisis sets whose lines may be read: every set of the benchmark but the last (the test)."""
@@ -81,9 +79,7 @@ def verdicts(folder: Path, languages: list[str], checks: bool) -> None:
     for (code, part, item), prediction in zip(items, predictions, strict=True):
         detector = crisis.detect(item["text"])
         score = bench._classifier_score(trained, item["text"])
-        alarm = (detector is not None and detector.alarm) or score >= cut
-        model = bench._model_says_urgent(prediction)
-        check = not alarm and (detector is not None or score >= gentle or model)
+        alarm, check = bench.path_levels(detector, score, bench._model_says_urgent(prediction), cut, gentle)
         label = None
         if part == "crisis" and not (alarm or check):
             label = "MISS"
@@ -117,7 +113,7 @@ def _lines() -> Iterator[tuple[str, str]]:
             for line in str(block.get("examples") or "").splitlines():
                 if line.strip().startswith("- "):
                     source = f"{path.relative_to(ROOT).as_posix()}/{block.get('intent', '?')}"
-                    yield source, line.strip()[2:]
+                    yield source, classifier.plain(line.strip()[2:])  # without entity annotations
 
 
 def compare(before_folder: Path) -> None:
