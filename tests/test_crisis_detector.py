@@ -353,7 +353,7 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "o reklam şarkısı beni öldürecek, bütün gün kafamda",
     "dat reclamedeuntje vermoordt me, de hele dag",
     "that jingle from the radio is killing me",
-    "kızım kolunu masaya çarptı, biraz morardı",
+    "kızım kolunu masaya çarptı, morardı",
     "ماما لقت جوال بنتي اللي كان ضايع بالباص",
     "ماشومان د ښوونځي په دروازه کې چیغې وهي او خندا کوي",
     "toddler gets angry, wuxuu isku tuuraa sariirta marka uu daalan yahay",
