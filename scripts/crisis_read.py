@@ -108,12 +108,8 @@ def _lines() -> Iterator[tuple[str, str]]:
                 yield f"{folder.name}/{path.stem}/{item.get('intent', '?')}", item["text"]
     training = [ROOT / "bot" / "data", ROOT / "bot" / "data_staging", ROOT / "bench" / "nlu_heldout"]
     for path in sorted(p for folder in training for p in folder.rglob("*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in document.get("nlu") or []:
-            for line in str(block.get("examples") or "").splitlines():
-                if line.strip().startswith("- "):
-                    source = f"{path.relative_to(ROOT).as_posix()}/{block.get('intent', '?')}"
-                    yield source, classifier.plain(line.strip()[2:])  # without entity annotations
+        for intent, text in classifier.example_lines(path):  # without entity annotations
+            yield f"{path.relative_to(ROOT).as_posix()}/{intent or '?'}", text
 
 
 def compare(before_folder: Path) -> None:

@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -39,15 +38,9 @@ def examples() -> tuple[list[str], list[int], list[bool]]:
     """(texts, labels, look-alike flags) from every training file; duplicates kept once."""
     seen: dict[str, int] = {}
     for path in crisis_classifier.training_paths():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            if "intent" not in block:
-                continue
-            label = int(block["intent"] == "urgent_help")
-            for line in str(block.get("examples") or "").splitlines():
-                text = crisis_classifier.plain(line.strip().removeprefix("- "))
-                if text:
-                    seen[text] = max(seen.get(text, 0), label)
+        for intent, text in crisis_classifier.example_lines(path):
+            if intent is not None:
+                seen[text] = max(seen.get(text, 0), int(intent == "urgent_help"))
     texts = list(seen)
     labels = [seen[t] for t in texts]
     lookalike = [

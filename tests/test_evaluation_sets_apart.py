@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from api.safety.classifier import plain
+from api.safety.classifier import example_lines, plain
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = [*(ROOT / "bot" / "data").rglob("*.yml"), *(ROOT / "bot" / "data_staging").rglob("*.yml")]
@@ -33,13 +33,7 @@ def _key(text: str) -> str:
 
 
 def _training_lines() -> set[str]:
-    lines = set()
-    for path in TRAINING:
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            for line in str(block.get("examples") or "").splitlines():
-                if line.strip().startswith("- "):
-                    lines.add(_key(line.strip()[2:]))
-    return lines - {""}
+    return {_key(text) for path in TRAINING for _, text in example_lines(path)}
 
 
 def _evaluation_lines(path: Path) -> set[str]:

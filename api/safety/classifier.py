@@ -25,9 +25,12 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+import yaml
 
 from api.safety.crisis import normalise
 
@@ -88,6 +91,17 @@ def windows(text: str) -> list[str]:
 def plain(example: str) -> str:
     """A training line without its entity annotations: "[ziek](absence_reason)" is "ziek"."""
     return _ANNOTATION.sub(r"\1", example).strip()
+
+
+def example_lines(path: Path) -> Iterator[tuple[str | None, str]]:
+    """Every example of a Rasa NLU file, as (its block's intent, or None for a synonym, regex or lookup
+    block; the line without its "- " and its entity annotations). Read the same way by the classifier's
+    trainer, the test that keeps evaluation sets apart, and scripts/crisis_read.py."""
+    for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+        for line in str(block.get("examples") or "").splitlines():
+            text = plain(line.strip().removeprefix("- "))
+            if text:
+                yield block.get("intent"), text
 
 
 def training_paths(root: Path = ROOT) -> list[Path]:
