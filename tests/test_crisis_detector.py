@@ -62,6 +62,16 @@ def test_an_unless_phrase_covers_only_its_own_words(tmp_path):
     assert vocabulary.detect("i am dying to see you, but i am dying") is not None
 
 
+def test_a_word_listed_as_not_a_typo_matches_only_as_written(tmp_path):
+    (tmp_path / "fa.yml").write_text(
+        yaml.safe_dump({"language": "fa", "patterns": {"suicide": ["intihar"]}, "not_typos": ["intezar"]})
+    )
+    vocabulary = crisis.load(tmp_path)
+    assert vocabulary.detect("az intezar khasta shodam") is None  # waiting, one letter from suicide
+    assert vocabulary.detect("mikham intehar konam") is not None  # a typo of the word itself still counts
+    assert vocabulary.detect("intihar") is not None
+
+
 def test_an_unknown_category_fails_at_load(tmp_path):
     with pytest.raises(ValueError, match="unknown crisis category"):
         _vocabulary(tmp_path, {"sadness": ["sad"]})
@@ -346,6 +356,13 @@ NOT_A_CRISIS = [  # one letter away from a crisis word, or an alarming word in a
     "ژمی کې هر سهار یو څه وینه له پوزې راځي، ډاکټر وايي هوا وچه ده",
     "her sibe piçek xwîn ji pozê min tê",
     "لوګي ټوله کوڅه ونیوله، خلکو فکر وکړ اور دی 😄",
+    # real words one letter from a vocabulary word (not_typos, 2026-12-07, evening), written for this test
+    "entezar kheili sakhte, hanuz javab nayomade",
+    "behesh goftam farda miam klas",
+    "in dawa bekhatar ast bari tefl?",
+    "ta3abt min el intithar fil gemeente",
+    "habuni boete",
+    "wejiga ayuu dhaqay subaxii",
     # the eighteenth set's look-alikes (2026-12-07, evening), written for this test
     "mijn opa loopt weer, met een rollator",
     "annem yavaş yürüyor, dizleri ağrıyor",  # walks, one letter from "hits" (vuruyor)

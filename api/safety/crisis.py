@@ -12,7 +12,8 @@ Pattern language (documented for the people who write the vocabulary):
     ~                     a gap                up to three other words
 A message word also matches when it equals the pattern word with doubled letters removed (a prefix only
 when four letters or more remain), and a pattern word of six or more letters (without *) also matches one
-edit away (a typo or a swapped pair).
+edit away (a typo or a swapped pair) — unless the message word is listed under a file's `not_typos`: a real
+word of everyday messages one letter from a vocabulary word ("intezar", waiting, is not "intehar", suicide).
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ class _Index:
         self.exact: dict[str, set[int]] = {}
         self.prefix: dict[str, set[int]] = {}
         self.fuzzy: dict[str, set[tuple[str, int]]] = {}
+        self.not_typos: set[str] = set()  # real words: matched as written, never as a typo of another
         self.size = 0
 
     def add(self, alternatives: list[tuple[str, bool]]) -> int:
@@ -123,6 +125,8 @@ class _Index:
             found |= self.exact.get(form, set())
             for end in range(1, len(form) + 1):
                 found |= self.prefix.get(form[:end], set())
+        if word in self.not_typos:
+            return frozenset(found)
         for key in _deletions(word):
             found |= {word_id for text, word_id in self.fuzzy.get(key, ()) if _one_edit(word, text)}
         return frozenset(found)
@@ -296,6 +300,8 @@ def load(directory: Path = VOCABULARY) -> Vocabulary:
                 patterns += _compiled(entry, path, language, category, index)
         for entry in data.get("unless") or []:
             unless += _compiled(entry, path, language, "unless", index)
+        for entry in data.get("not_typos") or []:
+            index.not_typos.update(normalise(_source(entry, path)))
     patterns.sort(key=lambda p: p.category in CHECK_CATEGORIES)  # stable: file order within each level
     return Vocabulary(index, tuple(patterns), tuple(unless))
 
