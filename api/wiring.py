@@ -9,7 +9,7 @@ from api.appointments import service as appointments
 from api.attendance import service as attendance
 from api.klantinteracties import queue as register
 from api.messaging import conversations, failures, outbox, provider
-from api.people import consent
+from api.people import consent, number_dispute
 from api.people import service as people
 from api.reminders import fallback, planner
 from api.tasks import service as tasks
@@ -21,6 +21,7 @@ def install() -> None:
     provider.install(TWILIO)
     appointments.changed.connect(planner.on_appointment_change)
     consent.withdrawn.connect(tasks.on_consent_withdrawn)
+    number_dispute.disputed.connect(tasks.on_number_disputed)
     people.phone_changed.connect(conversations.on_phone_changed)
     outbox.delivery_failed.connect(failures.record_opt_out)
     outbox.delivery_failed.connect(failures.open_undeliverable_task)

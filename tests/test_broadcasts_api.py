@@ -60,6 +60,7 @@ def test_preview_gives_text_segments_recipients_and_cost_per_language(client, ma
     make.person(km, name="Sarah", language="en", whatsapp_opt_in=True)
     make.person(km, name="Stil", language="nl", consent_state="opted_out")
     make.person(km, name="Geen nummer", language="nl", phone="onbekend")
+    make.person(km, name="Nummer van een ander", language="nl", phone_disputed_at=NOW)  # a recycled number
     with time_machine.travel(NOW, tick=False):
         response = client.post(
             "/api/v1/broadcasts/preview",
@@ -69,7 +70,7 @@ def test_preview_gives_text_segments_recipients_and_cost_per_language(client, ma
     assert response.status_code == 200, response.text
     preview = response.json()
     assert preview["recipients"] == 5
-    assert preview["excluded"] == {"optedOut": 1, "noChannel": 1, "leftCaseload": 0}
+    assert preview["excluded"] == {"optedOut": 1, "noChannel": 1, "numberDisputed": 1, "leftCaseload": 0}
     by_language = {p["language"]: p for p in preview["languages"]}
     assert set(by_language) == {"nl", "tr", "en"}
 
@@ -311,7 +312,7 @@ def test_delivery_statistics_count_messages_by_status_and_skipped_people(
     stats = client.get(f"/api/v1/broadcasts/{created['id']}", headers=coordinator).json()["stats"]
     assert stats["recipients"] == 4
     assert {k: v for k, v in stats["messages"].items() if v} == {"delivered": 2, "failed": 1, "queued": 1}
-    assert stats["skipped"] == {"optedOut": 1, "noChannel": 0, "leftCaseload": 0}
+    assert stats["skipped"] == {"optedOut": 1, "noChannel": 0, "numberDisputed": 0, "leftCaseload": 0}
     assert stats["progress"] == 0.75
 
 

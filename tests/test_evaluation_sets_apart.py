@@ -1,7 +1,7 @@
 """The evaluation sets in bench/ are never training data: no line of them appears in any training file.
 
-bench/nlu_realistic*, bench/crisis_eval* and bench/nlu_heldout were written apart from bot/data and
-bot/data_staging; one copied line would make a figure in docs/benchmarks.md measure memory, not
+bench/nlu_realistic*, bench/crisis_eval*, bench/number_eval* and bench/nlu_heldout were written apart from
+bot/data and bot/data_staging; one copied line would make a figure in docs/benchmarks.md measure memory, not
 understanding. Compared after lower-casing, removing entity annotations and collapsing spaces.
 
 Short formulaic lines are what anyone writes ("ik kom morgen", "i will be there", "ik wil niet meer leven":
@@ -24,7 +24,9 @@ TRAINING = [*(ROOT / "bot" / "data").rglob("*.yml"), *(ROOT / "bot" / "data_stag
 SHORT = 6  # words
 QUOTED_BY_THE_ISSUE = {"i moved to belgium, please take my number off"}  # issue #14's own example
 EVALUATION = sorted(
-    p for pattern in ("nlu_realistic*/*.yml", "crisis_eval*/*.yml") for p in (ROOT / "bench").glob(pattern)
+    p
+    for pattern in ("nlu_realistic*/*.yml", "crisis_eval*/*.yml", "number_eval*/*.yml")
+    for p in (ROOT / "bench").glob(pattern)
 )
 
 
@@ -42,6 +44,7 @@ def _evaluation_lines(path: Path) -> set[str]:
         *(document.get("examples") or []),
         *(document.get("crisis") or []),
         *(document.get("ordinary") or []),
+        *(document.get("not_their_number") or []),
     ]
     return {_key(item["text"]) for item in items}
 

@@ -276,6 +276,21 @@ def test_person_without_a_usable_number_gets_a_task_instead(client, make, db, da
     assert db.scalar(select(Task.kind).where(Task.inburgeraar_id == person.id)) == "undeliverable"
 
 
+def test_a_number_said_to_be_someone_elses_gets_no_reminder_and_the_klantmanager_a_task(
+    client, make, db, database, settings
+):
+    km, _ = make.staff()
+    person = make.person(km, phone_disputed_at=datetime(2030, 3, 1, tzinfo=AMS))  # ADR 0026
+    with time_machine.travel(CREATED, tick=False):
+        appointment_id = create(client, [person])
+    at = datetime(2030, 3, 9, 10, 0, tzinfo=AMS)
+    with time_machine.travel(at, tick=False):
+        run_tick(database, settings, at)
+    assert messages(db, appointment_id) == []
+    assert rows(db, appointment_id, slot="3d")[0].reason == "number_disputed"
+    assert db.scalar(select(Task.kind).where(Task.inburgeraar_id == person.id)) == "undeliverable"
+
+
 @pytest.mark.parametrize(
     ("back_at", "status", "reason"),
     [

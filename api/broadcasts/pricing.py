@@ -17,7 +17,7 @@ from api.messaging.models import Channel
 from api.settings import Settings
 
 GETS_IT = (RecipientStatus.planned, RecipientStatus.queued)
-SKIP_REASONS = ("opted_out", "no_channel", "left_caseload")
+SKIP_REASONS = ("opted_out", "no_channel", "number_disputed", "left_caseload")
 
 
 @dataclass(frozen=True)

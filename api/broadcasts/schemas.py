@@ -97,6 +97,7 @@ class LanguagePreview(ApiOut):
 class Excluded(ApiOut):
     opted_out: int = 0
     no_channel: int = 0
+    number_disputed: int = Field(0, description="Whoever has the number wrote that it is not the person's")
     left_caseload: int = Field(0, description="Left the klantmanager's caseload between preview and send")
 
 

@@ -65,6 +65,7 @@ REASON_LABELS = {
     "appointment_started": N_("afspraak was al begonnen (systeem werkte niet)"),
     "opted_out": N_("persoon wil geen automatische berichten"),
     "no_channel": N_("geen bruikbaar telefoonnummer"),
+    "number_disputed": N_("nummer is misschien van iemand anders (nog niet nagegaan)"),
     "deferred_to_window": N_("uitgesteld tot de verzendtijden"),
     "late_outside_window": N_("te laat en buiten de verzendtijden verstuurd"),
     "sent_late": N_("later verstuurd dan gepland (systeem werkte niet)"),

@@ -40,6 +40,7 @@ TASK_LABELS = {
     "opted_out": N_("Persoon wil geen berichten meer: op een andere manier bereiken"),
     "message_while_bot_down": N_("Bericht kwam binnen toen de assistent niet werkte"),
     "possible_crisis": N_("Mogelijk in nood: bericht lezen"),
+    "number_disputed": N_("Nummer is misschien van iemand anders: nagaan"),
 }
 
 DELIVERY_LABELS = {
@@ -89,6 +90,7 @@ UNDERSTOOD_LABELS = {
     "stop": N_("Wil geen berichten meer (STOP)"),
     "opt_in": N_("Wil weer berichten (START)"),
     "help": N_("Vraagt om uitleg (HELP)"),
+    "number_disputed": N_("Schrijft dat dit nummer niet van de persoon is"),
     "out_of_scope": N_("Vraag valt buiten wat de assistent weet"),
     "nlu_fallback": N_("Niet begrepen"),
 }

@@ -81,6 +81,7 @@ CONTACT_SUBJECTS = {
     TaskKind.message_while_bot_down: "Bericht ontvangen toen de assistent niet werkte",
     # The crisis net was unsure (ADR 0021): the register learns only that a person read the message.
     TaskKind.possible_crisis: "Bericht nagelezen door een klantmanager",
+    TaskKind.number_disputed: "Telefoonnummer mogelijk van iemand anders",
 }
 # Contacts the municipality started and that did not reach the person.
 NOT_REACHED = frozenset({TaskKind.reminder_unanswered, TaskKind.undeliverable})

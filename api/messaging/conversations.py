@@ -38,6 +38,7 @@ from api.messaging.models import (
     OutboxItem,
     OutboxStatus,
 )
+from api.people import number_dispute
 from api.people.models import Inburgeraar
 from api.people.schemas import InburgeraarUpdate
 from api.people.service import find_by_phone, get_inburgeraar, update_inburgeraar
@@ -185,6 +186,19 @@ def link_unknown_number(db: Session, actor: Principal, task_id: int, inburgeraar
     )
     log.info("unknown_number_linked", conversation_id=unknown.id, current_id=current.id)
     return current
+
+
+def confirm_number(db: Session, actor: Principal, inburgeraar_id: int) -> Inburgeraar:
+    """Staff checked with the person, another way, that the number whose holder wrote "not theirs" is
+    theirs after all: messages go there again, and the task "Nummer nagaan" is done. Only a klantmanager
+    who may change the person's file. (A number that is someone else's is changed in the file instead.)"""
+    person = get_inburgeraar(db, actor, inburgeraar_id, action="update")
+    if not number_dispute.confirm(db, actor, person):
+        raise Conflict("this person's number is not in doubt", code="not_disputed")
+    tasks.complete_tasks_about(
+        db, actor, TaskKind.number_disputed, inburgeraar_id=person.id, appointment_id=None
+    )
+    return person
 
 
 def unknown_numbers(db: Session, actor: Principal, conversation_ids: Iterable[int | None]) -> dict[int, str]:

@@ -83,6 +83,13 @@ WORDS: dict[str, dict[Keyword, tuple[str, ...]]] = {
 _ARABIC_FOLDS = str.maketrans(
     {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ك": "ک", "ـ": None}
 )
+
+
+def fold_letters(text: str) -> str:
+    """Arabic-script letter variants folded as `normalise` folds them (for patterns written to match it)."""
+    return text.translate(_ARABIC_FOLDS)
+
+
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 

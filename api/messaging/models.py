@@ -103,7 +103,8 @@ class Conversation(Base):
     holding_reply_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The "assistant is busy" reply while Rasa is unreachable goes out once per outage (cleared on success).
     outage_reply_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Unknown numbers get the "we do not know this number" reply at most once a day.
+    # Unknown numbers get the "we do not know this number" reply at most once a day, as does a number
+    # whose holder wrote that it is not the person's (gateway.routing, `_reply_to_stranger`).
     unknown_reply_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A lease, not a database lock: whoever holds it hands the conversation's messages to Rasa in order,
     # without keeping a transaction open while Rasa thinks (webhooks must still be able to write).

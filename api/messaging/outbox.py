@@ -179,15 +179,23 @@ def record_final_failure(
     delivery_failed.emit(db, failure)
 
 
-def _not_to_send(message: Message, conversation: Conversation, consent: str | None) -> tuple[str, str] | None:
+def _not_to_send(
+    message: Message, conversation: Conversation, consent: str | None, *, disputed: bool
+) -> tuple[str, str] | None:
     """Why a row must not go out after all (code, meaning for staff), or None.
 
     Checked just before sending: a conversation closed since the row was queued runs on a number that is
-    no longer the person's (or no longer theirs alone), and automatic messages wait for consent. The crisis
-    reply is never held back: it answers the number that wrote and says nothing about anyone.
+    no longer the person's (or no longer theirs alone); a number whose holder wrote that it is not the
+    person's gets nothing about the person until staff check; automatic messages wait for consent. The
+    crisis reply and the answer to "wrong number" are never held back: they answer the number that wrote
+    and say nothing about anyone.
     """
-    if conversation.closed_at is not None and message.intent != service.CRISIS_REPLY:
+    if message.intent in service.ABOUT_NO_ONE:
+        return None
+    if conversation.closed_at is not None:
         return "number_changed", service.NOT_SENT_NUMBER_CHANGED
+    if disputed:
+        return "number_disputed", service.NOT_SENT_NUMBER_DISPUTED
     if message.kind in service.AUTOMATIC_KINDS and consent == ConsentState.opted_out:
         return "opted_out", service.NOT_SENT_OPTED_OUT
     return None
@@ -273,14 +281,15 @@ class Dispatcher:
         with self.database.session() as db:
             rows = db.execute(
                 select(OutboxItem, Message, Conversation, Inburgeraar.consent_state)
+                .add_columns(Inburgeraar.phone_disputed_at)
                 .join(Message, Message.id == OutboxItem.message_id)
                 .join(Conversation, Conversation.id == Message.conversation_id)
                 .outerjoin(Inburgeraar, Inburgeraar.id == Conversation.inburgeraar_id)
                 .where(OutboxItem.id.in_(ids))
                 .order_by(OutboxItem.id)
             ).all()
-            for item, message, conversation, consent in rows:
-                refusal = _not_to_send(message, conversation, consent)
+            for item, message, conversation, consent, disputed_at in rows:
+                refusal = _not_to_send(message, conversation, consent, disputed=disputed_at is not None)
                 if refusal is not None:
                     _cancel(db, item, *refusal)
                     report.cancelled += 1

@@ -53,7 +53,24 @@ NOT_SENT_OPTED_OUT = N_("Niet verstuurd: de persoon heeft zich afgemeld voor aut
 # conversation has closed since, because it holds nothing about the person and must never be held back.
 CRISIS_REPLY = "reply:crisis"
 NOT_SENT_NUMBER_CHANGED = N_("Niet verstuurd: het telefoonnummer is veranderd of hoort nu bij iemand anders.")
+# Marks the reply to whoever wrote that the person's number is not theirs (api.people.number_dispute): it
+# says nothing about the person, so it goes out while everything else to the number is held.
+NUMBER_DISPUTED_REPLY = "reply:number_disputed"
+# The replies that go to a number whatever we know of it: they name no one and hold nothing of a case.
+ABOUT_NO_ONE = frozenset({CRISIS_REPLY, NUMBER_DISPUTED_REPLY})
+NOT_SENT_NUMBER_DISPUTED = N_(
+    "Niet verstuurd: wie dit nummer nu heeft, schreef dat het niet van de persoon is. Controleer het nummer."
+)
 WHATSAPP_WAITING = N_("Je hebt een nieuw bericht van de gemeente. Stuur een bericht terug om het te lezen.")
+
+
+def _held_automatic(person: Inburgeraar) -> tuple[str, str] | None:
+    """Why an automatic message to `person` is not sent at all (code, meaning for staff), or None."""
+    if person.opted_out:
+        return "opted_out", NOT_SENT_OPTED_OUT
+    if person.phone_disputed_at is not None:
+        return "number_disputed", NOT_SENT_NUMBER_DISPUTED
+    return None
 
 
 def queue_outbound(
@@ -96,12 +113,11 @@ def queue_outbound(
         staff_id=staff_id,
     )
     db.add(message)
-    if kind in AUTOMATIC_KINDS and person is not None and person.opted_out:
+    if kind in AUTOMATIC_KINDS and person is not None and (held := _held_automatic(person)) is not None:
         message.status = DeliveryStatus.cancelled
-        message.error_code = "opted_out"
-        message.error_message = NOT_SENT_OPTED_OUT
+        message.error_code, message.error_message = held
         db.flush()
-        log.info("outbound_suppressed_opted_out", message_id=message.id, conversation_id=conversation.id)
+        log.info("outbound_suppressed", message_id=message.id, conversation_id=conversation.id, code=held[0])
         return message
     db.flush()
     item = OutboxItem(

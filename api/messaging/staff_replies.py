@@ -50,13 +50,18 @@ def signed_translation(translation: str, language: str, staff_name: str) -> str:
 
 def replyable_person(db: Session, actor: Principal, inburgeraar_id: int) -> Inburgeraar:
     """The person a klantmanager may answer: in their caseload (or their open question held by the caller,
-    ADR 0019), and not opted out (Conflict otherwise)."""
+    ADR 0019), not opted out, and whose number is not said to be someone else's (Conflict otherwise)."""
     audit.require_role(
         db, actor, Role.klantmanager, action="reply", object_type="inburgeraar", object_id=inburgeraar_id
     )
     person = visibility.conversation_person(db, actor, inburgeraar_id, action="reply")
     if person.opted_out:
         raise Conflict("this person sent STOP; reach them another way", code="opted_out")
+    if person.phone_disputed_at is not None:
+        raise Conflict(
+            "whoever has this number wrote that it is not this person's; check the number another way",
+            code="number_disputed",
+        )
     return person
 
 

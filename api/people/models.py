@@ -53,6 +53,9 @@ class Inburgeraar(Base):
     map_status: Mapped[str] = mapped_column(String(16), default=MapStatus.not_started)
     consent_state: Mapped[str] = mapped_column(String(16), default=ConsentState.granted)
     consent_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whoever has the number wrote that it is not the person's: nothing goes there until staff check
+    # (api.people.number_dispute).
+    phone_disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     housed_on: Mapped[date | None] = mapped_column(Date)
     # Diploma, exemption, moving away or death: the case file is kept RETENTION_CASE_FILE_YEARS after it.
     obligation_ended_on: Mapped[date | None] = mapped_column(Date)

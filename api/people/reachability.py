@@ -9,6 +9,7 @@ from api.people.models import Inburgeraar
 
 OPTED_OUT = "opted_out"
 NO_CHANNEL = "no_channel"
+NUMBER_DISPUTED = "number_disputed"
 
 
 def has_usable_channel(person: Inburgeraar) -> bool:
@@ -23,11 +24,14 @@ def has_usable_channel(person: Inburgeraar) -> bool:
 
 
 def unreachable_reason(person: Inburgeraar) -> str | None:
-    """Why automatic messages skip this person (`opted_out`, `no_channel`), or None when they may be sent."""
+    """Why automatic messages skip this person (`opted_out`, `no_channel`, `number_disputed`), or None when
+    they may be sent."""
     if person.opted_out:
         return OPTED_OUT
     if not has_usable_channel(person):
         return NO_CHANNEL
+    if person.phone_disputed_at is not None:
+        return NUMBER_DISPUTED
     return None
 
 

@@ -147,6 +147,8 @@ def update_inburgeraar(
             raise Conflict("an inburgeraar with this phone number exists", field="phone")
     for key, value in changes.items():
         setattr(person, key, value)
+    if person.phone != old_phone:
+        person.phone_disputed_at = None  # a dispute is about the old number (number_dispute)
     db.flush()
     audit.record(db, actor, "update", "inburgeraar", person.id, fields=sorted(changes))
     if person.phone != old_phone:

@@ -67,6 +67,7 @@ class TaskKind(StrEnum):
     opted_out = "opted_out"
     message_while_bot_down = "message_while_bot_down"
     possible_crisis = "possible_crisis"  # the crisis net was unsure: a person reads the message
+    number_disputed = "number_disputed"  # whoever has the number wrote it is not the person's
 
 
 class Task(Base):

@@ -353,19 +353,18 @@ def _mark_done(db: Session, actor: Principal, task: Task) -> None:
 
 
 def complete_tasks_about(
-    db: Session, actor: Principal, kind: str, *, inburgeraar_id: int, appointment_id: int
+    db: Session, actor: Principal, kind: str, *, inburgeraar_id: int, appointment_id: int | None
 ) -> list[Task]:
-    """Mark done the open tasks of `kind` about one person's appointment: the work they asked for was
-    done (an assessment closes its "Afmelding beoordelen"). Audited and announced (`task_done`) like a task
+    """Mark done the open tasks of `kind` about one person's appointment (any of the person's when
+    `appointment_id` is None): the work they asked for was done (an assessment closes its "Afmelding
+    beoordelen", a confirmed number its "Nummer nagaan"). Audited and announced (`task_done`) like a task
     marked done by hand."""
-    open_ones = db.scalars(
-        select(Task).where(
-            Task.kind == kind,
-            Task.status == TaskStatus.open,
-            Task.inburgeraar_id == inburgeraar_id,
-            Task.appointment_id == appointment_id,
-        )
-    ).all()
+    query = select(Task).where(
+        Task.kind == kind, Task.status == TaskStatus.open, Task.inburgeraar_id == inburgeraar_id
+    )
+    if appointment_id is not None:
+        query = query.where(Task.appointment_id == appointment_id)
+    open_ones = db.scalars(query).all()
     for task in open_ones:
         _mark_done(db, actor, task)
     return list(open_ones)
@@ -374,3 +373,14 @@ def complete_tasks_about(
 def on_consent_withdrawn(db: Session, person: Inburgeraar, source: str) -> None:
     """Tell the klantmanager that the person no longer receives automatic messages (a consent listener)."""
     open_task(db, TaskKind.opted_out, inburgeraar=person, detail=f"source={source}")
+
+
+def on_number_disputed(db: Session, person: Inburgeraar, conversation_id: int, message_id: int) -> None:
+    """Ask the klantmanager to check the person's number another way (a number-dispute listener)."""
+    open_task_once(
+        db,
+        TaskKind.number_disputed,
+        inburgeraar=person,
+        conversation_id=conversation_id,
+        detail=f"message_id={message_id}",
+    )

@@ -21,6 +21,7 @@ from api.errors import DomainError, InvalidInput
 from api.i18n.catalog import N_
 from api.i18n.formatting import TZ
 from api.inbox import service as inbox
+from api.messaging import conversations as messaging_conversations
 from api.messaging import notes, staff_replies, translations
 from api.settings import Settings
 from api.staff.models import Staff
@@ -261,6 +262,19 @@ def add_note(
         return refused(request, user, db, settings, person_id, exc, {"note": note})
     db.commit()
     return _done(person_id, "noted", "#notes-title")
+
+
+@router.post("/people/{person_id}/number-confirmed")
+def number_confirmed(
+    request: Request, person_id: int, user: KlantmanagerFormDep, db: SessionDep, settings: SettingsDep
+) -> Response:
+    """The klantmanager checked with the person that the number is theirs: messages go there again."""
+    try:
+        messaging_conversations.confirm_number(db, user.principal, person_id)
+    except DomainError as exc:
+        return refused(request, user, db, settings, person_id, exc, {})
+    db.commit()
+    return _done(person_id, "number_confirmed", "#reply-title")
 
 
 def resolve(

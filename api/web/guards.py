@@ -53,7 +53,12 @@ ERROR_TEXTS = {
 }
 CODE_TEXTS = {
     "opted_out": N_("Deze persoon heeft STOP gestuurd. Neem op een andere manier contact op."),
+    "number_disputed": N_(
+        "Wie dit nummer nu heeft, schreef dat het niet van deze persoon is. Ga het nummer op een andere "
+        "manier na."
+    ),
     "resolved": N_("Deze vraag is al afgehandeld."),
+    "not_disputed": N_("Het nummer van deze persoon wordt niet (meer) betwijfeld."),
     "nothing_to_assess": N_("Alleen een afmelding of niet verschijnen kun je beoordelen."),
     "done": N_("Deze taak is al klaar."),
     "csrf": N_("Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens."),

@@ -100,6 +100,7 @@ BROADCAST_STATUS_LABELS = {
 SKIP_LABELS = {
     "opted_out": N_("Wil geen berichten (STOP)"),
     "no_channel": N_("Geen bruikbaar nummer"),
+    "number_disputed": N_("Nummer misschien van iemand anders"),
     "left_caseload": N_("Niet meer in de caseload"),
 }
 

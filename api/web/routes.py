@@ -49,6 +49,7 @@ FLASH = {
     "reply_queued": N_("Je antwoord staat klaar om te versturen."),
     "acted": N_("Vastgelegd namens de persoon."),
     "noted": N_("Notitie opgeslagen."),
+    "number_confirmed": N_("Nummer bevestigd. Berichten gaan weer naar dit nummer."),
     "marked": N_("Aanwezigheid opgeslagen."),
     "assessed": N_("Beoordeling opgeslagen."),
     "task_done": N_("Taak afgerond."),

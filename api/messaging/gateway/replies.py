@@ -29,6 +29,11 @@ SAFETY_CHECK = N_(
     "0800-0113. Geweld thuis? Bel gratis Veilig Thuis: 0800-2000. Een medewerker leest je bericht ook."
 )
 UNKNOWN_NUMBER = N_("Wij kennen dit nummer niet. Bel de gemeente: {phone}.")
+# Translators: to whoever wrote that this number is not the person's (numbers are recycled). Names no one.
+NOT_THEIR_NUMBER = N_(
+    "Dank je. We sturen niets meer naar dit nummer tot de gemeente het heeft nagekeken. "
+    "Is het toch jouw nummer? Bel de gemeente: {phone}."
+)
 HANDOFF_HOLDING = N_("Je bericht is doorgestuurd naar je klantmanager. Die neemt contact met je op.")
 OUTAGE_HOLDING = N_(
     "Dank je voor je bericht. De assistent is nu even niet bereikbaar. We antwoorden zo snel mogelijk."

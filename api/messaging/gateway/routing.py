@@ -1,7 +1,8 @@
 """Who answers a stored message: the crisis net first, then the routing chain, first match wins.
 
 crisis net (crisis.py, always) -> conversation closed since (kept for staff, not answered) -> unknown
-number -> STOP/START/HELP -> escalation open (bot silent, but the model still reads the message for the
+number -> the number is not the person's (said now or before: nothing about them goes there) ->
+STOP/START/HELP -> escalation open (bot silent, but the model still reads the message for the
 klantmanager) -> nothing to read -> the bot (turn.py).
 """
 
@@ -11,12 +12,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db import utcnow
 from api.i18n.catalog import render
-from api.messaging import keywords
-from api.messaging.gateway.crisis import answer_crisis
+from api.messaging import keywords, wrong_number
+from api.messaging.gateway.crisis import NO_CRISIS, answer_crisis
 from api.messaging.gateway.inbound import mark_processed
 from api.messaging.gateway.menu import STOP_OR_ABSENCE, menu_digit, pending_question, reminder_before
 from api.messaging.gateway.replies import (
@@ -24,6 +26,7 @@ from api.messaging.gateway.replies import (
     HELP_TEXT,
     MEDIA_ONLY,
     MEDICAL_PROOF,
+    NOT_THEIR_NUMBER,
     NOTHING_TO_READ,
     START_CONFIRMED,
     STOP_CONFIRMED,
@@ -33,8 +36,9 @@ from api.messaging.gateway.replies import (
     with_emergency,
 )
 from api.messaging.gateway.text import detected_language, neutralise
-from api.messaging.models import Conversation, Message
-from api.people import consent
+from api.messaging.models import Conversation, Direction, Message, MessageKind
+from api.messaging.service import NUMBER_DISPUTED_REPLY
+from api.people import consent, number_dispute
 from api.people.models import Inburgeraar
 from api.settings import Settings
 from api.tasks import service as tasks
@@ -43,6 +47,7 @@ from api.tasks.models import TaskKind
 log = structlog.get_logger()
 
 UNKNOWN_REPLY_EVERY = timedelta(hours=24)
+BOT_DIALOGUE = timedelta(hours=1)  # a message this soon after the bot's reply answers the bot
 
 # One bot turn for a known person's message: True when done, False when Rasa is unavailable.
 BotTurn = Callable[[Session, Conversation, Inburgeraar, Message], bool]
@@ -62,6 +67,8 @@ def route(
         log.info("inbound_in_closed_conversation", message_id=message.id, conversation_id=conversation.id)
     elif person is None:
         unknown_number(db, settings, conversation, message)
+    elif number_dispute.is_disputed(person) or _says_not_theirs(db, conversation, message):
+        not_their_number(db, settings, conversation, person, message)
     elif (keyword := keywords.match(message.body)) is not None:
         keyword_reply(db, settings, conversation, person, message, keyword)
     elif menu_digit(message.body) == "2" and pending_question(db, conversation, message) is not None:
@@ -95,17 +102,8 @@ def nothing_to_read(db: Session, conversation: Conversation, person: Inburgeraar
 
 def unknown_number(db: Session, settings: Settings, conversation: Conversation, message: Message) -> None:
     """A number we cannot link to a person: at most one reply a day, and a task for staff to link it."""
-    now = utcnow()
-    last = conversation.unknown_reply_sent_at
-    if last is None or now - last >= UNKNOWN_REPLY_EVERY:
-        detected = detected_language(message.body)
-        codes = ["nl", "en"] + ([detected] if detected and detected not in ("nl", "en") else ["ar"])
-        text = "\n".join(
-            with_emergency(code, render(code, UNKNOWN_NUMBER, phone=settings.municipality_phone))
-            for code in codes
-        )
-        reply(db, conversation, "nl", text, message.channel)
-        conversation.unknown_reply_sent_at = now
+    if _stranger_reply_due(conversation):
+        _reply_to_stranger(db, settings, conversation, message, UNKNOWN_NUMBER)
     tasks.open_task_once(
         db,
         TaskKind.link_unknown_number,
@@ -113,6 +111,69 @@ def unknown_number(db: Session, settings: Settings, conversation: Conversation, 
         detail=f"message_id={message.id}",
     )
     log.info("inbound_unknown_number", message_id=message.id, conversation_id=conversation.id)
+
+
+def _says_not_theirs(db: Session, conversation: Conversation, message: Message) -> bool:
+    """Whoever has the number says it is not the person's. Never from a message the crisis net answered
+    (a hold would keep the klantmanager's reply from someone in trouble); after the bot's own reply only
+    the unambiguous patterns count ("no, that's not my appointment" answers the bot's question)."""
+    if message.crisis_level not in (None, NO_CRISIS):
+        return False
+    answers_the_bot = _answers_the_bot(db, conversation, message)
+    return wrong_number.says_not_theirs(message.body, answers_the_bot=answers_the_bot)
+
+
+def _answers_the_bot(db: Session, conversation: Conversation, message: Message) -> bool:
+    """The bot's reply is the last thing we sent before `message`, within the hour."""
+    last = db.scalar(
+        select(Message)
+        .where(
+            Message.conversation_id == conversation.id,
+            Message.direction == Direction.outbound,
+            Message.id < message.id,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if last is None or last.kind != MessageKind.bot_reply:
+        return False
+    return last.created_at > utcnow() - BOT_DIALOGUE
+
+
+def not_their_number(
+    db: Session, settings: Settings, conversation: Conversation, person: Inburgeraar, message: Message
+) -> None:
+    """Whoever has the person's number says it is not theirs, now or before: nothing about the person goes
+    to the number until staff check (number_dispute), and the klantmanager gets a task. Consent stays as it
+    is: a STOP from a stranger must not end the person's reminders for good. One reply a day, naming no one,
+    in Dutch, English and the language the message seems to be in.
+    """
+    first = number_dispute.dispute(db, person, conversation_id=conversation.id, message_id=message.id)
+    if first:
+        message.intent, message.intent_confidence = "number_disputed", 1.0
+    if first or _stranger_reply_due(conversation):
+        answer = _reply_to_stranger(db, settings, conversation, message, NOT_THEIR_NUMBER)
+        answer.intent = NUMBER_DISPUTED_REPLY
+    log.info("inbound_number_disputed", message_id=message.id, conversation_id=conversation.id, first=first)
+
+
+def _stranger_reply_due(conversation: Conversation) -> bool:
+    last = conversation.unknown_reply_sent_at
+    return last is None or utcnow() - last >= UNKNOWN_REPLY_EVERY
+
+
+def _reply_to_stranger(
+    db: Session, settings: Settings, conversation: Conversation, message: Message, msgid: str
+) -> Message:
+    """`msgid` in Dutch, English and the detected language (else Arabic), each with the emergency line: we
+    do not know who wrote, so nothing of a profile chooses the language."""
+    detected = detected_language(message.body)
+    codes = ["nl", "en"] + ([detected] if detected and detected not in ("nl", "en") else ["ar"])
+    text = "\n".join(
+        with_emergency(code, render(code, msgid, phone=settings.municipality_phone)) for code in codes
+    )
+    conversation.unknown_reply_sent_at = utcnow()
+    return reply(db, conversation, "nl", text, message.channel)
 
 
 def keyword_reply(
