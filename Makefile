@@ -13,7 +13,7 @@ BOT_STAMP := $(BOT_VENV)/.installed-$(shell cat bot/requirements.lock | sha1sum 
 # Rasa reports errors to its own servers unless told not to; nothing here may leave 127.0.0.1.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test setup tools api-env bot-env catalogs model crisis-classifier migrate demo bench lint openapi clean-envs images check-images
+.PHONY: help run test setup tools api-env bot-env catalogs model crisis-classifier number-classifier migrate demo bench lint openapi clean-envs images check-images
 
 help:
 	@echo "make run    start API, Rasa, action server and worker on SQLite with demo data"
@@ -47,12 +47,16 @@ migrate: api-env
 demo: migrate
 	$(API_PY) -m api.demo
 
-model: bot-env crisis-classifier
+model: bot-env crisis-classifier number-classifier
 	@$(BOT_PY) bot/train.py
 
 # The crisis net's classifier (api/safety/crisis_classifier.json.gz, committed): retrained when its data changed.
 crisis-classifier: bot-env
 	@$(BOT_PY) scripts/train_crisis_classifier.py
+
+# The recycled-number guard's classifier (api/safety/not_their_number.json.gz, committed; ADR 0026).
+number-classifier: bot-env
+	@$(BOT_PY) scripts/train_number_classifier.py
 
 run: setup demo model
 	@$(API_PY) -m api.devserver

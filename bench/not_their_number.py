@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from api.i18n import languages
-from api.messaging.wrong_number import says_not_theirs
+from api.messaging.wrong_number import says_not_theirs, worth_asking
 from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,12 +44,15 @@ def evaluate(rows: list[tuple[str, str, str, str]]) -> tuple[dict[str, Counter],
     caught_by_kind: Counter = Counter()
     total_by_kind: Counter = Counter()
     for code, label, kind, text in rows:
-        hit = says_not_theirs(text)
+        held = says_not_theirs(text)
+        asked = not held and worth_asking(text)
         c = per_language[code]
         c[label] += 1
-        c[f"{label}_hit"] += hit
+        c[f"{label}_hit"] += held
+        c[f"{label}_asked"] += asked
         total_by_kind[(label, kind)] += 1
-        caught_by_kind[(label, kind)] += hit
+        caught_by_kind[(label, kind)] += held
+        caught_by_kind[(label, kind, "asked")] += asked
     return per_language, caught_by_kind, total_by_kind
 
 
@@ -61,11 +64,14 @@ INTRO = (
     "## Recycled numbers\n\n"
     "Two sets, each by an independent author who saw no project file: per language 15 messages from whoever "
     "has a person's number now, saying it is not theirs, and 15 look-alikes from the person themselves. "
-    "*Recognised*: the gateway holds the number (nothing about the person goes there, the klantmanager gets "
-    "a task) — the higher the better. *Held by mistake*: the person's own message would hold their number "
-    "until their klantmanager confirms it — the lower the better. The recogniser alone "
+    "*Held*: a pattern recognises it and the gateway holds the number (nothing about the person goes there, "
+    "the klantmanager gets a task). *Asked*: no pattern, but the learned layer "
+    '(`api.safety.not_their_number`) is unsure, and the gateway asks "not meant for you? 1, meant for you? '
+    '2" — nothing changes until the answer, "1" holds the number. For the new holder\'s messages the '
+    "higher both the better; for the person's own look-alikes, *held* costs their reminders until the "
+    "klantmanager confirms the number, *asked* costs one extra message. The recogniser alone "
     "(`api.messaging.wrong_number`, as for a message that answers a reminder); no native speaker has "
-    "reviewed its patterns or the sets."
+    "reviewed its patterns, its training lines or the sets."
 )
 
 
@@ -73,25 +79,30 @@ def render(title: str, per_language: dict[str, Counter], caught: Counter, total:
     lines = [
         f"#### {title}",
         "",
-        "| language | recognised | held by mistake |",
-        "|---|---|---|",
+        "| language | new holder: held | new holder: held or asked | person: held by mistake "
+        "| person: asked |",
+        "|---|---|---|---|---|",
     ]
     whole = Counter()
     for code in languages.LANGUAGES:
         c = per_language[code]
         whole.update(c)
-        lines.append(
-            f"| {code} | {_share(c['not_their_number_hit'], c['not_their_number'])} "
-            f"| {_share(c['ordinary_hit'], c['ordinary'])} |"
-        )
-    lines.append(
-        f"| **all** | **{_share(whole['not_their_number_hit'], whole['not_their_number'])}** "
-        f"| **{_share(whole['ordinary_hit'], whole['ordinary'])}** |"
-    )
-    lines += ["", "| kind | recognised or held by mistake |", "|---|---|"]
+        lines.append(_row(code, c))
+    lines.append(_row("**all**", whole))
+    lines += ["", "| kind | held | asked |", "|---|---|---|"]
     for label, kind in sorted(total):
-        lines.append(f"| {label}: {kind} | {_share(caught[(label, kind)], total[(label, kind)])} |")
+        n, asked = total[(label, kind)], caught[(label, kind, "asked")]
+        lines.append(f"| {label}: {kind} | {_share(caught[(label, kind)], n)} | {_share(asked, n)} |")
     return "\n".join(lines)
+
+
+def _row(name: str, c: Counter) -> str:
+    either = c["not_their_number_hit"] + c["not_their_number_asked"]
+    return (
+        f"| {name} | {_share(c['not_their_number_hit'], c['not_their_number'])} "
+        f"| {_share(either, c['not_their_number'])} "
+        f"| {_share(c['ordinary_hit'], c['ordinary'])} | {_share(c['ordinary_asked'], c['ordinary'])} |"
+    )
 
 
 def main() -> None:

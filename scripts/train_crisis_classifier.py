@@ -50,19 +50,21 @@ def examples() -> tuple[list[str], list[int], list[bool]]:
     return texts, labels, lookalike
 
 
-def fit(texts: list[str], labels: list[int]) -> tuple[TfidfVectorizer, LogisticRegression]:
-    vectorizer = TfidfVectorizer(analyzer=crisis_classifier.features, sublinear_tf=True, min_df=MIN_DF)
+def fit(
+    texts: list[str], labels: list[int], *, c: float = C, min_df: int = MIN_DF
+) -> tuple[TfidfVectorizer, LogisticRegression]:
+    vectorizer = TfidfVectorizer(analyzer=crisis_classifier.features, sublinear_tf=True, min_df=min_df)
     matrix = vectorizer.fit_transform(texts)
-    model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear")
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear")
     model.fit(matrix, labels)
     return vectorizer, model
 
 
-def cross_validated(texts: list[str], labels: list[int]) -> np.ndarray:
+def cross_validated(texts: list[str], labels: list[int], **fit_args: float) -> np.ndarray:
     scores = np.zeros(len(texts))
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=7)
     for train, test in folds.split(texts, labels):
-        vectorizer, model = fit([texts[i] for i in train], [labels[i] for i in train])
+        vectorizer, model = fit([texts[i] for i in train], [labels[i] for i in train], **fit_args)
         scores[test] = [window_score(vectorizer, model, texts[i]) for i in test]
     return scores
 

@@ -14,9 +14,11 @@ from api.audit.models import AuditEvent
 from api.i18n.catalog import render
 from api.messaging import service as messaging
 from api.messaging import wrong_number
-from api.messaging.gateway.replies import CRISIS, NOT_THEIR_NUMBER
+from api.messaging.gateway.menu import WHOSE_NUMBER
+from api.messaging.gateway.replies import CRISIS, NOT_THEIR_NUMBER, NUMBER_KEPT, WHOSE_NUMBER_QUESTION
 from api.messaging.models import Message
 from api.people.models import Inburgeraar
+from api.safety import not_their_number
 from api.tasks.models import Task, TaskKind
 from tests.messaging_support import (  # noqa: F401 - fixtures
     conversation_of,
@@ -247,3 +249,72 @@ def test_changing_the_number_ends_the_dispute_and_the_old_number_hears_nothing(c
     db.expire_all()
     assert db.get(Inburgeraar, person.id).phone_disputed_at is None
     assert conversation_of(db, person.id) is None or conversation_of(db, person.id).phone != old
+
+
+# --- the learned layer: not sure, so one question ----------------------------------------------------
+
+UNSURE = "Hallo, ik ben loodgieter en ik weet van geen afspraak, wie bent u eigenlijk?"  # no pattern says it
+
+
+def test_the_number_classifier_was_trained_on_the_current_data():
+    model = not_their_number.model()
+    assert model is not None, "api/safety/not_their_number.json.gz is missing: make number-classifier"
+    assert model.digest == not_their_number.training_digest(), (
+        "the number classifier's training data changed since it was trained: make number-classifier"
+    )
+
+
+def test_the_learned_layer_asks_about_what_no_pattern_says():
+    assert not wrong_number.says_not_theirs(UNSURE) and wrong_number.worth_asking(UNSURE)
+    assert not wrong_number.worth_asking(UNSURE, answers_the_bot=True)  # in a dialogue the bot answers
+    for text in ("Ik kom morgen naar de afspraak", "my son is sick, I cannot come tomorrow"):
+        assert not wrong_number.worth_asking(text)
+
+
+def test_an_unsure_message_gets_the_question_and_changes_nothing(client, make, db, fake_rasa):
+    _, person, _ = _person_after_a_reminder(make, db)
+    text_from(client, person.phone, UNSURE)
+
+    db.expire_all()
+    assert db.get(Inburgeraar, person.id).phone_disputed_at is None
+    assert fake_rasa.turns == []  # not answered with the person's appointments, to be safe
+    question = _outbound(db, person)[-1]
+    assert question.intent == WHOSE_NUMBER
+    assert (
+        render("nl", WHOSE_NUMBER_QUESTION) in question.body
+        and render("en", WHOSE_NUMBER_QUESTION) in question.body
+    )
+    assert db.scalar(select(Task.id).where(Task.kind == TaskKind.number_disputed)) is None
+
+
+def test_1_to_the_question_holds_the_number_and_never_confirms_the_reminder(client, make, db, fake_rasa):
+    _, person, _ = _person_after_a_reminder(make, db)
+    text_from(client, person.phone, UNSURE)
+    text_from(client, person.phone, "1")
+
+    db.expire_all()
+    assert db.get(Inburgeraar, person.id).phone_disputed_at is not None
+    assert fake_rasa.turns == []  # "1" after a reminder would otherwise confirm the person's appointment
+    assert db.scalar(select(Task.status).where(Task.kind == TaskKind.number_disputed)) == "open"
+
+
+def test_2_to_the_question_keeps_everything_and_the_next_message_reaches_the_bot(client, make, db, fake_rasa):
+    _, person, _ = _person_after_a_reminder(make, db)
+    text_from(client, person.phone, UNSURE)
+    text_from(client, person.phone, "2")
+
+    db.expire_all()
+    assert db.get(Inburgeraar, person.id).phone_disputed_at is None
+    assert _outbound(db, person)[-1].body == render(person.language, NUMBER_KEPT)
+    assert fake_rasa.turns == []
+    text_from(client, person.phone, "wanneer is mijn afspraak")
+    assert len(fake_rasa.turns) == 1
+
+
+def test_whoever_answered_2_is_not_asked_again_about_their_next_words(client, make, db, fake_rasa):
+    _, person, _ = _person_after_a_reminder(make, db)
+    text_from(client, person.phone, UNSURE)
+    text_from(client, person.phone, "2")
+    text_from(client, person.phone, UNSURE)  # the same words again: to the bot this time
+    assert len(fake_rasa.turns) == 1
+    assert len([m for m in _outbound(db, person) if m.intent == WHOSE_NUMBER]) == 1

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from enum import StrEnum
+from enum import Enum
+
+# Python 3.10 has no StrEnum: scripts/train_number_classifier.py reads these folds in the bot environment.
+try:
+    from enum import StrEnum
+except ImportError:
+
+    class StrEnum(str, Enum):  # type: ignore[no-redef]  # noqa: UP042
+        def __str__(self) -> str:
+            return str(self.value)
 
 
 class Keyword(StrEnum):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from api.messaging.keywords import fold_letters, normalise
+from api.safety import not_their_number as learned
 
 _NOT_LIKE = r"(?:not|n'?t)"
 _DONT = r"(?:do not|don'?t|dont|do'nt|doesn'?t|does not|dnt)"
@@ -376,3 +377,13 @@ def matching_language(body: str, *, answers_the_bot: bool = False) -> str | None
 
 def says_not_theirs(body: str, *, answers_the_bot: bool = False) -> bool:
     return matching_language(body, answers_the_bot=answers_the_bot) is not None
+
+
+def worth_asking(body: str, *, answers_the_bot: bool = False) -> bool:
+    """No pattern says it, but the learned layer (api.safety.not_their_number) thinks the writer may not be
+    the person: worth one question, never a hold. Not in a dialogue with the bot, not for the person's own
+    talk about numbers (the exclusions)."""
+    written = (body or "").replace("\u2019", "'")
+    if answers_the_bot or any(p.search(normalise(written)) for p in _EXCLUDED):
+        return False
+    return learned.worth_asking(written)

@@ -21,6 +21,8 @@ MENU_INTENTS = {"1": "confirm_attendance", "2": "report_absence", "3": "request_
 MENU_WINDOW = timedelta(hours=48)
 # Marks the outbound question "1 = I can't come to my appointment, 2 = stop all messages".
 STOP_OR_ABSENCE = "question:stop_or_absence"
+# Marks the question "are our messages not for you? 1 = not for me, 2 = they are" (ADR 0026).
+WHOSE_NUMBER = "question:whose_number"
 # Marks the bot's clarifying question; its `entities` hold {"options": [intent, ...]} in its numbering.
 CLARIFY = "question:clarify"
 
@@ -127,6 +129,11 @@ def mark_clarify_question(reply: Message, options: list[str]) -> None:
 def pending_question(db: Session, conversation: Conversation, message: Message) -> Message | None:
     """The stop-or-absence question that `message` answers: our last message before it, recent, unanswered."""
     return _last_outbound(db, conversation, message, intent=STOP_OR_ABSENCE)
+
+
+def whose_number_question(db: Session, conversation: Conversation, message: Message) -> Message | None:
+    """The question whose number this is, if `message` answers it: our last message, recent, unanswered."""
+    return _last_outbound(db, conversation, message, intent=WHOSE_NUMBER)
 
 
 def _last_outbound(

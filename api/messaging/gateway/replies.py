@@ -34,6 +34,14 @@ NOT_THEIR_NUMBER = N_(
     "Dank je. We sturen niets meer naar dit nummer tot de gemeente het heeft nagekeken. "
     "Is het toch jouw nummer? Bel de gemeente: {phone}."
 )
+# Translators: asked when a message may come from someone who is not the person our messages are for (a
+# recycled number). Keep the digits 1 and 2.
+WHOSE_NUMBER_QUESTION = N_(
+    "Dank je voor je bericht. Krijg je onze berichten, maar zijn ze niet voor jou bedoeld? Stuur 1. "
+    "Zijn ze wel voor jou? Stuur 2."
+)
+# After "2" to that question: the person asks again (their first message was not answered, to be safe).
+NUMBER_KEPT = N_("Dank je. Stel je vraag gerust opnieuw.")
 HANDOFF_HOLDING = N_("Je bericht is doorgestuurd naar je klantmanager. Die neemt contact met je op.")
 OUTAGE_HOLDING = N_(
     "Dank je voor je bericht. De assistent is nu even niet bereikbaar. We antwoorden zo snel mogelijk."

@@ -20,7 +20,14 @@ from api.i18n.catalog import render
 from api.messaging import keywords, wrong_number
 from api.messaging.gateway.crisis import NO_CRISIS, answer_crisis
 from api.messaging.gateway.inbound import mark_processed
-from api.messaging.gateway.menu import STOP_OR_ABSENCE, menu_digit, pending_question, reminder_before
+from api.messaging.gateway.menu import (
+    STOP_OR_ABSENCE,
+    WHOSE_NUMBER,
+    menu_digit,
+    pending_question,
+    reminder_before,
+    whose_number_question,
+)
 from api.messaging.gateway.replies import (
     HANDOFF_HOLDING,
     HELP_TEXT,
@@ -28,10 +35,12 @@ from api.messaging.gateway.replies import (
     MEDICAL_PROOF,
     NOT_THEIR_NUMBER,
     NOTHING_TO_READ,
+    NUMBER_KEPT,
     START_CONFIRMED,
     STOP_CONFIRMED,
     STOP_OR_ABSENCE_QUESTION,
     UNKNOWN_NUMBER,
+    WHOSE_NUMBER_QUESTION,
     reply,
     with_emergency,
 )
@@ -48,6 +57,7 @@ log = structlog.get_logger()
 
 UNKNOWN_REPLY_EVERY = timedelta(hours=24)
 BOT_DIALOGUE = timedelta(hours=1)  # a message this soon after the bot's reply answers the bot
+ASK_WHOSE_NUMBER_EVERY = timedelta(days=30)
 
 # One bot turn for a known person's message: True when done, False when Rasa is unavailable.
 BotTurn = Callable[[Session, Conversation, Inburgeraar, Message], bool]
@@ -69,6 +79,10 @@ def route(
         unknown_number(db, settings, conversation, message)
     elif number_dispute.is_disputed(person) or _says_not_theirs(db, conversation, message):
         not_their_number(db, settings, conversation, person, message)
+    elif menu_digit(message.body) in ("1", "2") and whose_number_question(db, conversation, message):
+        answer_whose_number(db, settings, conversation, person, message)
+    elif _worth_asking(db, conversation, message):
+        ask_whose_number(db, settings, conversation, message)
     elif (keyword := keywords.match(message.body)) is not None:
         keyword_reply(db, settings, conversation, person, message, keyword)
     elif menu_digit(message.body) == "2" and pending_question(db, conversation, message) is not None:
@@ -123,6 +137,47 @@ def _says_not_theirs(db: Session, conversation: Conversation, message: Message) 
     return wrong_number.says_not_theirs(message.body, answers_the_bot=answers_the_bot)
 
 
+def _worth_asking(db: Session, conversation: Conversation, message: Message) -> bool:
+    """No pattern said it, but the learned layer thinks the writer may not be the person (ADR 0026). Asked
+    at most once in ASK_WHOSE_NUMBER_EVERY: whoever answered "2" is not asked again about their next words."""
+    if message.crisis_level not in (None, NO_CRISIS) or not neutralise(message.body):
+        return False
+    asked = db.scalar(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conversation.id,
+            Message.intent == WHOSE_NUMBER,
+            Message.created_at > utcnow() - ASK_WHOSE_NUMBER_EVERY,
+        )
+        .limit(1)
+    )
+    if asked is not None:
+        return False
+    answers_the_bot = _answers_the_bot(db, conversation, message)
+    return wrong_number.worth_asking(message.body, answers_the_bot=answers_the_bot)
+
+
+def ask_whose_number(db: Session, settings: Settings, conversation: Conversation, message: Message) -> None:
+    """Ask whether our messages are meant for the writer; the message itself reaches no one but staff (the
+    bot's answer could hold the person's appointments). Nothing changes until the answer."""
+    question = _reply_to_stranger(db, settings, conversation, message, WHOSE_NUMBER_QUESTION, emergency=False)
+    question.intent = WHOSE_NUMBER
+    message.intent, message.intent_confidence = "maybe_not_their_number", 1.0
+    log.info("inbound_whose_number_asked", message_id=message.id, conversation_id=conversation.id)
+
+
+def answer_whose_number(
+    db: Session, settings: Settings, conversation: Conversation, person: Inburgeraar, message: Message
+) -> None:
+    """ "1": the messages are not for the writer, so the number is held as if they had said so; "2": they
+    are, and the person asks again."""
+    if menu_digit(message.body) == "1":
+        not_their_number(db, settings, conversation, person, message)
+        return
+    message.intent, message.intent_confidence = "number_confirmed_by_holder", 1.0
+    reply(db, conversation, person.language, render(person.language, NUMBER_KEPT), message.channel)
+
+
 def _answers_the_bot(db: Session, conversation: Conversation, message: Message) -> bool:
     """The bot's reply is the last thing we sent before `message`, within the hour."""
     last = db.scalar(
@@ -163,14 +218,21 @@ def _stranger_reply_due(conversation: Conversation) -> bool:
 
 
 def _reply_to_stranger(
-    db: Session, settings: Settings, conversation: Conversation, message: Message, msgid: str
+    db: Session,
+    settings: Settings,
+    conversation: Conversation,
+    message: Message,
+    msgid: str,
+    *,
+    emergency: bool = True,
 ) -> Message:
     """`msgid` in Dutch, English and the detected language (else Arabic), each with the emergency line: we
     do not know who wrote, so nothing of a profile chooses the language."""
     detected = detected_language(message.body)
     codes = ["nl", "en"] + ([detected] if detected and detected not in ("nl", "en") else ["ar"])
+    rendered = [render(code, msgid, phone=settings.municipality_phone) for code in codes]
     text = "\n".join(
-        with_emergency(code, render(code, msgid, phone=settings.municipality_phone)) for code in codes
+        with_emergency(code, line) if emergency else line for code, line in zip(codes, rendered, strict=True)
     )
     conversation.unknown_reply_sent_at = utcnow()
     return reply(db, conversation, "nl", text, message.channel)
