@@ -17,6 +17,7 @@ import argparse
 import gzip
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -130,27 +131,37 @@ def export(
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def command_line(name: str, target: str, weights: Path, digest: str, train: Callable[[], dict]) -> int:
+    """`--check` (exit 1 when stale) or train when the data changed (`--force`: anyway), and save."""
+    parser = argparse.ArgumentParser(description=f"Train the {name}.")
     parser.add_argument("--check", action="store_true", help="exit 1 when the weights are stale")
     parser.add_argument("--force", action="store_true", help="train even when the data did not change")
     args = parser.parse_args()
-    digest = crisis_classifier.training_digest()
-    current = crisis_classifier.load()
+    current = crisis_classifier.load(weights)
     if current is not None and current.digest == digest and not args.force:
-        print(f"crisis classifier: up to date ({digest})")
+        print(f"{name}: up to date ({digest})")
         return 0
     if args.check:
-        print("crisis classifier: stale — run `make crisis-classifier`", file=sys.stderr)
+        print(f"{name}: stale — run `make {target}`", file=sys.stderr)
         return 1
-    texts, labels, lookalike = examples()
-    alarm, check, report = choose_thresholds(cross_validated(texts, labels), labels, lookalike)
-    vectorizer, model = fit(texts, labels)
-    payload = export(vectorizer, model, threshold=alarm, check=check, digest=digest, training=report)
+    payload = train()
     blob = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    crisis_classifier.WEIGHTS.write_bytes(gzip.compress(blob, compresslevel=9, mtime=0))
-    print(f"crisis classifier: trained ({digest}), {len(payload['features'])} features, {json.dumps(report)}")
+    weights.write_bytes(gzip.compress(blob, compresslevel=9, mtime=0))
+    report = json.dumps(payload["training"])
+    print(f"{name}: trained ({digest}), {len(payload['features'])} features, {report}")
     return 0
+
+
+def main() -> int:
+    digest = crisis_classifier.training_digest()
+
+    def train() -> dict:
+        texts, labels, lookalike = examples()
+        alarm, check, report = choose_thresholds(cross_validated(texts, labels), labels, lookalike)
+        vectorizer, model = fit(texts, labels)
+        return export(vectorizer, model, threshold=alarm, check=check, digest=digest, training=report)
+
+    return command_line("crisis classifier", "crisis-classifier", crisis_classifier.WEIGHTS, digest, train)
 
 
 if __name__ == "__main__":

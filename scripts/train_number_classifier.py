@@ -15,9 +15,6 @@ question "is this your number?".
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import json
 import sys
 from pathlib import Path
 
@@ -27,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from train_crisis_classifier import cross_validated, export, fit  # noqa: E402  (same features and fit)
+from train_crisis_classifier import command_line, cross_validated, export, fit  # noqa: E402  (same fit)
 
 from api.messaging import wrong_number  # noqa: E402  (stdlib and yaml only)
 from api.safety import classifier as linear  # noqa: E402
@@ -76,27 +73,16 @@ def choose_threshold(scores: np.ndarray, labels: list[int], lookalike: list[bool
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 when the weights are stale")
-    parser.add_argument("--force", action="store_true", help="train even when the data did not change")
-    args = parser.parse_args()
     digest = layer.training_digest()
-    current = linear.load(layer.WEIGHTS)
-    if current is not None and current.digest == digest and not args.force:
-        print(f"number classifier: up to date ({digest})")
-        return 0
-    if args.check:
-        print("number classifier: stale — run `make number-classifier`", file=sys.stderr)
-        return 1
-    texts, labels, lookalike = examples()
-    settings = {"c": layer.C, "min_df": layer.MIN_DF}
-    cut, report = choose_threshold(cross_validated(texts, labels, **settings), labels, lookalike)
-    vectorizer, model = fit(texts, labels, **settings)
-    payload = export(vectorizer, model, threshold=cut, check=cut, digest=digest, training=report)
-    blob = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    layer.WEIGHTS.write_bytes(gzip.compress(blob, compresslevel=9, mtime=0))
-    print(f"number classifier: trained ({digest}), {len(payload['features'])} features, {json.dumps(report)}")
-    return 0
+
+    def train() -> dict:
+        texts, labels, lookalike = examples()
+        settings = {"c": layer.C, "min_df": layer.MIN_DF}
+        cut, report = choose_threshold(cross_validated(texts, labels, **settings), labels, lookalike)
+        vectorizer, model = fit(texts, labels, **settings)
+        return export(vectorizer, model, threshold=cut, check=cut, digest=digest, training=report)
+
+    return command_line("number classifier", "number-classifier", layer.WEIGHTS, digest, train)
 
 
 if __name__ == "__main__":

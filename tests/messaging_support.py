@@ -80,6 +80,14 @@ def post_inbound(client: Any, sender: str, body: str, sid: str, **extra: str) ->
     return client.post("/twilio/messages", data=form, headers=sign("/twilio/messages", form))
 
 
+_texts = iter(range(900_000, 1_000_000))
+
+
+def text_from(client: Any, phone: str, body: str) -> None:
+    """The phone `phone` texts `body` (a fresh message SID each time); the webhook must take it."""
+    assert post_inbound(client, phone, body, f"SM{next(_texts):032d}").status_code == 200
+
+
 def post_status(client: Any, outbox_id: int, sid: str, status: str, error_code: str | None = None) -> Any:
     form = {"MessageSid": sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID}
     if error_code:

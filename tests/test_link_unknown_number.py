@@ -13,13 +13,13 @@ from api.tasks.models import Escalation, Task
 from tests.messaging_support import (  # noqa: F401 - fixtures
     fake_rasa,
     post_inbound,
+    text_from,
     twilio_double,
     twilio_settings,
 )
 from tests.web_helpers import open_browsers, post_form
 
 UNKNOWN, OLD = "+31622220001", "+31622220002"
-_sids = iter(range(50_000, 60_000))
 
 
 @pytest.fixture
@@ -30,10 +30,6 @@ def settings(settings, twilio_double, fake_rasa):
 @pytest.fixture
 def web(app):
     yield from open_browsers(app)
-
-
-def text_from(client, phone: str, body: str) -> None:
-    assert post_inbound(client, phone, body, f"SM{next(_sids):032d}").status_code == 200
 
 
 def link_task(db) -> Task:

@@ -26,12 +26,11 @@ from tests.messaging_support import (  # noqa: F401 - fixtures
     fake_rasa,
     messages_of,
     post_inbound,
+    text_from,
     twilio_double,
     twilio_settings,
 )
 from tests.web_helpers import open_browsers, post_form
-
-_sids = iter(range(70_000, 80_000))
 
 
 @pytest.fixture
@@ -42,10 +41,6 @@ def settings(settings, twilio_double, fake_rasa):
 @pytest.fixture
 def web(app):
     yield from open_browsers(app)
-
-
-def text_from(client, phone: str, body: str) -> None:
-    assert post_inbound(client, phone, body, f"SM{next(_sids):032d}").status_code == 200
 
 
 def _person_after_a_reminder(make, db, **kw):

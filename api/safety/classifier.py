@@ -108,11 +108,17 @@ def training_paths(root: Path = ROOT) -> list[Path]:
     return sorted({p for pattern in TRAINING_FILES for p in root.glob(pattern)})
 
 
-def training_digest(root: Path = ROOT) -> str:
+def files_digest(root: Path, paths: list[Path]) -> hashlib._Hash:
+    """A running digest of these files' names and bytes: a weights file records what it was trained on."""
     digest = hashlib.sha256()
-    for path in training_paths(root):
+    for path in paths:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
+    return digest
+
+
+def training_digest(root: Path = ROOT) -> str:
+    digest = files_digest(root, training_paths(root))
     digest.update(repr((CHAR_NGRAMS, WINDOW, "sentences")).encode())  # how a message is read, too
     # and how it is fitted and cut
     digest.update(repr((MAX_FALSE_ALARMS, MAX_CHECKS, C, MIN_DF, LOOKALIKE_WORDS)).encode())

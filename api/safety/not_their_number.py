@@ -17,7 +17,6 @@ they were trained on.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,10 +43,7 @@ def training_paths(root: Path = ROOT) -> list[Path]:
 
 
 def training_digest(root: Path = ROOT) -> str:
-    digest = hashlib.sha256()
-    for path in training_paths(root):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
+    digest = linear.files_digest(root, training_paths(root))
     digest.update(PATTERNS.read_bytes())  # which opt-outs are left out
     settings = (linear.CHAR_NGRAMS, linear.WINDOW, POSITIVE, sorted(CHECKED_BY_PATTERNS), MAX_FALSE_ASKS)
     digest.update(repr((*settings, MAX_LOOKALIKE_ASKS, C, MIN_DF)).encode())

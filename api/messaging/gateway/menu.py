@@ -69,19 +69,23 @@ def menu_shortcut(db: Session, conversation: Conversation, message: Message) -> 
     return f"/{MENU_INTENTS[digit]}{entity}"
 
 
+def last_outbound(
+    db: Session, conversation: Conversation, message: Message, *, system_replies: bool = True
+) -> Message | None:
+    """Our last message before `message` (with `system_replies=False`: holding replies and the like aside)."""
+    query = select(Message).where(
+        Message.conversation_id == conversation.id,
+        Message.direction == Direction.outbound,
+        Message.id < message.id,
+    )
+    if not system_replies:
+        query = query.where(Message.kind != MessageKind.system)
+    return db.scalar(query.order_by(Message.id.desc()).limit(1))
+
+
 def _latest_reminder(db: Session, conversation: Conversation, message: Message) -> Message | None:
     """The last outbound message before `message` (system replies aside), if it is a recent reminder."""
-    last_out = db.scalar(
-        select(Message)
-        .where(
-            Message.conversation_id == conversation.id,
-            Message.direction == Direction.outbound,
-            Message.kind != MessageKind.system,
-            Message.id < message.id,
-        )
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
+    last_out = last_outbound(db, conversation, message, system_replies=False)
     if (
         last_out is None
         or last_out.kind != MessageKind.reminder

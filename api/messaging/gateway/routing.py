@@ -23,6 +23,7 @@ from api.messaging.gateway.inbound import mark_processed
 from api.messaging.gateway.menu import (
     STOP_OR_ABSENCE,
     WHOSE_NUMBER,
+    last_outbound,
     menu_digit,
     pending_question,
     reminder_before,
@@ -45,7 +46,7 @@ from api.messaging.gateway.replies import (
     with_emergency,
 )
 from api.messaging.gateway.text import detected_language, neutralise
-from api.messaging.models import Conversation, Direction, Message, MessageKind
+from api.messaging.models import Conversation, Message, MessageKind
 from api.messaging.service import NUMBER_DISPUTED_REPLY
 from api.people import consent, number_dispute
 from api.people.models import Inburgeraar
@@ -180,16 +181,7 @@ def answer_whose_number(
 
 def _answers_the_bot(db: Session, conversation: Conversation, message: Message) -> bool:
     """The bot's reply is the last thing we sent before `message`, within the hour."""
-    last = db.scalar(
-        select(Message)
-        .where(
-            Message.conversation_id == conversation.id,
-            Message.direction == Direction.outbound,
-            Message.id < message.id,
-        )
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
+    last = last_outbound(db, conversation, message)
     if last is None or last.kind != MessageKind.bot_reply:
         return False
     return last.created_at > utcnow() - BOT_DIALOGUE
