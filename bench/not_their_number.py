@@ -4,8 +4,9 @@ about numbers alone? Writes the `not_their_number` section of docs/benchmarks.md
 Two sets, each by an independent author who saw no project file: per language 15 messages from whoever has
 a person's number now, saying in some way that it is not theirs, and 15 from the person themselves that look
 alike (their own number, something else that is wrong, not knowing something). bench/number_eval/ was read
-while the patterns were written (development); bench/number_eval2/ was measured once they were done (the
-test). Measured: the gateway's recogniser (api.messaging.wrong_number) as it reads a message that answers a
+while the patterns were written (development); bench/number_eval2/ was measured once they were done, and
+bench/number_eval3/ (with more of the person's talk about our reminders) once the learned layer was trained
+(tests). Measured: the gateway's recogniser (api.messaging.wrong_number) as it reads a message that answers a
 reminder, the only thing that decides whether the number is held.
 
     .venv/api/bin/python -m bench.not_their_number
@@ -25,7 +26,8 @@ from bench.report import write_section
 ROOT = Path(__file__).resolve().parent.parent
 SETS = (
     ("number_eval", "The first set: development (read while the patterns were written)"),
-    ("number_eval2", "The second set: the test (measured after the patterns were done)"),
+    ("number_eval2", "The second set: a test (measured after the patterns were done)"),
+    ("number_eval3", "The third set: a test (written after the learned layer, more talk about reminders)"),
 )
 
 
@@ -62,7 +64,7 @@ def _share(part: int, whole: int) -> str:
 
 INTRO = (
     "## Recycled numbers\n\n"
-    "Two sets, each by an independent author who saw no project file: per language 15 messages from whoever "
+    "Three sets, each by an independent author who saw no project file: per language 15 messages from whoever "
     "has a person's number now, saying it is not theirs, and 15 look-alikes from the person themselves. "
     "*Held*: a pattern recognises it and the gateway holds the number (nothing about the person goes there, "
     "the klantmanager gets a task). *Asked*: no pattern, but the learned layer "
