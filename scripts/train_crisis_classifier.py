@@ -52,11 +52,15 @@ def examples() -> tuple[list[str], list[int], list[bool]]:
 
 
 def fit(
-    texts: list[str], labels: list[int], *, c: float = C, min_df: int = MIN_DF
+    texts: list[str], labels: list[int], *, c: float | None = None, min_df: int | None = None
 ) -> tuple[TfidfVectorizer, LogisticRegression]:
+    """The crisis net's C and MIN_DF unless given (read at the call: a test may set the module's)."""
+    min_df = MIN_DF if min_df is None else min_df
     vectorizer = TfidfVectorizer(analyzer=crisis_classifier.features, sublinear_tf=True, min_df=min_df)
     matrix = vectorizer.fit_transform(texts)
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear")
+    model = LogisticRegression(
+        C=C if c is None else c, class_weight="balanced", max_iter=2000, solver="liblinear"
+    )
     model.fit(matrix, labels)
     return vectorizer, model
 
