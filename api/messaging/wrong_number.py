@@ -379,11 +379,16 @@ def says_not_theirs(body: str, *, answers_the_bot: bool = False) -> bool:
     return matching_language(body, answers_the_bot=answers_the_bot) is not None
 
 
+MIN_WORDS_TO_ASK = 3  # one or two words are too little for the learned layer to judge (as for the crisis net)
+
+
 def worth_asking(body: str, *, answers_the_bot: bool = False) -> bool:
     """No pattern says it, but the learned layer (api.safety.not_their_number) thinks the writer may not be
     the person: worth one question, never a hold. Not in a dialogue with the bot, not for the person's own
     talk about numbers (the exclusions)."""
     written = (body or "").replace("\u2019", "'")
-    if answers_the_bot or any(p.search(normalise(written)) for p in _EXCLUDED):
+    if answers_the_bot or len(written.split()) < MIN_WORDS_TO_ASK:
+        return False
+    if any(p.search(normalise(written)) for p in _EXCLUDED):
         return False
     return learned.worth_asking(written)

@@ -1,8 +1,9 @@
 """Who answers a stored message: the crisis net first, then the routing chain, first match wins.
 
 crisis net (crisis.py, always) -> conversation closed since (kept for staff, not answered) -> unknown
-number -> the number is not the person's (said now or before: nothing about them goes there) ->
-STOP/START/HELP -> escalation open (bot silent, but the model still reads the message for the
+number -> the number is not the person's (said now or before: nothing about them goes there) -> the
+answer to "not meant for you?" -> STOP/START/HELP -> maybe not the person's (ask "not meant for you?") ->
+escalation open (bot silent, but the model still reads the message for the
 klantmanager) -> nothing to read -> the bot (turn.py).
 """
 
@@ -82,10 +83,10 @@ def route(
         not_their_number(db, settings, conversation, person, message)
     elif menu_digit(message.body) in ("1", "2") and whose_number_question(db, conversation, message):
         answer_whose_number(db, settings, conversation, person, message)
-    elif _worth_asking(db, conversation, message):
-        ask_whose_number(db, settings, conversation, message)
     elif (keyword := keywords.match(message.body)) is not None:
         keyword_reply(db, settings, conversation, person, message, keyword)
+    elif _worth_asking(db, conversation, message):
+        ask_whose_number(db, settings, conversation, message)
     elif menu_digit(message.body) == "2" and pending_question(db, conversation, message) is not None:
         keyword_reply(db, settings, conversation, person, message, keywords.Keyword.stop)
     elif (escalation := tasks.active_escalation(db, conversation.id)) is not None:
@@ -141,7 +142,7 @@ def _says_not_theirs(db: Session, conversation: Conversation, message: Message) 
 def _worth_asking(db: Session, conversation: Conversation, message: Message) -> bool:
     """No pattern said it, but the learned layer thinks the writer may not be the person (ADR 0026). Asked
     at most once in ASK_WHOSE_NUMBER_EVERY: whoever answered "2" is not asked again about their next words."""
-    if message.crisis_level not in (None, NO_CRISIS) or not neutralise(message.body):
+    if message.crisis_level not in (None, NO_CRISIS):
         return False
     asked = db.scalar(
         select(Message.id)
