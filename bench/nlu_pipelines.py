@@ -107,7 +107,8 @@ REALISTIC_TITLES = {
     "16": "Sixteenth realistic set (`bench/nlu_realistic16/`, development since 2026-12-07: the 17th came)",
     "17": "Seventeenth realistic set (`bench/nlu_realistic17/`, development since 2026-12-07: the 18th came)",
     "18": "Eighteenth realistic set (`bench/nlu_realistic18/`, development since 2026-12-07: the 19th came)",
-    "19": "Nineteenth realistic set (`bench/nlu_realistic19/`, the test, written on 2026-12-07)",
+    "19": "Nineteenth realistic set (`bench/nlu_realistic19/`, development since 2026-12-07: the 20th came)",
+    "20": "Twentieth realistic set (`bench/nlu_realistic20/`, the test, written on 2026-12-07)",
 }
 
 

@@ -1,8 +1,8 @@
 """A recycled number: does the gateway see "this number is not theirs", and leave the person's own talk
 about numbers alone? Writes the `not_their_number` section of docs/benchmarks.md.
 
-Two sets, each by an independent author who saw no project file: per language 15 messages from whoever has
-a person's number now, saying in some way that it is not theirs, and 15 from the person themselves that look
+Three sets, each by an independent author who saw no project file: per language 15 messages from whoever has a
+person's number now, saying in some way that it is not theirs, and 15 from the person themselves that look
 alike (their own number, something else that is wrong, not knowing something). bench/number_eval/ was read
 while the patterns were written (development); bench/number_eval2/ was measured once they were done, and
 bench/number_eval3/ (with more of the person's talk about our reminders) once the learned layer was trained
@@ -64,8 +64,9 @@ def _share(part: int, whole: int) -> str:
 
 INTRO = (
     "## Recycled numbers\n\n"
-    "Three sets, each by an independent author who saw no project file: per language 15 messages from whoever "
-    "has a person's number now, saying it is not theirs, and 15 look-alikes from the person themselves. "
+    "Three sets, each by an independent author who saw no project file: per language 15 messages from "
+    "whoever has a person's number now, saying it is not theirs, and 15 look-alikes from the person "
+    "themselves. "
     "*Held*: a pattern recognises it and the gateway holds the number (nothing about the person goes there, "
     "the klantmanager gets a task). *Asked*: no pattern, but the learned layer "
     '(`api.safety.not_their_number`) is unsure, and the gateway asks "not meant for you? 1, meant for you? '

@@ -17,7 +17,7 @@ def _results(keys: list[str]) -> dict:
 
 
 def test_every_realistic_set_is_reported_in_the_order_written():
-    written = ["20", "19", "18", "17", "16", "15", "14", "13", "12", "11", "10", "", "2", "9"]
+    written = ["21", "20", "19", "18", "17", "16", "15", "14", "13", "12", "11", "10", "", "2", "9"]
     text = nlu_pipelines.render(_results(written))
     titles = [line for line in text.splitlines() if line.endswith("intent macro-F1 per language")]
     assert [t.split(":")[0] for t in titles] == [
@@ -33,8 +33,9 @@ def test_every_realistic_set_is_reported_in_the_order_written():
         "### Sixteenth realistic set (`bench/nlu_realistic16/`, development since 2026-12-07",
         "### Seventeenth realistic set (`bench/nlu_realistic17/`, development since 2026-12-07",
         "### Eighteenth realistic set (`bench/nlu_realistic18/`, development since 2026-12-07",
-        "### Nineteenth realistic set (`bench/nlu_realistic19/`, the test, written on 2026-12-07)",
-        "### Realistic set 20 (`bench/nlu_realistic20/`)",
+        "### Nineteenth realistic set (`bench/nlu_realistic19/`, development since 2026-12-07",
+        "### Twentieth realistic set (`bench/nlu_realistic20/`, the test, written on 2026-12-07)",
+        "### Realistic set 21 (`bench/nlu_realistic21/`)",
         "### Held-out split",
     ]
 
