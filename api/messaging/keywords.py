@@ -104,7 +104,7 @@ _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 def normalise(text: str) -> str:
     """Fold case, accents (Latin only), Arabic-script letter variants and surrounding punctuation."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_ARABIC_FOLDS)
+    text = fold_letters(unicodedata.normalize("NFKC", text).casefold())
     decomposed = unicodedata.normalize("NFD", text)
     kept = []
     for ch in decomposed:

@@ -31,6 +31,7 @@ from api.messaging.models import (
     OutboxItem,
     OutboxStatus,
 )
+from api.people import number_dispute
 from api.people.models import Inburgeraar
 from api.staff.models import Role
 from api.tasks import visibility
@@ -68,7 +69,7 @@ def _held_automatic(person: Inburgeraar) -> tuple[str, str] | None:
     """Why an automatic message to `person` is not sent at all (code, meaning for staff), or None."""
     if person.opted_out:
         return "opted_out", NOT_SENT_OPTED_OUT
-    if person.phone_disputed_at is not None:
+    if number_dispute.is_disputed(person):
         return "number_disputed", NOT_SENT_NUMBER_DISPUTED
     return None
 

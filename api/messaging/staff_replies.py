@@ -18,6 +18,7 @@ from api.i18n.catalog import N_, render
 from api.i18n.formatting import isolate
 from api.messaging import service as messaging
 from api.messaging.models import Message, MessageKind
+from api.people import number_dispute
 from api.people.models import Inburgeraar
 from api.staff.models import Role
 from api.tasks import service as tasks
@@ -57,7 +58,7 @@ def replyable_person(db: Session, actor: Principal, inburgeraar_id: int) -> Inbu
     person = visibility.conversation_person(db, actor, inburgeraar_id, action="reply")
     if person.opted_out:
         raise Conflict("this person sent STOP; reach them another way", code="opted_out")
-    if person.phone_disputed_at is not None:
+    if number_dispute.is_disputed(person):
         raise Conflict(
             "whoever has this number wrote that it is not this person's; check the number another way",
             code="number_disputed",

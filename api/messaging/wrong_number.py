@@ -356,16 +356,24 @@ _EXCLUDED = tuple(re.compile(fold_letters(p)) for p in EXCLUSIONS)
 _NAMED = tuple(re.compile(p) for p in NAMED)
 
 
+def _read(body: str) -> tuple[str, str] | None:
+    """(the text as written, normalised) — or None when empty or the person's own talk about numbers."""
+    written = (body or "").replace("\u2019", "'")
+    text = normalise(written)
+    if not text or any(p.search(text) for p in _EXCLUDED):
+        return None
+    return written, text
+
+
 def matching_language(body: str, *, answers_the_bot: bool = False) -> str | None:
     """The language whose pattern says "this number is not theirs" in `body`, or None.
 
     `answers_the_bot`: the message follows the bot's own reply; "that's not my appointment" then answers
     the bot's question about which appointment, and only the unambiguous patterns count.
     """
-    written = (body or "").replace("\u2019", "'")
-    text = normalise(written)
-    if not text or any(p.search(text) for p in _EXCLUDED):
+    if (read := _read(body)) is None:
         return None
+    written, text = read
     if any(p.search(written) for p in _NAMED):
         return "en"
     for language, matchers in _MATCHERS.items():
@@ -386,9 +394,7 @@ def worth_asking(body: str, *, answers_the_bot: bool = False) -> bool:
     """No pattern says it, but the learned layer (api.safety.not_their_number) thinks the writer may not be
     the person: worth one question, never a hold. Not in a dialogue with the bot, not for the person's own
     talk about numbers (the exclusions)."""
-    written = (body or "").replace("\u2019", "'")
-    if answers_the_bot or len(written.split()) < MIN_WORDS_TO_ASK:
+    if answers_the_bot or (read := _read(body)) is None:
         return False
-    if any(p.search(normalise(written)) for p in _EXCLUDED):
-        return False
-    return learned.worth_asking(written)
+    written, _ = read
+    return len(written.split()) >= MIN_WORDS_TO_ASK and learned.worth_asking(written)

@@ -46,6 +46,12 @@ def dispute(db: Session, person: Inburgeraar, *, conversation_id: int, message_i
     return True
 
 
+def number_changed(person: Inburgeraar) -> None:
+    """The person's number changed (people.service, audited there as the update): a dispute was about the
+    old number, so it ends."""
+    person.phone_disputed_at = None
+
+
 def confirm(db: Session, actor: Principal, person: Inburgeraar) -> bool:
     """Staff checked with the person that the number is theirs: messages go there again."""
     if not is_disputed(person):

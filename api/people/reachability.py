@@ -5,6 +5,7 @@ from __future__ import annotations
 import phonenumbers
 
 from api.i18n import languages
+from api.people import number_dispute
 from api.people.models import Inburgeraar
 
 OPTED_OUT = "opted_out"
@@ -30,7 +31,7 @@ def unreachable_reason(person: Inburgeraar) -> str | None:
         return OPTED_OUT
     if not has_usable_channel(person):
         return NO_CHANNEL
-    if person.phone_disputed_at is not None:
+    if number_dispute.is_disputed(person):
         return NUMBER_DISPUTED
     return None
 

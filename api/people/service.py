@@ -12,6 +12,7 @@ from api.audit import service as audit
 from api.auth import Principal
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.events import Hook
+from api.people import number_dispute
 from api.people.caseload import in_caseload, is_in_caseload
 from api.people.models import Inburgeraar
 from api.people.schemas import InburgeraarCreate, InburgeraarUpdate
@@ -148,7 +149,7 @@ def update_inburgeraar(
     for key, value in changes.items():
         setattr(person, key, value)
     if person.phone != old_phone:
-        person.phone_disputed_at = None  # a dispute is about the old number (number_dispute)
+        number_dispute.number_changed(person)
     db.flush()
     audit.record(db, actor, "update", "inburgeraar", person.id, fields=sorted(changes))
     if person.phone != old_phone:

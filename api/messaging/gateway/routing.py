@@ -75,17 +75,20 @@ def route(
     assert conversation is not None
     person = db.get(Inburgeraar, conversation.inburgeraar_id) if conversation.inburgeraar_id else None
     crisis = answer_crisis(db, conversation, person, message)
+    # Whether the message answers the bot's own reply: read once, for both levels of the number guard.
+    in_dialogue = person is not None and conversation.closed_at is None
+    in_dialogue = in_dialogue and _answers_the_bot(db, conversation, message)
     if conversation.closed_at is not None:
         log.info("inbound_in_closed_conversation", message_id=message.id, conversation_id=conversation.id)
     elif person is None:
         unknown_number(db, settings, conversation, message)
-    elif number_dispute.is_disputed(person) or _says_not_theirs(db, conversation, message):
+    elif number_dispute.is_disputed(person) or _says_not_theirs(message, in_dialogue):
         not_their_number(db, settings, conversation, person, message)
     elif menu_digit(message.body) in ("1", "2") and whose_number_question(db, conversation, message):
         answer_whose_number(db, settings, conversation, person, message)
     elif (keyword := keywords.match(message.body)) is not None:
         keyword_reply(db, settings, conversation, person, message, keyword)
-    elif _worth_asking(db, conversation, message):
+    elif _worth_asking(db, conversation, message, in_dialogue):
         ask_whose_number(db, settings, conversation, message)
     elif menu_digit(message.body) == "2" and pending_question(db, conversation, message) is not None:
         keyword_reply(db, settings, conversation, person, message, keywords.Keyword.stop)
@@ -129,20 +132,22 @@ def unknown_number(db: Session, settings: Settings, conversation: Conversation, 
     log.info("inbound_unknown_number", message_id=message.id, conversation_id=conversation.id)
 
 
-def _says_not_theirs(db: Session, conversation: Conversation, message: Message) -> bool:
+def _says_not_theirs(message: Message, in_dialogue: bool) -> bool:
     """Whoever has the number says it is not the person's. Never from a message the crisis net answered
     (a hold would keep the klantmanager's reply from someone in trouble); after the bot's own reply only
     the unambiguous patterns count ("no, that's not my appointment" answers the bot's question)."""
     if message.crisis_level not in (None, NO_CRISIS):
         return False
-    answers_the_bot = _answers_the_bot(db, conversation, message)
-    return wrong_number.says_not_theirs(message.body, answers_the_bot=answers_the_bot)
+    return wrong_number.says_not_theirs(message.body, answers_the_bot=in_dialogue)
 
 
-def _worth_asking(db: Session, conversation: Conversation, message: Message) -> bool:
+def _worth_asking(db: Session, conversation: Conversation, message: Message, in_dialogue: bool) -> bool:
     """No pattern said it, but the learned layer thinks the writer may not be the person (ADR 0026). Asked
-    at most once in ASK_WHOSE_NUMBER_EVERY: whoever answered "2" is not asked again about their next words."""
+    at most once in ASK_WHOSE_NUMBER_EVERY: whoever answered "2" is not asked again about their next words.
+    The classifier first (in memory), the database only when it would ask."""
     if message.crisis_level not in (None, NO_CRISIS):
+        return False
+    if not wrong_number.worth_asking(message.body, answers_the_bot=in_dialogue):
         return False
     asked = db.scalar(
         select(Message.id)
@@ -153,10 +158,7 @@ def _worth_asking(db: Session, conversation: Conversation, message: Message) -> 
         )
         .limit(1)
     )
-    if asked is not None:
-        return False
-    answers_the_bot = _answers_the_bot(db, conversation, message)
-    return wrong_number.worth_asking(message.body, answers_the_bot=answers_the_bot)
+    return asked is None
 
 
 def ask_whose_number(db: Session, settings: Settings, conversation: Conversation, message: Message) -> None:
